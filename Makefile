@@ -1,0 +1,73 @@
+# Soteria research workbench. `make help` lists the targets.
+# Two commands do everything on a fresh machine: `make reports` and `make test`.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SOTERIA := $(VENV)/bin/soteria
+STAMP := $(VENV)/.installed-stamp
+JOBS ?=
+TEST_ROOT := build/test-root
+
+.DEFAULT_GOAL := help
+
+.PHONY: help setup data clean-data reports test test-fast lint format lab lock benchmark audit distclean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv (when missing) and install the pinned dependencies
+
+data: setup ## generate the synthetic default into data/raw/ when it holds no extracts
+	$(SOTERIA) synth --if-empty
+
+clean-data: data ## clean data/raw/ into the canonical tables in data/processed/
+	$(SOTERIA) clean
+
+reports: clean-data ## set up, generate data if needed, clean, and build every report (reports/index.html)
+	$(SOTERIA) reports $(if $(JOBS),--jobs $(JOBS),)
+	@echo "Open reports/index.html"
+
+test: setup ## run the whole suite: unit, property, back-test, notebook (nbval) and end-to-end
+	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg -p no:randomly
+
+test-fast: setup ## unit tests only (skips slow end-to-end and notebook tests)
+	$(PY) -m pytest -m "not slow and not notebook" -n 2
+
+lint: setup ## ruff check and format check, as pre-commit and CI run them
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lab: setup ## start JupyterLab on the notebooks (works as root)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+audit: setup ## check every published output for disclosure
+	$(SOTERIA) audit reports/
+
+benchmark: setup ## run the speed benchmarks (ratios measured side by side)
+	$(PY) benchmarks/bench_clean.py
+	$(PY) benchmarks/bench_reports.py
+
+lock: ## re-pin constraints.txt from a fresh resolve of pyproject.toml
+	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet ".[dev]"
+	{ echo "# Exact versions that determine results (stored notebook outputs depend on them)."; \
+	  echo "# Regenerate with \`make lock\` after changing dependencies in pyproject.toml."; \
+	  build/lock-venv/bin/pip freeze --exclude soteria-research; } > constraints.txt
+
+distclean: ## remove .venv, build/, processed data and generated reports (raw data is kept)
+	rm -rf $(VENV) build
+	find data/processed reports -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +

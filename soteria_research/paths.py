@@ -1,0 +1,64 @@
+"""Where things live.
+
+Every location the workbench reads or writes comes from here. The project root
+defaults to the folder that holds this package's parent, and can be moved with the
+``SOTERIA_ROOT`` environment variable (tests and batch runs point it at a
+temporary folder). This module imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REFERENCE_DIR = PACKAGE_DIR / "reference"
+
+
+def root() -> Path:
+    """Return the project root (``SOTERIA_ROOT`` when set)."""
+    env = os.environ.get("SOTERIA_ROOT")
+    return Path(env).resolve() if env else PACKAGE_DIR.parent
+
+
+def config_dir() -> Path:
+    """Folder of settings and framework files."""
+    return Path(os.environ.get("SOTERIA_CONFIG_DIR", root() / "config"))
+
+
+def settings_file() -> Path:
+    """The one settings file."""
+    return config_dir() / "settings.yaml"
+
+
+def data_dir() -> Path:
+    return root() / "data"
+
+
+def raw_dir() -> Path:
+    """Immutable raw extracts and their mappings, one folder per force."""
+    return data_dir() / "raw"
+
+
+def processed_dir() -> Path:
+    """Canonical tables written by ``soteria clean``."""
+    return data_dir() / "processed"
+
+
+def external_dir() -> Path:
+    """Published data from outside (Home Office open data)."""
+    return data_dir() / "external"
+
+
+def reports_dir() -> Path:
+    """Rendered reports, the evidence base and run manifests."""
+    return root() / "reports"
+
+
+def notebooks_dir() -> Path:
+    return root() / "notebooks"
+
+
+def key_file() -> Path:
+    """Default location of the pseudonymisation key (outside git)."""
+    return Path(os.environ.get("SOTERIA_KEY_FILE", Path.home() / ".soteria" / "pseudonym.key"))
