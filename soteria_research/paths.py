@@ -1,9 +1,10 @@
 """Where things live.
 
-Every location the workbench reads or writes comes from here. The project root
-defaults to the folder that holds this package's parent, and can be moved with the
-``SOTERIA_ROOT`` environment variable (tests and batch runs point it at a
-temporary folder). This module imports nothing from the package.
+Every location the workbench reads or writes comes from here. Data and reports live
+under the project root, which defaults to the code checkout and can be moved with the
+``SOTERIA_ROOT`` environment variable (tests point it at a temporary folder); settings
+and notebooks always come from the checkout. This module imports nothing from the
+package.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REFERENCE_DIR = PACKAGE_DIR / "reference"
+#: The code checkout: config/ and notebooks/ always come from here, whatever the data root.
+CHECKOUT_DIR = PACKAGE_DIR.parent
 
 
 def root() -> Path:
@@ -22,8 +25,8 @@ def root() -> Path:
 
 
 def config_dir() -> Path:
-    """Folder of settings and framework files."""
-    return Path(os.environ.get("SOTERIA_CONFIG_DIR", root() / "config"))
+    """Folder of settings and framework files (``SOTERIA_CONFIG_DIR`` to move it)."""
+    return Path(os.environ.get("SOTERIA_CONFIG_DIR", CHECKOUT_DIR / "config"))
 
 
 def settings_file() -> Path:
@@ -56,7 +59,8 @@ def reports_dir() -> Path:
 
 
 def notebooks_dir() -> Path:
-    return root() / "notebooks"
+    """The parameterised notebooks (from the code checkout)."""
+    return CHECKOUT_DIR / "notebooks"
 
 
 def key_file() -> Path:
