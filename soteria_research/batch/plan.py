@@ -1,0 +1,223 @@
+"""Which reports a run builds: incremental decisions from content hashes.
+
+A report is built when it has never been built, when ``--rerun`` is given, when the hash
+of any of its inputs differs from the one recorded when it was last built (its data, the
+notebook, the package code, the config, published external data, the parameters), or when
+an output it wrote is missing or was changed. Otherwise it is up to date and no kernel
+starts. The national report and the evidence base depend on every force's findings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from soteria_research import normalise, paths, reference
+from soteria_research.batch import hashing
+from soteria_research.errors import RunError, UnknownValueError
+
+log = logging.getLogger(__name__)
+
+CASES_FILE = "cases.parquet"
+NATIONAL = "national"
+EVIDENCE = "evidence"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One report (or the evidence base) and whether this run must build it."""
+
+    kind: str  # "force", "national" or "evidence"
+    name: str  # Home Office force name, "National evidence" or "Evidence base"
+    slug: str  # police.uk id, "national" or "evidence"
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    reason: str | None = None  # why it runs; None when up to date
+    size: int = 0  # bytes of input data, to start the largest first
+
+    @property
+    def key(self) -> str:
+        """One hash of all the inputs."""
+        return hashing.combine(self.inputs)
+
+    @property
+    def runs(self) -> bool:
+        return self.reason is not None
+
+
+def police_uk_id(force: str) -> str:
+    """The police.uk id of a Home Office force name (the name of its folders and files)."""
+    table = reference.forces()
+    return str(table.loc[table["name"] == force, "police_uk_id"].iloc[0])
+
+
+def discover_forces(processed: Path | None = None) -> list[str]:
+    """Home Office names of the forces whose processed folder holds ``cases.parquet``."""
+    processed = processed or paths.processed_dir()
+    found = set()
+    for folder in sorted(processed.iterdir()) if processed.is_dir() else []:
+        if not (folder / CASES_FILE).is_file():
+            continue
+        try:
+            found.add(normalise.force_name(folder.name))
+        except UnknownValueError:
+            log.warning("Skipping %s: the folder name is not a force's police.uk id", folder)
+    return [name for name in reference.force_names() if name in found]
+
+
+def resolve_forces(names: Iterable[str] | None, processed: Path | None = None) -> list[str]:
+    """The forces to consider: the named ones (normalised), or every force with data.
+
+    Raises
+    ------
+    UnknownValueError
+        A name is not a force; the message suggests close names.
+    RunError
+        No name was given and no force has processed data.
+    """
+    if names:
+        return list(dict.fromkeys(normalise.force_name(name) for name in names))
+    processed = processed or paths.processed_dir()
+    forces = discover_forces(processed)
+    if not forces:
+        raise RunError(
+            f"No processed data in {processed} (no <force>/{CASES_FILE}). Run `soteria clean` "
+            "first, or `make reports`, which generates the synthetic data and cleans it."
+        )
+    return forces
+
+
+def decide(
+    inputs: Mapping[str, str],
+    previous: Mapping[str, Any] | None,
+    *,
+    rerun: bool = False,
+    outputs_intact: bool = True,
+) -> str | None:
+    """Why a report must be built now, or None when it is up to date.
+
+    Parameters
+    ----------
+    inputs
+        Input name -> content hash, now.
+    previous
+        The state entry of the last successful build (``inputs`` inside), or None.
+    rerun
+        Build whatever the hashes say.
+    outputs_intact
+        Whether every output of the last build is still there, unchanged.
+
+    Examples
+    --------
+    >>> decide({"data": "a"}, {"inputs": {"data": "a"}})
+    >>> decide({"data": "b"}, {"inputs": {"data": "a"}})
+    'data changed'
+    """
+    if rerun:
+        return "rerun requested"
+    if not previous or "inputs" not in previous:
+        return "not built before"
+    before = previous["inputs"]
+    changed = [name for name in inputs if before.get(name) != inputs[name]]
+    changed += [name for name in before if name not in inputs]
+    if changed:
+        return ", ".join(f"{name} changed" for name in changed)
+    if not outputs_intact:
+        return "output missing or changed"
+    return None
+
+
+def outputs_intact(entry: Mapping[str, Any] | None, reports_dir: Path | None = None) -> bool:
+    """Whether every output recorded in a state entry exists with the recorded hash."""
+    if not entry or not entry.get("outputs"):
+        return False
+    base = reports_dir or paths.reports_dir()
+    for relative, digest in entry["outputs"].items():
+        path = base / relative
+        if not path.is_file() or hashing.file_digest(path) != digest:
+            return False
+    return True
+
+
+def shared_inputs() -> dict[str, str]:
+    """Hashes every report depends on: the package code, the config, external data."""
+    return {
+        "code": hashing.code_digest(),
+        "config": hashing.config_digest(),
+        "external": hashing.external_digest(),
+    }
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
+def plan_forces(
+    forces: Sequence[str],
+    notebook: Path,
+    shared: Mapping[str, str],
+    parameters: Mapping[str, Any],
+    state: Mapping[str, Any],
+    *,
+    rerun: bool = False,
+) -> list[Task]:
+    """One task per force, in reference order, each saying whether and why it runs.
+
+    ``parameters`` are those shared by every force (period, comparator); the force name is
+    added for each.
+    """
+    notebook_hash = hashing.notebook_digest(notebook)
+    tasks = []
+    for force in forces:
+        slug = police_uk_id(force)
+        inputs = {
+            "data": hashing.force_data_digest(slug),
+            "notebook": notebook_hash,
+            **shared,
+            "parameters": hashing.params_digest({"force": force, **parameters}),
+        }
+        previous = state.get("forces", {}).get(slug)
+        reason = decide(inputs, previous, rerun=rerun, outputs_intact=outputs_intact(previous))
+        size = _folder_size(paths.processed_dir() / slug)
+        tasks.append(Task("force", force, slug, inputs, reason, size))
+    return tasks
+
+
+def plan_national(
+    notebook: Path | None,
+    shared: Mapping[str, str],
+    parameters: Mapping[str, Any],
+    findings_dir: Path,
+    state: Mapping[str, Any],
+    *,
+    rerun: bool = False,
+) -> list[Task]:
+    """The evidence-base task and (unless ``notebook`` is None) the national report task.
+
+    Both depend on every force's findings as they stand after the force reports ran.
+    """
+    findings = hashing.tree_digest(findings_dir)
+    evidence_inputs = {"findings": findings, "code": shared["code"], "config": shared["config"]}
+    previous = state.get(EVIDENCE)
+    tasks = [
+        Task(
+            EVIDENCE,
+            "Evidence base",
+            EVIDENCE,
+            evidence_inputs,
+            decide(evidence_inputs, previous, rerun=rerun, outputs_intact=outputs_intact(previous)),
+        )
+    ]
+    if notebook is not None:
+        inputs = {
+            "findings": findings,
+            "notebook": hashing.notebook_digest(notebook),
+            **shared,
+            "parameters": hashing.params_digest(dict(parameters)),
+        }
+        previous = state.get(NATIONAL)
+        reason = decide(inputs, previous, rerun=rerun, outputs_intact=outputs_intact(previous))
+        tasks.append(Task(NATIONAL, "National evidence", NATIONAL, inputs, reason))
+    return tasks

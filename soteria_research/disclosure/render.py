@@ -1,0 +1,145 @@
+"""HTML for protected tables, marked so that ``soteria audit`` can check them.
+
+The marking convention (described in ``docs/disclosure.md``):
+
+* the table: ``<table class="sdc-table" data-sdc="protected" data-sdc-method="suppress">``
+  (``round`` when counts were rounded, with ``data-sdc-base="5"``);
+* a column of counts: its header cell carries ``data-sdc="count"``; a total column
+  ``data-sdc="count total"``; other columns (rates, labels) carry no ``count`` token;
+* the total row: its row header carries ``data-sdc="total"``;
+* a suppressed value: ``<td data-sdc="suppressed">[c]</td>``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from soteria_research.disclosure.rules import SUPPRESSED_MARKER, Rules, resolve
+from soteria_research.disclosure.suppression import TOTAL, Protected
+
+
+@dataclass(frozen=True)
+class HtmlTable:
+    """Rendered HTML that notebooks display as is."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def _is_total(label: object) -> bool:
+    parts = label if isinstance(label, tuple) else (label,)
+    return any(str(p) == TOTAL for p in parts)
+
+
+def _label(label: object) -> str:
+    if isinstance(label, tuple):
+        return " ".join(str(p) for p in label if str(p) != "")
+    return str(label)
+
+
+def _format(value: object, is_count: bool, digits: int) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if is_count or (float(value).is_integer() and abs(value) >= 1000):
+            return f"{int(round(float(value))):,}"
+        return f"{float(value):,.{digits}f}"
+    return str(value)
+
+
+def render_table_html(
+    protected: Protected | pd.DataFrame,
+    caption: str = "",
+    *,
+    count_columns: Sequence[object] | None = None,
+    rules: Rules | None = None,
+    digits: int = 1,
+) -> HtmlTable:
+    """Render a protected table as marked HTML (suppressed values shown as ``[c]``).
+
+    Parameters
+    ----------
+    protected
+        A :class:`Protected` (from ``protect_table``, ``protect_rates``...) or a frame
+        whose hidden values are ``NA``.
+    caption
+        Caption shown above the table.
+    count_columns
+        Columns holding counts. By default: every column of a frequency table, otherwise
+        the integer columns.
+    rules
+        Thresholds quoted in the note under the table; the settings file by default.
+    digits
+        Decimal places of non-count numbers.
+
+    Returns
+    -------
+    HtmlTable
+        Has ``_repr_html_``, so a notebook cell shows it.
+    """
+    rules = resolve(rules)
+    if isinstance(protected, Protected):
+        frame, mask, method = protected.table, protected.mask, protected.method
+        kind = protected.log_entry.get("kind", "")
+    else:
+        frame, mask, method, kind = protected, None, rules.method, ""
+    if count_columns is None:
+        count_columns = (
+            list(frame.columns)
+            if kind == "frequency table"
+            else [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
+        )
+    counts = set(count_columns)
+    flagged = frame["suppressed"] if "suppressed" in frame.columns else None
+    attrs = f'class="sdc-table" data-sdc="protected" data-sdc-method="{method}"'
+    if method == "round":
+        attrs += f' data-sdc-base="{rules.rounding_base}"'
+    out = [f"<table {attrs}>"]
+    if caption:
+        out.append(f"<caption>{html.escape(caption)}</caption>")
+    corner = html.escape(_label(frame.index.name or ""))
+    heads = [f'<th scope="col">{corner}</th>']
+    for column in frame.columns:
+        tokens = (["count"] if column in counts else []) + (["total"] if _is_total(column) else [])
+        mark = f' data-sdc="{" ".join(tokens)}"' if tokens else ""
+        heads.append(f'<th scope="col"{mark}>{html.escape(_label(column))}</th>')
+    out.append(f"<thead><tr>{''.join(heads)}</tr></thead><tbody>")
+    for i, label in enumerate(frame.index):
+        mark = ' data-sdc="total"' if _is_total(label) else ""
+        cells = [f'<th scope="row"{mark}>{html.escape(_label(label))}</th>']
+        row_hidden = flagged is not None and bool(pd.notna(flagged.iloc[i]) and flagged.iloc[i])
+        for j, column in enumerate(frame.columns):
+            value = frame.iloc[i, j]
+            marked = mask is not None and column in mask.columns and bool(mask.iloc[i][column])
+            if pd.api.types.is_scalar(value) and pd.isna(value):
+                if marked or row_hidden or column in counts:
+                    cells.append(f'<td data-sdc="suppressed">{SUPPRESSED_MARKER}</td>')
+                else:
+                    cells.append("<td></td>")
+            else:
+                text = html.escape(_format(value, column in counts, digits))
+                cells.append(f"<td>{text}</td>")
+        out.append(f"<tr>{''.join(cells)}</tr>")
+    out.append("</tbody></table>")
+    out.append(f'<p class="sdc-note">{html.escape(note(rules, method))}</p>')
+    return HtmlTable(f'<div class="sdc">{"".join(out)}</div>')
+
+
+def note(rules: Rules, method: str) -> str:
+    """The note printed under a protected table."""
+    if method == "round":
+        return f"Counts and totals are rounded independently to the nearest {rules.rounding_base}."
+    return (
+        f"{SUPPRESSED_MARKER}: withheld because it is below {rules.min_cell_count}, or because "
+        "it would let a withheld value be worked out from the totals."
+    )

@@ -1,0 +1,173 @@
+"""Cleaning: a raw extract frame in, canonical cases + quarantine + duplicates out.
+
+:func:`clean_cases` is pure: it reads no file and changes nothing it is given. Every input
+row ends up in exactly one of the three tables:
+
+* **quarantine**, when a required field (crime_ref, recorded_date, offence, outcome) is
+  missing or cannot be read, the offence or outcome code is not declared, or the row is
+  blank or malformed. A row is quarantined once, under its first problem in that order
+  (row, crime_ref, force, recorded_date, offence, outcome), with no values from the row;
+* **duplicates**, by the rule in :mod:`soteria_research.ingest.duplicates`;
+* **cases**, otherwise.
+
+Values of optional fields that cannot be read become ``unknown`` (categories) or NA and
+are counted in ``CleanResult.unrecognised``, which the data-quality report shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from soteria_research import normalise
+from soteria_research.errors import UnknownValueError
+from soteria_research.ingest import cases, duplicates
+from soteria_research.ingest.fields import STRING, Column
+from soteria_research.ingest.mapping import Mapping
+
+QUARANTINE_COLUMNS = ("force", "source_file", "source_row", "column", "reason")
+UNRECOGNISED_COLUMNS = ("column", "issue", "count")
+ROW = "(row)"
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """What cleaning produced: canonical cases, quarantined rows, duplicates removed, and
+    counts of optional values that were not recognised (``column``, ``issue``, ``count``)."""
+
+    cases: pd.DataFrame
+    quarantine: pd.DataFrame
+    duplicates: pd.DataFrame
+    unrecognised: pd.DataFrame
+
+    @property
+    def rows(self) -> int:
+        """Rows accounted for: clean + quarantined + duplicates."""
+        return len(self.cases) + len(self.quarantine) + len(self.duplicates)
+
+
+def _forces(raw: pd.DataFrame, mapping: Mapping, missing, expected: str | None):
+    """Force per row (codes into a list of names) and the quarantine masks for force."""
+    n = len(raw)
+    if mapping.force_column is None:
+        return np.zeros(n, dtype=np.int64), [mapping.force], {}
+    column = Column.of(raw[mapping.force_column], n, missing)
+    names: list[str | None] = []
+    for text in column.texts.tolist():
+        try:
+            names.append(normalise.force_name(text))
+        except UnknownValueError:
+            names.append(None)
+    distinct = sorted({name for name in names if name is not None})
+    index = np.array([distinct.index(x) if x is not None else -1 for x in names], dtype=np.int64)
+    per_row = column.spread(index, -1)
+    other = np.zeros(n, dtype=bool)
+    if expected is not None and distinct:
+        other = np.isin(per_row, [i for i, name in enumerate(distinct) if name != expected])
+    problems = {
+        "missing value": ~column.present,
+        "unknown force": column.present & (per_row < 0),
+        "another force's record": other,
+    }
+    return np.maximum(per_row, 0), distinct or [expected], problems
+
+
+def _quarantine(raw: pd.DataFrame, checks: list, force_names: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """First problem of each row, and the quarantine table."""
+    n = len(raw)
+    first = np.full(n, -1, dtype=np.int64)
+    labels = []
+    for number, (column, reason, mask) in enumerate(checks):
+        first[(first < 0) & mask] = number
+        labels.append((column, reason))
+    rows = np.flatnonzero(first >= 0)
+    chosen = first[rows]
+    table = pd.DataFrame(
+        {
+            "force": pd.array(force_names.to_numpy()[rows], dtype=STRING),
+            "source_file": raw["source_file"].array.take(rows),
+            "source_row": raw["source_row"].array.take(rows),
+            "column": pd.array([labels[i][0] for i in chosen], dtype=STRING),
+            "reason": pd.array([labels[i][1] for i in chosen], dtype=STRING),
+        }
+    )
+    return first >= 0, table
+
+
+def clean_cases(
+    raw: pd.DataFrame,
+    mapping: Mapping,
+    key: bytes,
+    *,
+    expected_force: str | None = None,
+    age_bands: list[int] | None = None,
+) -> CleanResult:
+    """Clean a raw extract into canonical, pseudonymised cases.
+
+    Parameters
+    ----------
+    raw
+        Output of :func:`~soteria_research.ingest.readers.read_extract`: raw text columns
+        named as in the source, plus ``source_file``, ``source_row`` and (optionally)
+        ``source_problem``.
+    mapping
+        The extract's mapping.
+    key
+        HMAC key for the pseudonyms (see :mod:`~soteria_research.ingest.pseudonymise`).
+    expected_force
+        With ``force_column``: the Home Office name of the folder's force; rows of any
+        other force are quarantined.
+    age_bands
+        Band edges for ``victim_age_band`` (default: ``measures.age_bands`` in the
+        settings).
+
+    Returns
+    -------
+    CleanResult
+        ``cases`` (docs/architecture.md), ``quarantine``, ``duplicates`` (cases columns
+        plus ``duplicate_of_row`` and ``rule``) and ``unrecognised`` counts.
+
+    Examples
+    --------
+    >>> result = clean_cases(read_extract(mapping), mapping, key)  # doctest: +SKIP
+    >>> len(result.cases) + len(result.quarantine) + len(result.duplicates) == len(raw)  # doctest: +SKIP
+    True
+    """
+    n = len(raw)
+    missing = frozenset(value.casefold() for value in mapping.missing_values)
+    columns = {
+        field: Column.of(raw[source], n, missing) for field, source in mapping.columns.items()
+    }
+    force_code, force_list, force_checks = _forces(raw, mapping, missing, expected_force)
+    built = cases.build(columns, mapping, key, force_code, force_list, age_bands)
+
+    problem = raw["source_problem"] if "source_problem" in raw else pd.Series([pd.NA] * n)
+    problem = problem.astype(STRING)
+    checks = [
+        (ROW, reason, (problem == reason).to_numpy(dtype=bool, na_value=False))
+        for reason in problem.dropna().unique().tolist()
+    ]
+    checks.append(("crime_ref", "missing value", ~columns["crime_ref"].present))
+    checks += [("force", reason, mask) for reason, mask in force_checks.items()]
+    checks += built.checks
+    force_names = pd.Series(np.asarray(force_list, dtype=object)[force_code])
+    quarantined, quarantine = _quarantine(raw, checks, force_names)
+
+    usable = np.flatnonzero(~quarantined)
+    source_codes = np.column_stack([c.codes[usable] for c in columns.values()])
+    filled = (source_codes >= 0).sum(axis=1)
+    marked = built.marked[usable]
+    split = duplicates.partition(
+        built.crime_key[usable], source_codes, built.outcome_date[usable], filled, marked
+    )
+    cases_frame = built.frame(raw, usable[split.kept])
+    removed = built.frame(raw, usable[split.removed])
+    kept_rows = raw["source_row"].to_numpy(dtype=np.float64, na_value=np.nan)
+    partner = np.where(split.kept_position >= 0, usable[np.maximum(split.kept_position, 0)], -1)
+    of_row = np.where(partner >= 0, kept_rows[np.maximum(partner, 0)], np.nan)
+    removed["duplicate_of_row"] = pd.array(of_row, dtype="Float64").astype("Int64")
+    removed["rule"] = pd.array(np.asarray(duplicates.RULES, dtype=object)[split.rule], dtype=STRING)
+    unrecognised = built.unrecognised(usable[split.kept])
+    return CleanResult(cases_frame, quarantine, removed, unrecognised)

@@ -1,0 +1,97 @@
+"""The duplicate rule: which of several rows for one crime is kept.
+
+Applied to rows that passed quarantine, in this order:
+
+1. ``marked_in_source``: the force's own duplicate marker (the mapped ``duplicate_flag``
+   column) says yes. The row is removed; ``duplicate_of_row`` is the kept row with the
+   same crime reference, if there is one.
+2. ``exact_duplicate``: every mapped source column is identical to an earlier row's. The
+   first is kept.
+3. ``same_crime_reference``: the same crime reference (in the same force) appears again
+   with different values. The row kept has the latest outcome date, then the most filled
+   mapped fields, then comes last in file and row order (the latest export of the record).
+
+Every removed row is kept in the duplicates table with the rule and the source row of
+the row kept in its place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+RULES = ("marked_in_source", "exact_duplicate", "same_crime_reference")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Row positions kept, removed as duplicates, the rule and the kept row's position."""
+
+    kept: np.ndarray
+    removed: np.ndarray
+    rule: np.ndarray
+    kept_position: np.ndarray
+
+
+def partition(
+    crime_key: np.ndarray,
+    source_codes: np.ndarray,
+    outcome_date: np.ndarray,
+    filled: np.ndarray,
+    marked: np.ndarray,
+) -> Partition:
+    """Split rows into kept and duplicate positions by the rule above.
+
+    Parameters
+    ----------
+    crime_key
+        Integer id of the (force, crime reference) of each row.
+    source_codes
+        2-D array, one column per mapped source column: the row's distinct-value index,
+        so equal rows have equal codes.
+    outcome_date
+        ``datetime64`` outcome date (NaT when none).
+    filled
+        Number of filled mapped fields per row.
+    marked
+        The force's own duplicate marker per row.
+    """
+    n = len(crime_key)
+    position = np.arange(n)
+    rule = np.full(n, -1, dtype=np.int64)
+    active = ~marked
+    rule[marked] = 0
+
+    grouped = pd.Series(crime_key).duplicated(keep=False).to_numpy() & active
+    candidates = position[grouped]
+    if len(candidates):
+        frame = pd.DataFrame(source_codes[candidates])
+        frame.insert(0, "_crime", crime_key[candidates])
+        same = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+        exact = pd.Series(same).duplicated().to_numpy()
+        rule[candidates[exact]] = 1
+        active[candidates[exact]] = False
+
+        left = candidates[~exact]
+        left = left[pd.Series(crime_key[left]).duplicated(keep=False).to_numpy()]
+        if len(left):
+            order = pd.DataFrame(
+                {
+                    "crime": crime_key[left],
+                    "date": outcome_date[left].astype("int64"),  # NaT sorts lowest
+                    "filled": filled[left],
+                    "position": left,
+                }
+            ).sort_values(["crime", "date", "filled", "position"])
+            best = order.groupby("crime", sort=False)["position"].transform("last").to_numpy()
+            lost = order["position"].to_numpy()[order["position"].to_numpy() != best]
+            rule[lost] = 2
+            active[lost] = False
+
+    survivors = position[active]
+    removed = position[~active]
+    partner = pd.Series(survivors, index=crime_key[survivors])
+    kept_at = partner.reindex(crime_key[removed]).fillna(-1).to_numpy(dtype=np.int64)
+    return Partition(survivors, removed, rule[removed], kept_at)

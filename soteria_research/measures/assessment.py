@@ -1,0 +1,300 @@
+"""Self-assessment: maturity per pillar and theme, self vs peer agreement, and gaps.
+
+Ratings are ordinal (``scale_min`` to ``scale_max``, e.g. 1-4). Maturity is summarised
+by the mean rating (with a t-interval over questions) and, to compare frameworks with
+different scales, by the scaled mean ``(mean - min) / (max - min)`` in [0, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from soteria_research.errors import ParameterError
+from soteria_research.measures.catalogue import MEASURES
+from soteria_research.measures.frames import as_list, require_columns
+from soteria_research.measures.intervals import mean_ci
+
+RATERS = {"self": "self_rating", "peer": "peer_rating"}
+
+
+def latest_round(assessment: pd.DataFrame) -> pd.DataFrame:
+    """Rows of each force's latest assessment round."""
+    require_columns(assessment, ["force", "round"], table="assessment")
+    latest = assessment.groupby("force")["round"].transform("max")
+    return assessment[assessment["round"] == latest]
+
+
+def maturity(
+    assessment: pd.DataFrame,
+    level: str = "pillar",
+    rounds: str = "latest",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Mean self and peer maturity per force, round and pillar (or theme).
+
+    Definition: mean rating over the questions of the pillar (theme) that the rater
+    answered; n = questions answered; t-interval over questions, clipped to the scale.
+    Unanswered questions are left out; a pillar with none answered is NaN with a reason.
+
+    Returns
+    -------
+    DataFrame
+        Long: ``force, round, pillar, [theme_id, theme], rater, measure, basis,
+        denominator (n answered), questions, value, ci_low, ci_high, value_scaled,
+        scale_min, scale_max, reason``.
+    """
+    if level not in ("pillar", "theme"):
+        raise ParameterError(f"level must be 'pillar' or 'theme', not {level!r}.")
+    require_columns(
+        assessment,
+        [
+            "force",
+            "round",
+            "pillar",
+            "theme_id",
+            "theme",
+            *RATERS.values(),
+            "scale_min",
+            "scale_max",
+        ],
+        table="assessment",
+    )
+    frame = latest_round(assessment) if rounds == "latest" else assessment
+    keys = ["force", "round", "pillar"] + (["theme_id", "theme"] if level == "theme" else [])
+    rows = []
+    for group, part in frame.groupby(keys, sort=True):
+        lo, hi = float(part["scale_min"].min()), float(part["scale_max"].max())
+        for rater, column in RATERS.items():
+            est = mean_ci(part[column].astype("Float64"), confidence)
+            scaled = (est["value"] - lo) / (hi - lo) if hi > lo else np.nan
+            reason = "no question rated" if est["n"] == 0 else est["reason"]
+            rows.append(
+                {
+                    **dict(zip(keys, group, strict=True)),
+                    "rater": rater,
+                    "measure": f"{rater}_maturity",
+                    "basis": "assessment",
+                    "denominator": est["n"],
+                    "questions": len(part),
+                    "value": est["value"],
+                    "ci_low": max(est["ci_low"], lo),
+                    "ci_high": min(est["ci_high"], hi),
+                    "value_scaled": scaled,
+                    "scale_min": lo,
+                    "scale_max": hi,
+                    "reason": reason,
+                }
+            )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    return out.astype({"denominator": "Int64", "questions": "Int64", "reason": "string"})
+
+
+def weighted_kappa(
+    table: np.ndarray | Iterable[Iterable[float]],
+    weights: str | None = "linear",
+    confidence: float = 0.95,
+) -> dict[str, float | int | str]:
+    """Cohen's kappa of a square agreement table, unweighted or weighted.
+
+    Agreement weights ``1 - |i-j|/(k-1)`` (linear, Cicchetti-Allison) or
+    ``1 - (i-j)^2/(k-1)^2`` (quadratic, Fleiss-Cohen). Standard error: Fleiss, Cohen and
+    Everitt (1969), as in SAS PROC FREQ's ASE.
+
+    Returns
+    -------
+    dict
+        ``n, kappa, se, ci_low, ci_high, observed, expected, reason``.
+    """
+    counts = np.asarray(table, dtype=float)
+    k = counts.shape[0]
+    n = counts.sum()
+    out = {
+        "n": int(n),
+        "kappa": np.nan,
+        "se": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "observed": np.nan,
+        "expected": np.nan,
+        "reason": "",
+    }
+    if n == 0:
+        out["reason"] = "no question rated by both"
+        return out
+    i, j = np.indices((k, k))
+    if weights is None:
+        w = (i == j).astype(float)
+    elif weights == "linear":
+        w = 1 - np.abs(i - j) / max(k - 1, 1)
+    elif weights == "quadratic":
+        w = 1 - (i - j) ** 2 / max(k - 1, 1) ** 2
+    else:
+        raise ParameterError(f"weights must be 'linear', 'quadratic' or None, not {weights!r}.")
+    p = counts / n
+    rows, cols = p.sum(axis=1), p.sum(axis=0)
+    po = float((w * p).sum())
+    pe = float((w * np.outer(rows, cols)).sum())
+    out.update(observed=po, expected=pe)
+    if np.isclose(pe, 1):
+        out["reason"] = "no variation in the ratings"
+        return out
+    kappa = (po - pe) / (1 - pe)
+    w_row, w_col = w @ cols, rows @ w
+    inner = (p * (w - (w_row[:, None] + w_col[None, :]) * (1 - kappa)) ** 2).sum()
+    var = (inner - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
+    se = float(np.sqrt(max(var, 0.0)))
+    z = stats.norm.isf((1 - confidence) / 2)
+    out.update(kappa=float(kappa), se=se, ci_low=kappa - z * se, ci_high=kappa + z * se)
+    return out
+
+
+def agreement_table(assessment: pd.DataFrame) -> np.ndarray:
+    """Square table of self (rows) by peer (columns) ratings over the full scale."""
+    both = assessment.dropna(subset=list(RATERS.values()))
+    lo = int(assessment["scale_min"].min()) if len(assessment) else 1
+    hi = int(assessment["scale_max"].max()) if len(assessment) else 1
+    k = hi - lo + 1
+    table = np.zeros((k, k))
+    idx_self = both["self_rating"].astype(int).to_numpy() - lo
+    idx_peer = both["peer_rating"].astype(int).to_numpy() - lo
+    np.add.at(table, (idx_self, idx_peer), 1)
+    return table
+
+
+def rating_agreement(
+    assessment: pd.DataFrame,
+    weights: str | None = "quadratic",
+    by: str | list[str] | None = "force",
+    rounds: str = "latest",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Agreement of self and peer ratings: weighted kappa per group.
+
+    Definition: Cohen's weighted kappa over the questions rated by both (see
+    :func:`weighted_kappa`); n = questions rated by both. ``observed`` is the weighted
+    observed agreement. NaN with a reason when no question has both ratings or the
+    ratings do not vary.
+
+    Returns
+    -------
+    DataFrame
+        ``[by...], measure, weights, denominator, value, ci_low, ci_high, se, observed,
+        reason``.
+    """
+    require_columns(
+        assessment,
+        ["force", "round", *RATERS.values(), "scale_min", "scale_max"],
+        table="assessment",
+    )
+    frame = latest_round(assessment) if rounds == "latest" else assessment
+    keys = as_list(by)
+    groups = frame.groupby(keys, sort=True) if keys else [((), frame)]
+    rows = []
+    for group, part in groups:
+        res = weighted_kappa(agreement_table(part), weights, confidence)
+        label = tuple(group) if keys else ()
+        rows.append(
+            {
+                **dict(zip(keys, label, strict=True)),
+                "measure": "self_peer_kappa",
+                "weights": weights or "none",
+                "denominator": res["n"],
+                "value": res["kappa"],
+                "ci_low": res["ci_low"],
+                "ci_high": res["ci_high"],
+                "se": res["se"],
+                "observed": res["observed"],
+                "reason": res["reason"],
+            }
+        )
+    return pd.DataFrame(rows).astype({"denominator": "Int64", "reason": "string"})
+
+
+def _direction(row: pd.Series) -> str:
+    position, measure = row.get("funnel_position"), MEASURES.get(row["measure"])
+    if measure is None or measure.higher_is_better is None or pd.isna(position):
+        return ""
+    if position == "within":
+        return "within"
+    high = str(position).startswith("above")
+    return "better" if high == measure.higher_is_better else "worse"
+
+
+def maturity_gaps(
+    maturity_table: pd.DataFrame,
+    case_findings: pd.DataFrame,
+    high: float = 2 / 3,
+    low: float = 1 / 3,
+) -> pd.DataFrame:
+    """Gaps between stated (self) maturity and the case measures of the same pillar.
+
+    A pillar's case evidence counts its measures whose funnel position is significantly
+    better or worse than the comparator (beyond the 95% limits, read with the measure's
+    direction). The gap is ``stated above evidence`` when the scaled self maturity is at
+    least ``high`` while some measure is worse and none better; ``stated below evidence``
+    when it is at most ``low`` while some measure is better and none worse;
+    ``consistent`` otherwise; ``no case evidence`` when no measure of the pillar has a
+    funnel position (e.g. learning and wellbeing, which case data do not measure).
+
+    Parameters
+    ----------
+    maturity_table
+        Output of :func:`maturity` at pillar level.
+    case_findings
+        Rows with ``pillar, measure, funnel_position`` (e.g. the findings of a force).
+
+    Returns
+    -------
+    DataFrame
+        ``force, pillar, self_maturity, peer_maturity, self_scaled, measures_better,
+        measures_worse, measures_within, gap``.
+    """
+    wide = maturity_table.pivot_table(
+        index=["force", "pillar"],
+        columns="rater",
+        values=["value", "value_scaled"],
+        aggfunc="first",
+    )
+    wide.columns = [f"{a}_{b}" for a, b in wide.columns]
+    wide = wide.reset_index()
+    evidence = case_findings.assign(direction=case_findings.apply(_direction, axis=1))
+    counts = (
+        evidence[evidence["direction"] != ""]
+        .groupby(["pillar", "direction"])
+        .size()
+        .unstack(fill_value=0)
+    )
+    rows = []
+    for _, row in wide.iterrows():
+        got = counts.loc[row["pillar"]] if row["pillar"] in counts.index else pd.Series(dtype=int)
+        better, worse = int(got.get("better", 0)), int(got.get("worse", 0))
+        within = int(got.get("within", 0))
+        scaled = row.get("value_scaled_self", np.nan)
+        if better + worse + within == 0:
+            gap = "no case evidence"
+        elif pd.notna(scaled) and scaled >= high and worse and not better:
+            gap = "stated above evidence"
+        elif pd.notna(scaled) and scaled <= low and better and not worse:
+            gap = "stated below evidence"
+        else:
+            gap = "consistent"
+        rows.append(
+            {
+                "force": row["force"],
+                "pillar": row["pillar"],
+                "self_maturity": row.get("value_self", np.nan),
+                "peer_maturity": row.get("value_peer", np.nan),
+                "self_scaled": scaled,
+                "measures_better": better,
+                "measures_worse": worse,
+                "measures_within": within,
+                "gap": gap,
+            }
+        )
+    return pd.DataFrame(rows).astype({"gap": "string"})

@@ -1,0 +1,243 @@
+"""Who is charged: logistic regression of charge on case characteristics.
+
+Rows: crimes recorded in the period with an outcome assigned (pending crimes have no
+known outcome yet and are left out). Response: charged (type 1, alternate offences
+included). Predictors (categorical, reference level = the most frequent unless given):
+victim age band, victim-suspect relationship, delay in reporting (committed to reported)
+and offence subgroup. Odds ratios are ``exp(coefficient)`` with Wald intervals.
+
+The model refuses (``refused=True`` and a reason, or :class:`InsufficientDataError`
+when asked to raise) when the smaller of events and non-events per estimated parameter
+is under ``min_events_per_parameter`` (setting, default 10; Peduzzi et al. 1996).
+Levels with no charges or no non-charges cannot be estimated (separation): their rows
+are left out and listed in ``notes``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from soteria_research.errors import DataError
+from soteria_research.measures.frames import require_columns
+from soteria_research.measures.periods import Period, cohort, resolve_period
+
+DEFAULT_PREDICTORS = ("victim_age_band", "relationship", "reporting_delay", "offence_subgroup")
+TABLE_COLUMNS = [
+    "term",
+    "variable",
+    "level",
+    "reference",
+    "n_level",
+    "events_level",
+    "coef",
+    "se",
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+]
+
+
+class InsufficientDataError(DataError):
+    """Too few events for a model to be fitted reliably."""
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """A fitted (or refused) charge model.
+
+    ``table`` holds one row per estimated term (the intercept first), ``n`` the rows
+    used, ``events`` the smaller of charged and not charged, ``parameters`` the
+    non-intercept parameters, ``refused`` and ``reason`` why no model was fitted.
+    """
+
+    table: pd.DataFrame
+    n: int
+    events: int
+    parameters: int
+    events_per_parameter: float
+    refused: bool
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def age_band(ages: pd.Series, edges: Sequence[int]) -> pd.Series:
+    """Age bands from edges: ``[0, 13, 16, ...]`` gives ``0-12``, ``13-15``, ..., ``50+``."""
+    edges = list(edges)
+    labels = [f"{lo}-{hi - 1}" for lo, hi in pairwise(edges[:-1])]
+    labels.append(f"{edges[-2]}+")
+    banded = pd.cut(ages.astype("Float64"), edges, right=False, labels=labels)
+    return banded.astype("string").fillna("unknown")
+
+
+def reporting_delay(cases: pd.DataFrame) -> pd.Series:
+    """Delay from offence to report: ``within 7 days``, ``8-365 days``, ``over 1 year``."""
+    days = (cases["reported_date"] - cases["committed_date"]).dt.days
+    band = pd.Series("unknown", index=cases.index, dtype="string")
+    band[days.ge(0) & days.le(7)] = "within 7 days"
+    band[days.gt(7) & days.le(365)] = "8-365 days"
+    band[days.gt(365)] = "over 1 year"
+    return band
+
+
+def model_frame(
+    cases: pd.DataFrame,
+    period: str | Period = "all",
+    predictors: Sequence[str] = DEFAULT_PREDICTORS,
+    age_bands: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The rows and columns the model uses: ``charged`` (0/1) and each predictor (text)."""
+    require_columns(cases, ["outcome_type", "financial_year"])
+    rows = cohort(cases, resolve_period(cases, period))
+    rows = rows[rows["outcome_type"].ne(0).fillna(False).astype(bool)]
+    out = pd.DataFrame({"charged": rows["outcome_type"].eq(1).astype(int)}, index=rows.index)
+    for name in predictors:
+        if name == "reporting_delay":
+            require_columns(rows, ["committed_date", "reported_date"])
+            out[name] = reporting_delay(rows)
+        elif name == "victim_age_band" and age_bands is not None:
+            require_columns(rows, ["victim_age"])
+            out[name] = age_band(rows["victim_age"], age_bands)
+        else:
+            require_columns(rows, [name])
+            out[name] = rows[name].astype("string").fillna("unknown")
+    return out.reset_index(drop=True)
+
+
+def _design(
+    frame: pd.DataFrame, predictors: Sequence[str], references: Mapping[str, str]
+) -> tuple[pd.DataFrame, list[dict[str, object]], list[str]]:
+    columns, terms, notes = {"(intercept)": np.ones(len(frame))}, [], []
+    terms.append({"term": "(intercept)", "variable": "(intercept)", "level": "", "reference": ""})
+    for name in predictors:
+        counts = frame[name].value_counts()
+        if len(counts) < 2:
+            notes.append(f"{name} left out: one level only")
+            continue
+        ref = references.get(name, counts.index[0])
+        for level in sorted(counts.index):
+            if level == ref:
+                continue
+            term = f"{name}[{level}]"
+            columns[term] = frame[name].eq(level).astype(float).to_numpy()
+            terms.append({"term": term, "variable": name, "level": level, "reference": ref})
+    return pd.DataFrame(columns), terms, notes
+
+
+def _drop_separated(frame: pd.DataFrame, predictors: Sequence[str]) -> tuple[pd.DataFrame, list]:
+    notes = []
+    for name in predictors:
+        events = frame.groupby(name)["charged"].agg(["sum", "size"])
+        bad = events[(events["sum"] == 0) | (events["sum"] == events["size"])].index.tolist()
+        if bad and len(bad) < len(events):
+            notes.append(f"{name} levels {sorted(bad)} left out: no variation in charge")
+            frame = frame[~frame[name].isin(bad)]
+    return frame, notes
+
+
+def _refusal(frame, events, parameters, reason, notes, raise_on_refusal) -> ModelResult:
+    if raise_on_refusal:
+        raise InsufficientDataError(f"Charge model not fitted: {reason}")
+    epp = events / parameters if parameters else float("nan")
+    empty = pd.DataFrame(columns=TABLE_COLUMNS)
+    return ModelResult(empty, len(frame), events, parameters, epp, True, reason, notes)
+
+
+def charge_model(
+    cases: pd.DataFrame,
+    period: str | Period = "all",
+    predictors: Sequence[str] = DEFAULT_PREDICTORS,
+    min_events_per_parameter: float = 10,
+    confidence: float = 0.95,
+    references: Mapping[str, str] | None = None,
+    age_bands: Sequence[int] | None = None,
+    raise_on_refusal: bool = False,
+) -> ModelResult:
+    """Fit the logistic regression of charge; odds ratios with Wald intervals.
+
+    Parameters
+    ----------
+    cases
+        Canonical cases (one force or several).
+    period
+        Recording period of the cohort (default ``"all"``: every year, for more events).
+    predictors
+        Categorical predictors (see module notes); ``reporting_delay`` is derived.
+    min_events_per_parameter
+        Refuse below this many events (the smaller of charged / not charged) per
+        non-intercept parameter (settings ``measures.min_events_per_parameter``).
+    references
+        Reference level per predictor (default: its most frequent level).
+    age_bands
+        Band edges to re-band ``victim_age`` (settings ``measures.age_bands``); None
+        uses ``victim_age_band`` as recorded.
+
+    Returns
+    -------
+    ModelResult
+        ``table``: ``term, variable, level, reference, n_level, events_level, coef, se,
+        odds_ratio, ci_low, ci_high, p_value``.
+    """
+    frame = model_frame(cases, period, predictors, age_bands)
+    frame, notes = _drop_separated(frame, predictors)
+    design, terms, more = _design(frame, predictors, references or {})
+    notes += more
+    y = frame["charged"].to_numpy(dtype=float)
+    events = int(min(y.sum(), len(y) - y.sum()))
+    parameters = design.shape[1] - 1
+    if parameters == 0:
+        return _refusal(frame, events, 0, "no predictor varies", notes, raise_on_refusal)
+    if events < min_events_per_parameter * parameters:
+        reason = (
+            f"{events} events for {parameters} parameters "
+            f"({events / parameters:.1f} per parameter, fewer than {min_events_per_parameter:g})"
+        )
+        return _refusal(frame, events, parameters, reason, notes, raise_on_refusal)
+    from statsmodels.discrete.discrete_model import Logit  # slow import: only when fitting
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = Logit(y, design).fit(disp=0, maxiter=100)
+    if not fit.mle_retvals.get("converged", False):
+        return _refusal(
+            frame, events, parameters, "the fit did not converge", notes, raise_on_refusal
+        )
+    z = stats.norm.isf((1 - confidence) / 2)
+    table = pd.DataFrame(terms)
+    table["coef"] = fit.params.to_numpy()
+    table["se"] = fit.bse.to_numpy()
+    table["odds_ratio"] = np.exp(table["coef"])
+    table["ci_low"] = np.exp(table["coef"] - z * table["se"])
+    table["ci_high"] = np.exp(table["coef"] + z * table["se"])
+    table["p_value"] = fit.pvalues.to_numpy()
+    n_level, ev_level = [], []
+    for t in terms:
+        mask = design[t["term"]].to_numpy() == 1
+        n_level.append(int(mask.sum()))
+        ev_level.append(int(y[mask].sum()))
+    table["n_level"], table["events_level"] = n_level, ev_level
+    return ModelResult(
+        table[TABLE_COLUMNS], len(y), events, parameters, events / parameters, False, "", notes
+    )
+
+
+def charge_odds_ratios(cases: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """:func:`charge_model` as a DataFrame: the odds-ratio table (intercept left out)
+    with ``n``, ``events`` and ``reason``; a refused model gives one NaN row with the
+    reason. Keyword arguments are those of :func:`charge_model`.
+    """
+    result = charge_model(cases, **kwargs)
+    if result.refused:
+        table = pd.DataFrame([{c: np.nan for c in TABLE_COLUMNS}])
+    else:
+        table = result.table[result.table["variable"] != "(intercept)"].reset_index(drop=True)
+    table = table.assign(measure="charge_odds_ratio", n=result.n, events=result.events)
+    table["reason"] = result.reason
+    return table

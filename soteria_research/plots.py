@@ -1,0 +1,450 @@
+"""Figures of the measures: matplotlib figures returned, never shown or saved here.
+
+Every function takes the frame a measure returns and a ``title`` that states the
+finding (a chart's title says what it shows, not what it is). Outcome groups have one
+colour *and* one hatch or marker across every chart (:data:`OUTCOME_STYLE`), so the
+charts read in greyscale; axes are labelled with their units. Figures are built without
+pyplot, so nothing is drawn on screen or kept in pyplot's figure list; a notebook shows
+the returned figure as a cell's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
+
+from soteria_research import reference
+
+#: Okabe-Ito colours (safe for colour-blind readers) and greys.
+_OI = {
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "red": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+}
+
+#: Outcome group -> (colour, hatch, marker, line style), the same in every chart.
+OUTCOME_STYLE: dict[str, tuple[str, str, str, str]] = {
+    "Charged/Summonsed": (_OI["blue"], "", "o", "-"),
+    "Evidential difficulties (victim does not support action)": (_OI["red"], "//", "s", "--"),
+    "Evidential difficulties (suspect identified; victim supports action)": (
+        _OI["orange"],
+        "\\\\",
+        "^",
+        "-.",
+    ),
+    "Investigation complete – no suspect identified": (_OI["sky"], "..", "D", ":"),
+    "Not yet assigned an outcome": ("#BBBBBB", "xx", "x", (0, (1, 1))),
+    "Out-of-court (formal)": (_OI["green"], "++", "P", (0, (5, 1))),
+    "Out-of-court (informal)": (_OI["yellow"], "--", "v", (0, (3, 1, 1, 1))),
+    "Prosecution prevented or not in the public interest": (_OI["purple"], "oo", "*", "-"),
+    "Taken into consideration": ("#555555", "||", "h", "--"),
+    "Responsibility for further investigation transferred to another body": (
+        "#777777",
+        "**",
+        "<",
+        "-.",
+    ),
+    "Further investigation to support formal action not in the public interest – police decision": (
+        "#999999",
+        "O",
+        ">",
+        ":",
+    ),
+    "Diversionary, educational or intervention activity": ("#333333", "...", "p", "-"),
+    "Other outcomes": ("#666666", "x", "X", (0, (2, 2))),
+}
+
+#: Competing-risk cause -> outcome group whose style it takes.
+CAUSE_GROUP = {
+    "charge": "Charged/Summonsed",
+    "victim_does_not_support": "Evidential difficulties (victim does not support action)",
+    "victim_supports_difficulties": (
+        "Evidential difficulties (suspect identified; victim supports action)"
+    ),
+    "no_suspect": "Investigation complete – no suspect identified",
+    "other": "Other outcomes",
+}
+_SIGNAL = {"high": ("^", _OI["orange"]), "low": ("v", _OI["blue"])}
+
+
+def _figure(width: float = 8, height: float = 4.5) -> tuple[Figure, object]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots()
+
+
+def _style(group: str) -> tuple[str, str, str, str]:
+    return OUTCOME_STYLE.get(group, OUTCOME_STYLE["Other outcomes"])
+
+
+def spc_chart(chart: pd.DataFrame, title: str, ylabel: str, percent: bool = False) -> Figure:
+    """XmR chart of :func:`soteria_research.measures.spc.xmr`'s output.
+
+    Points with a special-cause signal are drawn with a triangle (up: above the mean or
+    rising; down: below or falling) as well as colour.
+    """
+    fig, ax = _figure()
+    x = chart["point"]
+    ax.plot(x, chart["value"], color="#444444", marker="o", markersize=4, lw=1, label="value")
+    ax.plot(x, chart["mean"], color="black", lw=1, label="mean")
+    for column, style in (("upper_limit", "--"), ("lower_limit", "--")):
+        ax.plot(x, chart[column], color="black", ls=style, lw=1)
+    for column in ("upper_2sigma", "lower_2sigma"):
+        ax.plot(x, chart[column], color="#999999", ls=":", lw=0.8)
+    for side, (marker, colour) in _SIGNAL.items():
+        hit = chart["signals"].fillna("").str.contains(f":{side}")
+        ax.scatter(
+            x[hit],
+            chart.loc[hit, "value"],
+            marker=marker,
+            s=60,
+            color=colour,
+            edgecolor="black",
+            zorder=3,
+            label=f"signal ({side})",
+        )
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Month")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(
+        handles=[
+            Line2D([], [], color="black", label="mean"),
+            Line2D([], [], color="black", ls="--", label="process limits"),
+            Line2D([], [], color="#999999", ls=":", label="two sigma"),
+            Line2D([], [], marker="^", color=_OI["orange"], ls="", label="signal: high"),
+            Line2D([], [], marker="v", color=_OI["blue"], ls="", label="signal: low"),
+        ],
+        loc="best",
+        fontsize=8,
+    )
+    return fig
+
+
+def funnel_plot(
+    units: pd.DataFrame,
+    curve: pd.DataFrame,
+    title: str,
+    ylabel: str,
+    label: str = "force",
+    highlight: str | None = None,
+) -> Figure:
+    """Funnel plot of :func:`~soteria_research.measures.funnel.funnel_positions` units
+    against :func:`~soteria_research.measures.funnel.funnel_curve` limits.
+
+    Units outside the limits are labelled; ``highlight`` names one unit to mark.
+    """
+    fig, ax = _figure()
+    target = float(units["target"].iloc[0])
+    ax.axhline(target, color="black", lw=1)
+    for name, style in (("95", "--"), ("998", "-")):
+        if f"upper{name}" in curve:
+            ax.plot(curve["n"], curve[f"upper{name}"], color="#555555", ls=style, lw=1)
+            ax.plot(curve["n"], curve[f"lower{name}"], color="#555555", ls=style, lw=1)
+    markers = {
+        "within": ("o", "#BBBBBB"),
+        "above95": ("^", _OI["orange"]),
+        "below95": ("v", _OI["blue"]),
+        "above998": ("^", _OI["red"]),
+        "below998": ("v", _OI["purple"]),
+    }
+    for position, (marker, colour) in markers.items():
+        part = units[units["position"] == position]
+        ax.scatter(
+            part["denominator"].astype(float),
+            part["value"],
+            marker=marker,
+            s=40,
+            color=colour,
+            edgecolor="black",
+            label=position,
+            zorder=3,
+        )
+        if position != "within":
+            for _, row in part.iterrows():
+                ax.annotate(
+                    str(row[label]),
+                    (float(row["denominator"]), row["value"]),
+                    fontsize=7,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+    if highlight is not None and highlight in set(units[label]):
+        row = units[units[label] == highlight].iloc[0]
+        ax.scatter(
+            [float(row["denominator"])],
+            [row["value"]],
+            s=160,
+            facecolor="none",
+            edgecolor="black",
+            lw=2,
+            zorder=4,
+            label=highlight,
+        )
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Denominator (crimes, n)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8, title="position (limits: 95% dashed, 99.8% solid)", title_fontsize=8)
+    return fig
+
+
+def outcome_distribution_bar(distribution: pd.DataFrame, title: str) -> Figure:
+    """Horizontal bars of :func:`~soteria_research.measures.outcomes.outcome_distribution`
+    at group level, one panel per basis (cohort, activity), with interval whiskers."""
+    bases = list(dict.fromkeys(distribution["basis"]))
+    fig = Figure(
+        figsize=(9, 1.2 + 0.45 * distribution["outcome_group"].nunique()), layout="constrained"
+    )
+    axes = np.atleast_1d(fig.subplots(1, len(bases), sharey=True))
+    groups = list(dict.fromkeys(distribution["outcome_group"]))
+    for ax, basis in zip(axes, bases, strict=True):
+        part = distribution[distribution["basis"] == basis].set_index("outcome_group")
+        part = part.reindex(groups)
+        y = np.arange(len(groups))
+        for i, group in enumerate(groups):
+            colour, hatch, _, _ = _style(group)
+            value = part.loc[group, "value"]
+            ax.barh(
+                i,
+                0 if pd.isna(value) else value,
+                color=colour,
+                hatch=hatch,
+                edgecolor="black",
+                lw=0.5,
+            )
+        err = np.vstack([part["value"] - part["ci_low"], part["ci_high"] - part["value"]])
+        ax.errorbar(part["value"], y, xerr=np.nan_to_num(err), fmt="none", color="black", lw=1)
+        ax.set_yticks(y, [g if len(g) < 45 else g[:42] + "..." for g in groups], fontsize=8)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        denominator = part["denominator"].dropna()
+        n = int(denominator.iloc[0]) if len(denominator) else 0
+        ax.set_xlabel(
+            f"Share of {'crimes recorded' if basis == 'cohort' else 'outcomes assigned'}"
+            f" (%, n={n:,})"
+        )
+        ax.set_title(f"{basis} basis", fontsize=9)
+    fig.suptitle(title)
+    return fig
+
+
+def attrition_chart(table: pd.DataFrame, title: str) -> Figure:
+    """Attrition funnel of :func:`~soteria_research.measures.attrition.attrition`: crimes
+    reaching each stage, labelled with the count and the share of recorded crimes."""
+    fig, ax = _figure(8, 3.5)
+    table = table.sort_values("order")
+    y = np.arange(len(table))
+    shades = ["#DDDDDD", "#BBBBBB", "#999999", "#666666", _OI["blue"]]
+    hatches = ["", "..", "//", "xx", ""]
+    for i, (_, row) in enumerate(table.iterrows()):
+        count = int(row["numerator"]) if pd.notna(row["numerator"]) else 0
+        ax.barh(i, count, color=shades[i % 5], hatch=hatches[i % 5], edgecolor="black", lw=0.5)
+        share = "" if pd.isna(row["value"]) else f" ({row['value']:.1%})"
+        ax.annotate(
+            f"{count:,}{share}",
+            (count, i),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(y, table["stage_label"])
+    ax.invert_yaxis()
+    ax.set_xlabel("Crimes (n)")
+    ax.set_title(title)
+    ax.margins(x=0.2)
+    return fig
+
+
+def incidence_chart(
+    curve: pd.DataFrame,
+    title: str,
+    naive: pd.DataFrame | None = None,
+    causes: Sequence[str] = ("charge",),
+    max_days: float | None = None,
+) -> Figure:
+    """Cumulative incidence by days since recording (with interval bands).
+
+    ``curve`` comes from :func:`~soteria_research.measures.survival.incidence_curve`;
+    ``naive`` (optional) from ``cumulative_incidence``: its naive rate is drawn beside
+    each curve as a dotted horizontal line.
+    """
+    fig, ax = _figure()
+    for cause in causes:
+        part = curve[curve["cause_id"] == cause]
+        if max_days is not None:
+            part = part[part["time"] <= max_days]
+        colour, _, marker, style = _style(CAUSE_GROUP.get(cause, "Other outcomes"))
+        name = cause.replace("_", " ")
+        ax.step(
+            part["time"],
+            part["value"],
+            where="post",
+            color=colour,
+            ls=style,
+            lw=1.5,
+            label=f"{name} (censoring-aware)",
+        )
+        ax.fill_between(
+            part["time"], part["ci_low"], part["ci_high"], step="post", color=colour, alpha=0.2
+        )
+        if naive is not None:
+            rate = naive.loc[naive["cause"] == cause, "naive_value"]
+            if len(rate):
+                ax.axhline(
+                    float(rate.iloc[0]),
+                    color=colour,
+                    ls=":",
+                    lw=1.2,
+                    marker=marker,
+                    markevery=[0],
+                    label=f"{name} (naive rate so far)",
+                )
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Days since recording")
+    ax.set_ylabel("Cumulative incidence (% of crimes recorded)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def time_to_event_chart(days: pd.DataFrame, title: str, event: str = "charge") -> Figure:
+    """Histogram of :func:`~soteria_research.measures.timeliness.days_to_event` with the
+    median marked."""
+    fig, ax = _figure()
+    values = days["days"].dropna().astype(float)
+    values = values[values >= 0]
+    if len(values):
+        ax.hist(
+            values,
+            bins=min(40, max(5, len(values) // 5)),
+            color=_OI["blue"],
+            edgecolor="black",
+            hatch="//",
+            lw=0.5,
+        )
+        median = float(values.median())
+        ax.axvline(median, color="black", ls="--", label=f"median {median:,.0f} days")
+        ax.legend(fontsize=8)
+    ax.set_xlabel(f"Days from recording to {event.replace('_', ' ')}")
+    ax.set_ylabel(f"Crimes (n={len(values):,})")
+    ax.set_title(title)
+    return fig
+
+
+def forest_plot(table: pd.DataFrame, title: str) -> Figure:
+    """Odds ratios with intervals (log scale) of
+    :func:`~soteria_research.measures.model.charge_model` (intercept left out)."""
+    rows = table[table["variable"] != "(intercept)"].reset_index(drop=True)
+    fig, ax = _figure(8, 1 + 0.35 * max(len(rows), 1))
+    y = np.arange(len(rows))
+    ax.errorbar(
+        rows["odds_ratio"],
+        y,
+        xerr=[rows["odds_ratio"] - rows["ci_low"], rows["ci_high"] - rows["odds_ratio"]],
+        fmt="s",
+        color="black",
+        ecolor="#555555",
+        capsize=2,
+    )
+    ax.axvline(1, color="black", ls="--", lw=1)
+    labels = [
+        f"{r.variable.replace('_', ' ')}: {r.level} (vs {r.reference})" for r in rows.itertuples()
+    ]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("Odds ratio of charge (log scale; 1 = no difference)")
+    ax.set_title(title)
+    return fig
+
+
+def _pillar_names() -> pd.Series:
+    return reference.pillars().set_index("slug")["name"]
+
+
+def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
+    """Self vs peer maturity per pillar of one force, from
+    :func:`~soteria_research.measures.assessment.maturity` (pillar level)."""
+    fig, ax = _figure(8, 4)
+    slugs = [s for s in reference.pillar_slugs() if s in set(table["pillar"])]
+    x = np.arange(len(slugs))
+    for offset, rater, colour, hatch in (
+        (-0.2, "self", _OI["blue"], ""),
+        (0.2, "peer", "#BBBBBB", "//"),
+    ):
+        part = table[table["rater"] == rater].set_index("pillar").reindex(slugs)
+        ax.bar(
+            x + offset,
+            part["value"].fillna(0),
+            width=0.4,
+            color=colour,
+            hatch=hatch,
+            edgecolor="black",
+            lw=0.5,
+            label=rater,
+        )
+        err = np.vstack([part["value"] - part["ci_low"], part["ci_high"] - part["value"]])
+        ax.errorbar(
+            x + offset, part["value"], yerr=np.nan_to_num(err), fmt="none", color="black", lw=1
+        )
+    names = _pillar_names()
+    ax.set_xticks(x, [names.get(s, s)[:28] for s in slugs], rotation=20, ha="right", fontsize=8)
+    low, high = float(table["scale_min"].min()), float(table["scale_max"].max())
+    ax.set_ylim(0, high + 0.2)
+    ax.axhline(low, color="#999999", lw=0.8)
+    ax.set_ylabel(f"Mean rating (scale {low:g}-{high:g})")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def maturity_heatmap(table: pd.DataFrame, title: str, rater: str = "self") -> Figure:
+    """Forces by pillars: mean maturity from
+    :func:`~soteria_research.measures.assessment.maturity`, each cell annotated with its
+    value so the map reads in greyscale."""
+    part = table[table["rater"] == rater]
+    grid = part.pivot_table(index="force", columns="pillar", values="value", aggfunc="first")
+    slugs = [s for s in reference.pillar_slugs() if s in grid.columns]
+    grid = grid.reindex(columns=slugs)
+    fig, ax = _figure(9, 1.5 + 0.3 * len(grid))
+    low, high = float(table["scale_min"].min()), float(table["scale_max"].max())
+    image = ax.imshow(
+        grid.to_numpy(dtype=float), cmap="cividis", vmin=low, vmax=high, aspect="auto"
+    )
+    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+        text = "–" if np.isnan(value) else f"{value:.1f}"
+        shade = "white" if not np.isnan(value) and value < (low + high) / 2 else "black"
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color=shade)
+    names = _pillar_names()
+    ax.set_xticks(
+        range(len(slugs)),
+        [names.get(s, s)[:24] for s in slugs],
+        rotation=25,
+        ha="right",
+        fontsize=8,
+    )
+    ax.set_yticks(range(len(grid)), grid.index, fontsize=8)
+    fig.colorbar(image, ax=ax, label=f"Mean {rater} rating (scale {low:g}-{high:g})")
+    ax.set_title(title)
+    return fig
+
+
+def outcome_legend() -> list[Patch]:
+    """Legend handles of the outcome-group palette (colour and hatch)."""
+    return [
+        Patch(facecolor=c, hatch=h, edgecolor="black", label=g)
+        for g, (c, h, _, _) in OUTCOME_STYLE.items()
+    ]

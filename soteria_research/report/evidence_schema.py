@@ -1,0 +1,97 @@
+"""The National Operating Model evidence base: one row per finding, as a pandera schema.
+
+Imported lazily by :mod:`soteria_research.report.evidence`, so a notebook that saves its
+findings does not pay for importing pandera until it does.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from soteria_research import reference
+
+#: Where a force sits on the funnel plot of a measure across forces (missing: not placed).
+FUNNEL_POSITIONS = ("within", "above95", "below95", "above998", "below998")
+
+_FIGURES = ("value", "ci_low", "ci_high", "numerator", "denominator")
+
+_text = pd.StringDtype()
+
+
+class EvidenceSchema(pa.DataFrameModel):
+    """A finding: one measure for one force and period, what it shows, where it came from."""
+
+    force: Series[_text] = pa.Field(
+        isin=reference.force_names(), description="Home Office force name"
+    )
+    period: Series[_text] = pa.Field(description="reporting period, e.g. 2023/24")
+    pillar: Series[_text] = pa.Field(
+        isin=reference.pillar_slugs(), description="Soteria pillar (slug) the measure evidences"
+    )
+    measure: Series[_text] = pa.Field(description="short name of the measure")
+    definition: Series[_text] = pa.Field(description="what the measure counts, in words")
+    basis: Series[_text] = pa.Field(
+        nullable=True,
+        description="cohort (offences recorded in the period) or activity (outcomes "
+        "assigned in the period), or another stated basis",
+    )
+    value: Series[float] = pa.Field(nullable=True, description="the estimate")
+    ci_low: Series[float] = pa.Field(nullable=True, description="lower confidence limit")
+    ci_high: Series[float] = pa.Field(nullable=True, description="upper confidence limit")
+    numerator: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0, description="count the estimate is made from (top of the ratio)"
+    )
+    denominator: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, ge=0, description="count the estimate is made from (bottom of the ratio)"
+    )
+    comparator_value: Series[float] = pa.Field(
+        nullable=True, description="the same measure for the comparator (e.g. national)"
+    )
+    funnel_position: Series[_text] = pa.Field(
+        nullable=True,
+        isin=FUNNEL_POSITIONS,
+        description="within the funnel limits, or above/below the 95% or 99.8% limits",
+    )
+    spc_signal: Series[_text] = pa.Field(
+        nullable=True, description="statistical process control signal in the trend, if any"
+    )
+    finding: Series[_text] = pa.Field(nullable=True, description="the finding in one line")
+    suppressed: Series[bool] = pa.Field(description="figures withheld by disclosure control")
+    suppression_reason: Series[_text] = pa.Field(
+        nullable=True, description="why the figures were withheld"
+    )
+    run_id: Series[_text] = pa.Field(description="the `soteria reports` run that made the row")
+    code_version: Series[_text] = pa.Field(description="package version, git commit, source hash")
+    data_hash: Series[_text] = pa.Field(description="SHA-256 of the force's processed data")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["force", "period", "pillar", "measure", "basis"]  # noqa: RUF012
+
+    @pa.dataframe_check(error="ci_low <= value <= ci_high where all three are given")
+    def interval_contains_value(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
+        low_ok = df["ci_low"].isna() | df["value"].isna() | (df["ci_low"] <= df["value"] + 1e-12)
+        high_ok = df["ci_high"].isna() | df["value"].isna() | (df["value"] <= df["ci_high"] + 1e-12)
+        return low_ok & high_ok
+
+    @pa.dataframe_check(error="suppressed rows carry no value, interval, numerator or denominator")
+    def suppressed_rows_hold_no_figures(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
+        return ~df["suppressed"].astype(bool) | df[list(_FIGURES)].isna().all(axis=1)
+
+    @pa.dataframe_check(error="suppressed rows give a suppression_reason")
+    def suppressed_rows_say_why(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
+        reason = df["suppression_reason"].fillna("").astype(str).str.strip()
+        return ~df["suppressed"].astype(bool) | reason.ne("")
+
+    @pa.dataframe_check(error="a finding is one line")
+    def finding_is_one_line(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
+        return ~df["finding"].fillna("").astype(str).str.contains("\n", regex=False)
+
+
+#: Column names in order.
+COLUMNS = list(EvidenceSchema.to_schema().columns)
+#: Column name -> description (the data dictionary of the About sheet).
+DESCRIPTIONS = {name: col.description for name, col in EvidenceSchema.to_schema().columns.items()}
