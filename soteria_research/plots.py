@@ -10,6 +10,7 @@ the returned figure as a cell's result.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from soteria_research import reference
 
@@ -161,6 +162,8 @@ def funnel_plot(
     }
     for position, (marker, colour) in markers.items():
         part = units[units["position"] == position]
+        if part.empty:
+            continue
         ax.scatter(
             part["denominator"].astype(float),
             part["value"],
@@ -192,6 +195,13 @@ def funnel_plot(
             zorder=4,
             label=highlight,
         )
+    sizes = units["denominator"].astype(float)
+    sizes = sizes[sizes > 0]
+    if len(sizes):
+        smallest = curve[curve["n"] >= sizes.min()].iloc[:1]
+        top = max(units["value"].max(), *(smallest.filter(like="upper").max(axis=1).tolist()))
+        ax.set_ylim(0, min(1.0, top * 1.15))
+        ax.set_xlim(0, max(sizes.max(), curve["n"].max()) * 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Denominator (crimes, n)")
     ax.set_ylabel(ylabel)
@@ -200,9 +210,15 @@ def funnel_plot(
     return fig
 
 
-def outcome_distribution_bar(distribution: pd.DataFrame, title: str) -> Figure:
+def outcome_distribution_bar(
+    distribution: pd.DataFrame, title: str, drop_empty: bool = True
+) -> Figure:
     """Horizontal bars of :func:`~soteria_research.measures.outcomes.outcome_distribution`
-    at group level, one panel per basis (cohort, activity), with interval whiskers."""
+    at group level, one panel per basis (cohort, activity), with interval whiskers.
+    Groups with no crimes on any basis are left out unless ``drop_empty`` is False."""
+    if drop_empty:
+        used = distribution.groupby("outcome_group")["numerator"].sum()
+        distribution = distribution[distribution["outcome_group"].isin(used[used > 0].index)]
     bases = list(dict.fromkeys(distribution["basis"]))
     fig = Figure(
         figsize=(9, 1.2 + 0.45 * distribution["outcome_group"].nunique()), layout="constrained"
@@ -226,7 +242,7 @@ def outcome_distribution_bar(distribution: pd.DataFrame, title: str) -> Figure:
             )
         err = np.vstack([part["value"] - part["ci_low"], part["ci_high"] - part["value"]])
         ax.errorbar(part["value"], y, xerr=np.nan_to_num(err), fmt="none", color="black", lw=1)
-        ax.set_yticks(y, [g if len(g) < 45 else g[:42] + "..." for g in groups], fontsize=8)
+        ax.set_yticks(y, [textwrap.fill(g, 34) for g in groups], fontsize=7)
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         denominator = part["denominator"].dropna()
@@ -366,6 +382,8 @@ def forest_plot(table: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Odds ratio of charge (log scale; 1 = no difference)")
     ax.set_title(title)
     return fig
@@ -381,6 +399,7 @@ def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
     fig, ax = _figure(8, 4)
     slugs = [s for s in reference.pillar_slugs() if s in set(table["pillar"])]
     x = np.arange(len(slugs))
+    low, high = float(table["scale_min"].min()), float(table["scale_max"].max())
     for offset, rater, colour, hatch in (
         (-0.2, "self", _OI["blue"], ""),
         (0.2, "peer", "#BBBBBB", "//"),
@@ -388,7 +407,8 @@ def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
         part = table[table["rater"] == rater].set_index("pillar").reindex(slugs)
         ax.bar(
             x + offset,
-            part["value"].fillna(0),
+            (part["value"] - low).fillna(0),
+            bottom=low,
             width=0.4,
             color=colour,
             hatch=hatch,
@@ -401,10 +421,8 @@ def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
             x + offset, part["value"], yerr=np.nan_to_num(err), fmt="none", color="black", lw=1
         )
     names = _pillar_names()
-    ax.set_xticks(x, [names.get(s, s)[:28] for s in slugs], rotation=20, ha="right", fontsize=8)
-    low, high = float(table["scale_min"].min()), float(table["scale_max"].max())
-    ax.set_ylim(0, high + 0.2)
-    ax.axhline(low, color="#999999", lw=0.8)
+    ax.set_xticks(x, [textwrap.fill(names.get(s, s), 22) for s in slugs], fontsize=7)
+    ax.set_ylim(low, high + 0.1)
     ax.set_ylabel(f"Mean rating (scale {low:g}-{high:g})")
     ax.set_title(title)
     ax.legend(fontsize=8)
@@ -419,7 +437,7 @@ def maturity_heatmap(table: pd.DataFrame, title: str, rater: str = "self") -> Fi
     grid = part.pivot_table(index="force", columns="pillar", values="value", aggfunc="first")
     slugs = [s for s in reference.pillar_slugs() if s in grid.columns]
     grid = grid.reindex(columns=slugs)
-    fig, ax = _figure(9, 1.5 + 0.3 * len(grid))
+    fig, ax = _figure(9, 2.2 + 0.3 * len(grid))
     low, high = float(table["scale_min"].min()), float(table["scale_max"].max())
     image = ax.imshow(
         grid.to_numpy(dtype=float), cmap="cividis", vmin=low, vmax=high, aspect="auto"
@@ -431,13 +449,13 @@ def maturity_heatmap(table: pd.DataFrame, title: str, rater: str = "self") -> Fi
     names = _pillar_names()
     ax.set_xticks(
         range(len(slugs)),
-        [names.get(s, s)[:24] for s in slugs],
-        rotation=25,
-        ha="right",
-        fontsize=8,
+        [textwrap.fill(names.get(s, s), 20) for s in slugs],
+        fontsize=7,
     )
     ax.set_yticks(range(len(grid)), grid.index, fontsize=8)
-    fig.colorbar(image, ax=ax, label=f"Mean {rater} rating (scale {low:g}-{high:g})")
+    ax.set_xlabel("Pillar")
+    ax.set_ylabel("Force")
+    fig.colorbar(image, ax=ax, label=f"Mean {rater} rating\n(scale {low:g}-{high:g})")
     ax.set_title(title)
     return fig
 

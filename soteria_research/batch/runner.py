@@ -21,16 +21,16 @@ from typing import Any
 import pandas as pd
 
 from soteria_research import paths, settings
-from soteria_research.batch import manifest, plan, pool, state, worker
+from soteria_research.batch import manifest, plan, pool
 from soteria_research.batch.lock import RunLock
-from soteria_research.batch.plan import Task
+from soteria_research.batch.run import Run, remove_temp_files
 from soteria_research.errors import RunError
-from soteria_research.report import files, index
 
 log = logging.getLogger(__name__)
 
 FORCE_NOTEBOOK = "force_report.ipynb"
 NATIONAL_NOTEBOOK = "national_evidence.ipynb"
+#: Columns of the summary table.
 COLUMNS = ["force", "status", "seconds", "output", "error", "notebook", "reason"]
 RunInterrupted = pool.RunInterrupted
 
@@ -75,248 +75,6 @@ def _short(path: str) -> str:
         return path
 
 
-class _Run:
-    """One run: its tasks, the state it updates, what it reports."""
-
-    def __init__(self, run_id: str, started: str, options: dict[str, Any]) -> None:
-        self.run_id, self.started, self.options = run_id, started, options
-        self.dir = manifest.run_dir(run_id)
-        self.reports = paths.reports_dir()
-        self.state = state.load_state()
-        self.version = manifest.code_version()
-        self.label = manifest.code_version_label(self.version)
-        self.tasks: dict[str, Task] = {}
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.executor: Any = None
-        self.bar: Any = None
-
-    # -- jobs and their outcomes -------------------------------------------------------
-    def job(self, task: Task) -> worker.Job:
-        o, run = self.options, self.dir
-        common = dict(run_id=self.run_id, code_version=self.label)
-        common |= dict(require_findings=o["require_findings"])
-        if task.kind == plan.EVIDENCE:
-            return worker.Job(
-                task.kind,
-                task.name,
-                task.slug,
-                **common,
-                findings_dir=str(self.reports / "findings"),
-                evidence_dir=str(self.reports / "evidence"),
-            )
-        staging = run / "outputs" / task.slug
-        params = {"period": o["period"], "comparator": o["comparator"], "run_id": self.run_id}
-        if task.kind == "force":
-            params = {"force": task.name, **params, "output_dir": str(staging)}
-            html, notebook = self.reports / "forces" / f"{task.slug}.html", o["force_notebook"]
-        else:
-            params |= {"findings_dir": str(self.reports / "findings"), "output_dir": str(staging)}
-            html, notebook = self.reports / "national" / "national_evidence.html", o["national"]
-        return worker.Job(
-            task.kind,
-            task.name,
-            task.slug,
-            **common,
-            notebook=str(notebook),
-            parameters=params,
-            executed=str(run / "notebooks" / f"{task.slug}.ipynb"),
-            staging=str(staging),
-            html=str(html),
-            findings=str(self.reports / "findings" / f"{task.slug}.parquet"),
-            findings_dir=str(self.reports / "findings"),
-        )
-
-    def _entry_holder(self, task: Task) -> dict[str, Any]:
-        return self.state["forces"] if task.kind == "force" else self.state
-
-    def done(self, job: worker.Job, outcome: worker.Outcome) -> None:
-        """Record a finished job in the state (saved at once) and in the summary."""
-        task = self.tasks[job.slug]
-        holder = self._entry_holder(task)
-        if outcome.status == "ok":
-            holder[task.slug] = state.record_success(
-                holder.get(task.slug),
-                name=task.name,
-                key=task.key,
-                inputs=task.inputs,
-                run_id=self.run_id,
-                finished=outcome.finished,
-                outputs=outcome.outputs,
-            )
-        else:
-            notebook = (
-                Path(outcome.notebook).relative_to(self.reports).as_posix()
-                if (outcome.notebook)
-                else ""
-            )
-            holder[task.slug] = state.record_failure(
-                holder.get(task.slug),
-                name=task.name,
-                run_id=self.run_id,
-                finished=outcome.finished or manifest.now(),
-                status=outcome.status,
-                error=outcome.error,
-                notebook=notebook,
-            )
-        state.save_state(self.state)
-        output = job.html or job.evidence_dir
-        self.rows[task.slug] = {
-            "force": task.name,
-            "status": outcome.status,
-            "seconds": round(outcome.seconds, 2),
-            "output": output if outcome.status == "ok" else "",
-            "error": outcome.error,
-            "notebook": outcome.notebook,
-            "reason": task.reason or "",
-        }
-
-    def up_to_date(self, task: Task) -> None:
-        entry = self._entry_holder(task).get(task.slug) or {}
-        outputs = [str(self.reports / p) for p in entry.get("outputs", {})]
-        shown = next((p for p in outputs if p.endswith(".html")), outputs[0] if outputs else "")
-        self.rows[task.slug] = {
-            "force": task.name,
-            "status": "up to date",
-            "seconds": 0.0,
-            "output": shown,
-            "error": "",
-            "notebook": "",
-            "reason": "",
-        }
-
-    # -- stages -----------------------------------------------------------------------
-    def stage(self, tasks: Sequence[Task]) -> None:
-        for task in tasks:
-            self.tasks[task.slug] = task
-            if not task.runs:
-                self.up_to_date(task)
-        pending = sorted((t for t in tasks if t.runs), key=lambda t: -t.size)
-        if not pending:
-            return
-        if self.executor is None:
-            workers = min(self.options["jobs"], max(len(pending), 2))
-            self.executor = pool.make_pool(workers, self.dir)
-        if self.bar is None:
-            from tqdm import tqdm
-
-            disable = None if self.options["progress"] else True
-            self.bar = tqdm(total=0, desc="reports", unit="report", disable=disable)
-        self.bar.total += len(pending)
-        self.bar.refresh()
-        if not pool.run_stage(self.executor, [self.job(t) for t in pending], self.done, self.bar):
-            pool.stop_pool(self.executor)
-            self.executor = None
-
-    def national(self) -> None:
-        o = self.options
-        findings = self.reports / "findings"
-        have = findings.is_dir() and any(findings.glob("*.parquet"))
-        tasks = plan.plan_national(
-            o["national"], o["shared"], o["parameters"], findings, self.state, rerun=o["rerun"]
-        )
-        runnable = [
-            t for t in tasks if have or (t.kind == plan.NATIONAL and not o["require_findings"])
-        ]
-        for task in tasks:
-            if task not in runnable:
-                self.tasks[task.slug] = task
-                self.rows[task.slug] = {
-                    "force": task.name,
-                    "status": "skipped",
-                    "seconds": 0.0,
-                    "output": "",
-                    "error": "no force findings yet",
-                    "notebook": "",
-                    "reason": task.reason or "",
-                }
-        self.stage(runnable)
-
-    # -- the end ----------------------------------------------------------------------
-    def summary(self, status: str, manifest_path: Path) -> RunSummary:
-        order = list(self.tasks)
-        table = pd.DataFrame([self.rows[s] for s in order if s in self.rows], columns=COLUMNS)
-        failed = bool((table["status"] == "failed").any())
-        return RunSummary(table, 1 if failed else 0, self.run_id, status, manifest_path)
-
-    def status(self) -> str:
-        statuses = {row["status"] for row in self.rows.values()}
-        if "failed" in statuses:
-            return "failed"
-        return "ok" if "ok" in statuses else "up to date"
-
-    def finish(self, status: str) -> Path:
-        """Write the state's last run, the landing page and the final manifest."""
-        counts: dict[str, int] = {}
-        for row in self.rows.values():
-            counts[row["status"]] = counts.get(row["status"], 0) + 1
-        finished = manifest.now()
-        relative = (self.dir / manifest.MANIFEST_NAME).relative_to(self.reports).as_posix()
-        self.state["last_run"] = {
-            "run_id": self.run_id,
-            "started": self.started,
-            "finished": finished,
-            "status": status,
-            "counts": counts,
-            "manifest": relative,
-        }
-        state.save_state(self.state)
-        index.write_index(self.state, self.reports)
-        return manifest.write_manifest(self.manifest(status, finished))
-
-    def manifest(self, status: str, finished: str | None = None) -> dict[str, Any]:
-        o = self.options
-        outputs, tasks, inputs = {}, [], {"shared": o["shared"]}
-        for slug, task in self.tasks.items():
-            entry = self._entry_holder(task).get(slug) or {}
-            if self.rows.get(slug, {}).get("status") in ("ok", "up to date"):
-                outputs |= entry.get("outputs", {})
-            inputs[slug] = dict(task.inputs)
-            tasks.append(
-                {
-                    "name": task.name,
-                    "slug": slug,
-                    "kind": task.kind,
-                    "key": task.key,
-                    **self.rows.get(slug, {"status": "interrupted"}),
-                }
-            )
-        return manifest.build_manifest(
-            self.run_id,
-            self.started,
-            status=status,
-            settings=settings.load(),
-            parameters=o["record"],
-            inputs=inputs,
-            tasks=tasks,
-            outputs=outputs,
-            version=self.version,
-            finished=finished,
-        )
-
-    def interrupted(self, status: str) -> None:
-        """Stop the pool, clear temporary files, and note unfinished reports."""
-        if self.executor is not None:
-            pool.stop_pool(self.executor)
-            self.executor = None
-        remove_temp_files(self.reports)
-        for slug, task in self.tasks.items():
-            if slug not in self.rows:
-                self.done(
-                    worker.Job(task.kind, task.name, slug, self.run_id, self.label),
-                    worker.Outcome(slug, status, 0.0, error=f"run {status}"),
-                )
-
-
-def remove_temp_files(reports: Path) -> None:
-    """Delete temporary files a killed run left among the published outputs."""
-    folders = [
-        reports,
-        *(reports / name for name in ("forces", "national", "findings", "evidence")),
-    ]
-    for path in files.remove_temp_files(*folders):
-        log.info("Removed a temporary file left by an earlier run: %s", path.name)
-
-
 def _options(
     forces: Sequence[str] | None,
     jobs: int | None,
@@ -332,6 +90,7 @@ def _options(
     jobs = jobs if jobs is not None else int(config.get("jobs", 0) or 0)
     if jobs < 0:
         raise RunError(f"jobs must be 1 or more (0 means one per core), not {jobs}.")
+    names = plan.resolve_forces(forces)
     notebooks = {
         "force_notebook": Path(force_notebook or paths.notebooks_dir() / FORCE_NOTEBOOK),
         "national": Path(national_notebook or paths.notebooks_dir() / NATIONAL_NOTEBOOK)
@@ -341,7 +100,6 @@ def _options(
     for path in filter(None, notebooks.values()):
         if not path.is_file():
             raise RunError(f"Notebook not found: {path}. Restore it from git.")
-    names = plan.resolve_forces(forces)
     period = period or str(config.get("period_default", "latest"))
     comparator = comparator or str(config.get("comparator_default", "national"))
     return {
@@ -416,8 +174,9 @@ def run_reports(
     }
     run_id, started = manifest.new_run_id(), manifest.now()
     with RunLock(run_id, started), pool.handle_signals():
-        run = _Run(run_id, started, options)
-        remove_temp_files(run.reports)
+        run = Run(run_id, started, options)
+        for path in remove_temp_files(run.reports):
+            log.info("Removed a temporary file left by an earlier run: %s", path.name)
         options["shared"] = plan.shared_inputs()
         tasks = plan.plan_forces(
             options["forces"],
@@ -438,10 +197,8 @@ def run_reports(
                 run.finish(status)
             raise
         finally:
-            if run.bar is not None:
-                run.bar.close()
-            if run.executor is not None:
-                run.executor.shutdown(wait=True)
+            run.close()
         status = run.status()
         path = run.finish(status)
-        return run.summary(status, path)
+    table = pd.DataFrame([run.rows[slug] for slug in run.tasks], columns=COLUMNS)
+    return RunSummary(table, 1 if status == "failed" else 0, run_id, status, path)

@@ -42,9 +42,7 @@ class Check:
             )
 
 
-def check_regression(
-    result: Any, rules: Rules | None = None, *, name: str = "regression"
-) -> Check:
+def check_regression(result: Any, rules: Rules | None = None, *, name: str = "regression") -> Check:
     """Check a fitted model's residual degrees of freedom.
 
     Parameters
@@ -143,7 +141,7 @@ def protect_percentiles(
         ],
         summary=reason or "enough cases",
     )
-    return Statistic(name, result, int(len(series)), bool(reason), reason, entry)
+    return Statistic(name, result, len(series), bool(reason), reason, entry)
 
 
 def protect_median(values: Any, rules: Rules | None = None, *, name: str = "median") -> Statistic:

@@ -49,9 +49,7 @@ def _counts(frame: pd.DataFrame, column: str, name: str) -> np.ndarray:
 def value_columns(frame: pd.DataFrame) -> list[str]:
     """The columns hidden with a failing finding: ``value`` and its interval."""
     return [
-        c
-        for c in frame.columns
-        if c == "value" or str(c).startswith("ci_") or c in INTERVAL_NAMES
+        c for c in frame.columns if c == "value" or str(c).startswith("ci_") or c in INTERVAL_NAMES
     ]
 
 
@@ -101,10 +99,9 @@ def protect_evidence(
         if lines:
             keyed = findings.loc[both, list(lines)].astype("string").fillna("")
             groups = [np.flatnonzero(both)[i] for i in keyed.groupby(list(lines)).indices.values()]
-        for rows in groups:
-            if len(rows):
-                h_num, h_den, prim, h_row = row_suppression(num[rows], den[rows], rules, bool(lines))
-                hide_num[rows], hide_den[rows], primary[rows], hide[rows] = h_num, h_den, prim, h_row
+        for rows in (g for g in groups if len(g)):
+            found = row_suppression(num[rows], den[rows], rules, bool(lines))
+            hide_num[rows], hide_den[rows], primary[rows], hide[rows] = found
         fails = np.vectorize(rules.count_fails, otypes=[bool])
         only_num = np.isfinite(num) & ~both
         only_den = np.isfinite(den) & ~both

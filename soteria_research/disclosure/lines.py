@@ -13,7 +13,8 @@ within one line or by combining several lines. Two passes protect against both:
    constraints) is recoverable, and a further cell is suppressed beside it.
 
 Cells in ``known`` are known to a reader whatever this table shows (national totals
-published elsewhere): they are never counted as protection. Cells not in ``shown`` are not
+published elsewhere), and so are the cells of a line whose published total is zero: they
+are never counted as protection. Cells not in ``shown`` are not
 part of the published table and are never suppressed.
 """
 
@@ -115,6 +116,15 @@ class _State:
             if is_closed:
                 is_total |= index[axis] == values.shape[axis] - 1
         self.is_total = is_total
+        # A line whose published total is zero pins every cell in it to zero (counts are
+        # never negative): such cells protect nothing and count as known.
+        self.pinned = np.zeros(self.values.size, bool)
+        for line in self.lines:
+            total = int(line[-1])
+            published = self.known[total] or not self.suppressed[total]
+            if self.values[total] == 0 and published:
+                self.pinned[line] = True
+        self.known |= self.pinned
 
     @property
     def unknown(self) -> np.ndarray:
@@ -128,14 +138,15 @@ class _State:
         """
         unknown = self.unknown
         singles = {
-            i
-            for i, line in enumerate(self.lines)
-            if i != beside and int(unknown[line].sum()) == 1
+            i for i, line in enumerate(self.lines) if i != beside and int(unknown[line].sum()) == 1
         }
         pool = [
             int(c)
             for c in cells
-            if self.shown[c] and not self.suppressed[c] and (allow_known or not self.known[c])
+            if self.shown[c]
+            and not self.suppressed[c]
+            and not self.pinned[c]
+            and (allow_known or not self.known[c])
         ]
         return sorted(
             pool,

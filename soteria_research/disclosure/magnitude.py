@@ -122,8 +122,10 @@ def protect_magnitude(
     unknown = set(contributions.index) - set(labels)
     if unknown:
         raise DataError(f"{name}: contributions for cells not in the table: {sorted(unknown)[:5]}")
-    grouped = {label: contributions.loc[[label]] if label in contributions.index else None
-               for label in labels}
+    grouped = {
+        label: contributions.loc[[label]] if label in contributions.index else None
+        for label in labels
+    }
     sums = np.array([0.0 if g is None else float(g.sum()) for g in grouped.values()])
     given = pd.to_numeric(values, errors="coerce").to_numpy(float, na_value=np.nan)
     off = ~np.isclose(sums, given, rtol=1e-9, atol=1e-9)

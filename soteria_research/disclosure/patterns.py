@@ -53,7 +53,7 @@ IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("crime reference", re.compile(r"(?<![\d/])\d{1,3}/\d{4,}/\d{2,4}(?![\d/])")),
     ("crime reference", re.compile(r"(?<![\d/])\d{6,8}/\d{2}(?![\d/])")),
     ("crime reference", re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,5}\d{6,}(?![0-9])")),
-    ("long digit string", re.compile(r"(?<![\d.])\d{9,}(?!\d)")),
+    ("long digit string", re.compile(r"(?<![0-9A-Za-z.])\d{9,}(?![0-9A-Za-z])")),
 )
 
 _NUMBER = re.compile(r"^\s*([-+]?\d[\d,]*(?:\.\d+)?)\s*(%?)")

@@ -52,8 +52,11 @@ def row_suppression(
     interior = np.column_stack([numerator, denominator - numerator])
     closed = (totals_published and len(numerator) > 1, True)
     values = add_totals(interior, closed)
-    primary = primary_mask(values, rules)
-    hidden = protect_cells(values, closed, primary)
+    outside = np.zeros(values.shape, bool)
+    if closed[0]:
+        outside[-1, :] = True  # the totals, published elsewhere: known, not ours to hide
+    primary = primary_mask(values, rules) & ~outside
+    hidden = protect_cells(values, closed, primary, known=outside, shown=~outside)
     n = len(numerator)
     return hidden[:n, 0], hidden[:n, 2], primary[:n].any(axis=1), hidden[:n].any(axis=1)
 

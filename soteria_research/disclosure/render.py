@@ -52,7 +52,7 @@ def _format(value: object, is_count: bool, digits: int) -> str:
         return "yes" if value else "no"
     if isinstance(value, (int, float, np.integer, np.floating)):
         if is_count or (float(value).is_integer() and abs(value) >= 1000):
-            return f"{int(round(float(value))):,}"
+            return f"{round(float(value)):,}"
         return f"{float(value):,.{digits}f}"
     return str(value)
 

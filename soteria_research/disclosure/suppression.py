@@ -9,7 +9,7 @@ independently (totals from the unrounded counts), and nothing is hidden.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,19 +115,28 @@ def primary_reason(rules: Rules) -> str:
     return f"count below {rules.min_cell_count}{zeros}"
 
 
-def _labels(index: pd.Index, with_total: bool) -> pd.Index:
+def total_labels(index: pd.Index, with_total: bool) -> pd.Index:
+    """The labels with ``Total`` appended (a tuple for a MultiIndex) when wanted."""
     if not with_total:
         return index
     total: Any = TOTAL
     if isinstance(index, pd.MultiIndex):
         total = (TOTAL,) + ("",) * (index.nlevels - 1)
-    return index.append(pd.Index([total], tupleize_cols=True))
+    return index.append(pd.Index([total], tupleize_cols=True)).set_names(index.names)
 
 
-def _frame(values, mask_primary, suppressed, index, columns, method) -> tuple:
+def to_frames(
+    values: np.ndarray,
+    primary: np.ndarray,
+    suppressed: np.ndarray,
+    index: pd.Index,
+    columns: pd.Index,
+    method: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The publishable table (``Int64``, hidden cells ``NA``) and its mask."""
     table = pd.DataFrame(values, index=index, columns=columns).astype("Int64")
     table = table.mask(pd.DataFrame(suppressed, index=index, columns=columns))
-    marks = np.where(suppressed, np.where(mask_primary, PRIMARY, SECONDARY), "")
+    marks = np.where(suppressed, np.where(primary, PRIMARY, SECONDARY), "")
     if method == "round":
         marks = np.full(values.shape, "", dtype=object)
     mask = pd.DataFrame(marks, index=index, columns=columns).astype("string")
@@ -179,7 +188,8 @@ def table_entry(
     )
 
 
-def _applied(rules: Rules, margins: bool, national: bool) -> list[str]:
+def applied_rules(rules: Rules, margins: bool, national: bool) -> list[str]:
+    """Plain-language list of the checks made on a frequency table."""
     if rules.method == "round":
         return [f"rounding of every count and total to base {rules.rounding_base}"]
     applied = [f"minimum count {rules.min_cell_count}"]
@@ -255,12 +265,12 @@ def protect_table(
         suppressed = protect_cells(values, closed, primary, known=known, shown=shown)
     rows = slice(0, -1) if national_axis == 0 and not row_total else slice(None)
     cols = slice(0, -1) if national_axis == 1 and not col_total else slice(None)
-    table, mask = _frame(
+    table, mask = to_frames(
         values[rows, cols],
         primary[rows, cols],
         suppressed[rows, cols],
-        _labels(frame.index, row_total),
-        _labels(frame.columns, col_total),
+        total_labels(frame.index, row_total),
+        total_labels(frame.columns, col_total),
         rules.method,
     )
     entry = table_entry(
@@ -268,7 +278,7 @@ def protect_table(
         "frequency table",
         mask,
         rules,
-        _applied(rules, margins, national_axis is not None),
+        applied_rules(rules, margins, national_axis is not None),
         shape=[n_rows, n_cols],
         margins=bool(row_total or col_total),
     )
@@ -290,6 +300,12 @@ def _national_axis(
             f"table {name!r}: national_total must be indexed by the table's columns (when the "
             f"rows are units) or by its rows; got {sorted(map(str, labels))[:5]}."
         )
+    if interior.shape[axis] < 2:
+        raise DataError(
+            f"table {name!r}: a table of one unit beside national totals gives that unit away "
+            "(national minus the other units); protect every unit together with "
+            "protect_by_unit."
+        )
     given = pd.to_numeric(national.reindex(order), errors="coerce").to_numpy(dtype=float)
     short = np.isnan(given) | (given < sums)
     if short.any():
@@ -299,75 +315,3 @@ def _national_axis(
             "the table's own total; check that both cover the same period and measure."
         )
     return axis
-
-
-def protect_by_unit(
-    tables: Mapping[str, pd.DataFrame],
-    rules: Rules | None = None,
-    *,
-    name: str,
-    margins: bool = True,
-    national: str | None = "National",
-) -> dict[str, Protected]:
-    """Protect the same table for every unit (force) together with the national table.
-
-    A table per force published beside the national table lets a reader subtract the
-    other forces from the national figure; protecting them together makes every line
-    across the forces hold 0 or at least 2 hidden cells, and no hidden cell solvable.
-
-    Parameters
-    ----------
-    tables
-        One counts table per unit, all with the same rows and columns (missing categories
-        are taken as zero).
-    rules, margins
-        As for :func:`protect_table`.
-    national
-        Label of the national table (the sum over units), also protected and returned;
-        ``None`` when no national table is published.
-
-    Returns
-    -------
-    dict
-        Unit -> :class:`Protected`, plus the national table under its label.
-    """
-    rules = resolve(rules)
-    units = list(tables)
-    frames = [t.to_frame() if isinstance(t, pd.Series) else t for t in tables.values()]
-    index = frames[0].index
-    columns = frames[0].columns
-    for frame in frames[1:]:
-        index = index.union(frame.index, sort=False)
-        columns = columns.union(frame.columns, sort=False)
-    frames = [f.reindex(index=index, columns=columns, fill_value=0) for f in frames]
-    interior = np.stack([counts_array(f, f"{name} ({u})") for u, f in zip(units, frames)])
-    closed = (
-        national is not None and len(units) > 1,
-        margins and len(index) > 1,
-        margins and len(columns) > 1,
-    )
-    values = add_totals(interior, closed)
-    primary = primary_mask(values, rules)
-    if rules.method == "round" and rules.enabled:
-        values = round_to_base(values, rules.rounding_base)
-    if rules.method == "round" or not rules.enabled:
-        suppressed = np.zeros(values.shape, bool)
-    else:
-        suppressed = protect_cells(values, closed, primary)
-    labels = units + ([national] if closed[0] else [])
-    out = {}
-    for k, unit in enumerate(labels):
-        table, mask = _frame(
-            values[k],
-            primary[k],
-            suppressed[k],
-            _labels(index, closed[1]),
-            _labels(columns, closed[2]),
-            rules.method,
-        )
-        applied = _applied(rules, margins, False)
-        if closed[0]:
-            applied.append(f"protected together with {len(units) - 1} other units and the total")
-        entry = table_entry(f"{name} ({unit})", "frequency table", mask, rules, applied)
-        out[unit] = Protected(f"{name} ({unit})", table, mask, entry, rules.method)
-    return out

@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from soteria_research import settings
 from soteria_research.errors import ConfigError
 from soteria_research.ingest import dates, fields
-from soteria_research.ingest.fields import STRING, Column
+from soteria_research.ingest.fields import STRING, Column, Lazy
 from soteria_research.ingest.mapping import DATE_FIELDS, Mapping
-from soteria_research.ingest.pseudonymise import pseudonyms
+from soteria_research.ingest.pseudonymise import pseudonym_array
 
 #: Canonical cases columns, in table order (docs/architecture.md).
 CASES_COLUMNS = (
@@ -73,51 +71,54 @@ def _bands(age_bands: list[int] | None) -> list[int]:
 
 
 def _ids(column: Column, key: bytes, prefixes: list[str], group: np.ndarray | None):
-    """Pseudonym per row (NA where missing) and an integer key per (group, normalised ref)."""
-    texts = pa.array(column.texts.array, type=pa.string())
-    refs = pc.utf8_upper(pc.replace_substring_regex(texts, pattern=r"[\t\n\f\r ]+", replacement=""))
-    ref_codes, distinct = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(refs)))
-    row_ref = column.spread(ref_codes.astype(np.int64), -1)
-    group = np.zeros(len(row_ref), dtype=np.int64) if group is None else group
-    crime_key = np.where(row_ref >= 0, group * (len(distinct) + 1) + row_ref, -1)
-    if len(prefixes) == 1:
-        hashed = pd.array(pseudonyms(distinct.tolist(), key, prefixes[0]), dtype=STRING)
-        return hashed.take(row_ref, allow_fill=True), crime_key
+    """Pseudonym per row (NA where missing) and an integer key per (group, reference).
+
+    ``column`` comes from :meth:`Column.references`: its texts are distinct, normalised
+    references.
+    """
+    refs = column.texts.array
+    if group is None or len(prefixes) == 1:
+        hashed = pseudonym_array(refs, key, prefixes[0])
+        return Lazy(hashed, column.codes), column.codes
+    size = len(refs) + 1
+    crime_key = np.where(column.present, group * size + column.codes, -1)
     pairs, row_pair = np.unique(crime_key, return_inverse=True)
     hashes = np.full(len(pairs), None, dtype=object)
     for number, prefix in enumerate(prefixes):
-        chosen = (pairs >= 0) & (pairs // (len(distinct) + 1) == number)
-        refs_in = distinct[pairs[chosen] % (len(distinct) + 1)].tolist()
-        hashes[chosen] = pseudonyms(refs_in, key, prefix)
-    return pd.array(hashes[row_pair.ravel()], dtype=STRING), crime_key
+        chosen = (pairs >= 0) & (pairs // size == number)
+        if chosen.any():
+            hashed = pseudonym_array(refs.take(pairs[chosen] % size), key, prefix)
+            hashes[chosen] = hashed.to_numpy(dtype=object)
+    return Lazy(pd.array(hashes, dtype=STRING), row_pair.ravel().astype(np.int64)), crime_key
 
 
 @dataclass
 class Built:
-    """Canonical columns for every input row, plus what quarantine and dedup need."""
+    """Canonical columns for every input row, plus what quarantine and dedup need.
 
-    values: dict[str, object]
+    ``values`` holds, per canonical column, a :class:`Lazy`, an extension array, a NumPy
+    date array or a scalar (one value for every row).
+    """
+
+    values: dict[str, object] = field(default_factory=dict)
     checks: list = field(default_factory=list)
     issues: list = field(default_factory=list)
     crime_key: np.ndarray | None = None
-    outcome_date: np.ndarray | None = None
     marked: np.ndarray | None = None
 
     def frame(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         """The canonical cases table for the given row positions, in that order."""
-        whole = len(rows) == len(raw) and bool(np.all(rows == np.arange(len(raw))))
         data = {}
         for name in CASES_COLUMNS:
             value = raw[name].array if name in ("source_file", "source_row") else self.values[name]
-            if isinstance(value, (str, pd.Timestamp)) or value is None:
-                data[name] = value
-            elif not whole:
+            if isinstance(value, Lazy):
+                data[name] = value.take(rows)
+            elif isinstance(value, (np.ndarray, pd.api.extensions.ExtensionArray)):
                 data[name] = value[rows] if isinstance(value, np.ndarray) else value.take(rows)
             else:
                 data[name] = value
-        frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
-        for name, dtype in (("force", STRING), ("data_source", STRING)):
-            frame[name] = frame[name].astype(dtype)
+        frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)), copy=False)
+        frame["data_source"] = frame["data_source"].astype(STRING)
         frame["extraction_date"] = frame["extraction_date"].astype(dates.UNIT)
         return frame
 
@@ -146,6 +147,24 @@ def _dates(built: Built, columns: dict[str, Column], mapping: Mapping, n: int) -
             built.issues.append((name, "date outside 1901-2099 (set to missing)", implausible))
 
 
+def _flags(built: Built, columns: dict[str, Column], mapping: Mapping, n: int) -> None:
+    yes_no = mapping.codes.get("yes_no", {})
+    for name, date_field in _FLAGS.items():
+        if name in columns:
+            values, unknown = fields.yes_no(columns[name], yes_no)
+            built.issues.append((name, "unrecognised value (set to missing)", unknown))
+        elif date_field in columns:  # only the date is held: a date means yes
+            values = pd.array(~np.isnat(built.values[date_field]), dtype="boolean")
+        else:
+            values = pd.array(np.zeros(n, dtype=bool), dtype="boolean", copy=False)
+            values[:] = pd.NA
+        built.values[name] = values
+    built.marked = np.zeros(n, dtype=bool)
+    if "duplicate_flag" in columns:
+        marked, _ = fields.yes_no(columns["duplicate_flag"], yes_no)
+        built.marked = marked.take().to_numpy(dtype=bool, na_value=False)
+
+
 def build(
     columns: dict[str, Column],
     mapping: Mapping,
@@ -159,21 +178,21 @@ def build(
     empty = Column.of(None, n, frozenset())
     get = lambda name: columns.get(name, empty)  # noqa: E731
     codes = mapping.codes
-    built = Built(values={"force": np.asarray(force_list, dtype=object)[force_code]})
-    built.values["force"] = pd.array(built.values["force"], dtype=STRING)
+    built = Built()
+    built.values["force"] = Lazy(pd.array(force_list, dtype=STRING), force_code)
 
     crime_prefixes = [f"{force}|" for force in force_list]
     group = force_code if len(force_list) > 1 else None
-    built.values["crime_id"], built.crime_key = _ids(get("crime_ref"), key, crime_prefixes, group)
-    built.values["victim_id"], _ = _ids(get("victim_ref"), key, crime_prefixes, group)
-    built.values["suspect_id"], _ = _ids(get("suspect_ref"), key, ["suspect|"], None)
+    ids = {name: get(name) for name in ("crime_ref", "victim_ref", "suspect_ref")}
+    built.values["crime_id"], built.crime_key = _ids(ids["crime_ref"], key, crime_prefixes, group)
+    built.values["victim_id"], _ = _ids(ids["victim_ref"], key, crime_prefixes, group)
+    built.values["suspect_id"], _ = _ids(ids["suspect_ref"], key, ["suspect|"], None)
 
-    offence, unknown_offence = fields.offence(get("offence"), codes.get("offence", {}))
-    built.values["offence_code"] = offence
-    built.values["offence_subgroup"] = fields.offence_subgroup(offence)
+    offence, subgroup, unknown_offence = fields.offence(get("offence"), codes.get("offence", {}))
+    built.values["offence_code"], built.values["offence_subgroup"] = offence, subgroup
     outcome = fields.outcome(get("outcome"), codes.get("outcome", {}))
     kind = outcome["type"]
-    built.values["outcome_type"] = pd.array(np.where(kind >= 0, kind, 0), dtype="Int64")
+    built.values["outcome_type"] = pd.array(np.maximum(kind, 0), dtype="Int64")
     built.values["outcome_alternate"] = pd.array(outcome["alternate"], dtype="boolean")
     built.values["outcome_group"] = fields.outcome_groups(kind)
     built.values["charged"] = pd.array(kind == 1, dtype="boolean")
@@ -186,34 +205,19 @@ def build(
         ("outcome", "crime-recording code, not an outcome", outcome["recording_code"]),
         ("outcome", "unknown outcome code", outcome["unknown"]),
     ]
-    built.outcome_date = built.values["outcome_date"]
-    built.values["financial_year"] = dates.financial_year(built.values["recorded_date"])
+    built.values["financial_year"] = Lazy(*dates.financial_year(built.values["recorded_date"]))
 
     for name, kind_name in _CATEGORIES.items():
         values, unknown = fields.category(get(name), kind_name, codes.get(kind_name, {}))
         built.values[name] = values
         built.issues.append((name, "unrecognised value (set to unknown)", unknown))
-    ages, bad_age = fields.age(get("victim_age"))
-    built.values["victim_age"] = ages
-    built.values["victim_age_band"] = fields.age_bands(ages, _bands(age_bands))
+    ages, bands, bad_age = fields.age(get("victim_age"), _bands(age_bands))
+    built.values["victim_age"], built.values["victim_age_band"] = ages, bands
     built.issues.append(("victim_age", "not a whole number 0-120 (set to missing)", bad_age))
+    _flags(built, columns, mapping, n)
 
-    yes_no = codes.get("yes_no", {})
-    for name, date_field in _FLAGS.items():
-        if name in columns or date_field is None or date_field not in columns:
-            values, unknown = fields.yes_no(get(name), yes_no)
-            built.issues.append((name, "unrecognised value (set to missing)", unknown))
-            if name not in columns:
-                values = pd.array([pd.NA] * n, dtype="boolean")
-        else:  # only the date is held: a date means yes
-            values = pd.array(~np.isnat(built.values[date_field]), dtype="boolean")
-        built.values[name] = values
-    marked, _ = fields.yes_no(get("duplicate_flag"), yes_no)
-    built.marked = marked.to_numpy(dtype=bool, na_value=False)
-
-    built.values["date_flags"] = dates.date_flags(
-        {k: built.values[k] for k in DATE_FIELDS if k in columns}, kind, mapping.extraction_date
-    )
+    held = {k: built.values[k] for k in DATE_FIELDS if k in columns}
+    built.values["date_flags"] = Lazy(*dates.date_flags(held, kind, mapping.extraction_date))
     built.values["extraction_date"] = mapping.extraction_date
     built.values["data_source"] = mapping.data_source
     return built

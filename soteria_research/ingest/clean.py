@@ -30,6 +30,7 @@ from soteria_research.ingest.mapping import Mapping
 QUARANTINE_COLUMNS = ("force", "source_file", "source_row", "column", "reason")
 UNRECOGNISED_COLUMNS = ("column", "issue", "count")
 ROW = "(row)"
+REFERENCES = ("crime_ref", "victim_ref", "suspect_ref")
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ def _quarantine(raw: pd.DataFrame, checks: list, force_names: pd.Series) -> tupl
             "force": pd.array(force_names.to_numpy()[rows], dtype=STRING),
             "source_file": raw["source_file"].array.take(rows),
             "source_row": raw["source_row"].array.take(rows),
-            "column": pd.array([labels[i][0] for i in chosen], dtype=STRING),
-            "reason": pd.array([labels[i][1] for i in chosen], dtype=STRING),
+            "column": pd.array([c for c, _ in labels], dtype=STRING).take(chosen),
+            "reason": pd.array([r for _, r in labels], dtype=STRING).take(chosen),
         }
     )
     return first >= 0, table
@@ -138,7 +139,8 @@ def clean_cases(
     n = len(raw)
     missing = frozenset(value.casefold() for value in mapping.missing_values)
     columns = {
-        field: Column.of(raw[source], n, missing) for field, source in mapping.columns.items()
+        field: (Column.references if field in REFERENCES else Column.of)(raw[source], n, missing)
+        for field, source in mapping.columns.items()
     }
     force_code, force_list, force_checks = _forces(raw, mapping, missing, expected_force)
     built = cases.build(columns, mapping, key, force_code, force_list, age_bands)
@@ -152,15 +154,18 @@ def clean_cases(
     checks.append(("crime_ref", "missing value", ~columns["crime_ref"].present))
     checks += [("force", reason, mask) for reason, mask in force_checks.items()]
     checks += built.checks
-    force_names = pd.Series(np.asarray(force_list, dtype=object)[force_code])
-    quarantined, quarantine = _quarantine(raw, checks, force_names)
+    force_names = np.asarray(force_list, dtype=object)[force_code]
+    if force_checks:  # a row whose force is at fault is filed under the folder's force
+        at_fault = np.logical_or.reduce(list(force_checks.values()))
+        force_names[at_fault] = expected_force
+    quarantined, quarantine = _quarantine(raw, checks, pd.Series(force_names))
 
     usable = np.flatnonzero(~quarantined)
-    source_codes = np.column_stack([c.codes[usable] for c in columns.values()])
-    filled = (source_codes >= 0).sum(axis=1)
-    marked = built.marked[usable]
     split = duplicates.partition(
-        built.crime_key[usable], source_codes, built.outcome_date[usable], filled, marked
+        built.crime_key[usable],
+        [c.codes[usable] for c in columns.values()],
+        built.values["outcome_date"][usable],
+        built.marked[usable],
     )
     cases_frame = built.frame(raw, usable[split.kept])
     removed = built.frame(raw, usable[split.removed])

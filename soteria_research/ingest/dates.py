@@ -84,23 +84,28 @@ def parse_texts(texts: pd.Series, formats: tuple[str, ...]) -> tuple[np.ndarray,
     return out, implausible
 
 
-def financial_year(dates: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """``2023/24`` style financial year (April to March) of each date; NA for NaT."""
+def financial_year(dates: np.ndarray) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    """``2023/24`` style financial year (April to March) of each date.
+
+    Returns the distinct labels and, per date, the index of its label (``-1`` for NaT).
+    """
     stamps = pd.DatetimeIndex(dates)
     start = np.where(stamps.month >= 4, stamps.year, stamps.year - 1)
     valid = ~np.isnat(dates)
     years = np.unique(start[valid]).astype(int) if valid.any() else np.array([], dtype=int)
     labels = pd.array([f"{y}/{(y + 1) % 100:02d}" for y in years], dtype="string")
     codes = np.where(valid, np.searchsorted(years, np.where(valid, start, 0)), -1)
-    return labels.take(codes, allow_fill=True)
+    return labels, codes.astype(np.int64)
 
 
 def date_flags(
     dates: dict[str, np.ndarray],
     outcome_type: np.ndarray,
     extraction_date: np.datetime64,
-) -> pd.arrays.ArrowStringArray:
+) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
     """``;``-separated sequence anomalies of each row (empty string when none).
+
+    Returns the distinct labels and, per row, the index of its label.
 
     Parameters
     ----------
@@ -139,4 +144,4 @@ def date_flags(
     labels = [
         ";".join(name for p, name in enumerate(DATE_FLAGS) if int(b) >> p & 1) for b in distinct
     ]
-    return pd.array(labels, dtype="string").take(codes.ravel())
+    return pd.array(labels, dtype="string"), codes.ravel().astype(np.int64)

@@ -37,9 +37,8 @@ class Partition:
 
 def partition(
     crime_key: np.ndarray,
-    source_codes: np.ndarray,
+    source_codes: list[np.ndarray],
     outcome_date: np.ndarray,
-    filled: np.ndarray,
     marked: np.ndarray,
 ) -> Partition:
     """Split rows into kept and duplicate positions by the rule above.
@@ -49,12 +48,10 @@ def partition(
     crime_key
         Integer id of the (force, crime reference) of each row.
     source_codes
-        2-D array, one column per mapped source column: the row's distinct-value index,
-        so equal rows have equal codes.
+        One array per mapped source column: each row's distinct-value index (``-1`` when
+        missing), so equal rows have equal codes.
     outcome_date
         ``datetime64`` outcome date (NaT when none).
-    filled
-        Number of filled mapped fields per row.
     marked
         The force's own duplicate marker per row.
     """
@@ -67,7 +64,8 @@ def partition(
     grouped = pd.Series(crime_key).duplicated(keep=False).to_numpy() & active
     candidates = position[grouped]
     if len(candidates):
-        frame = pd.DataFrame(source_codes[candidates])
+        codes = np.column_stack([c[candidates] for c in source_codes])
+        frame = pd.DataFrame(codes)
         frame.insert(0, "_crime", crime_key[candidates])
         same = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
         exact = pd.Series(same).duplicated().to_numpy()
@@ -81,7 +79,7 @@ def partition(
                 {
                     "crime": crime_key[left],
                     "date": outcome_date[left].astype("int64"),  # NaT sorts lowest
-                    "filled": filled[left],
+                    "filled": sum((c[left] >= 0).astype(np.int64) for c in source_codes),
                     "position": left,
                 }
             ).sort_values(["crime", "date", "filled", "position"])

@@ -2,9 +2,9 @@
 
 A :class:`Column` splits a raw text column into its distinct trimmed texts and, per row,
 the index of its text (``-1`` when missing: blank, or a spreadsheet error string such as
-``#VALUE!``). Every converter works on the distinct texts and is spread back to the rows
-with :meth:`Column.spread`, so a million rows cost what their few thousand distinct
-values cost.
+``#VALUE!``). Every converter works on the distinct texts; results go back to the rows
+through :meth:`Column.spread` (NumPy arrays at once, text as a :class:`Lazy` that is
+taken once for the rows kept), so a million rows cost what their distinct values cost.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from soteria_research import normalise, reference
 from soteria_research.errors import UnknownValueError
@@ -23,6 +25,27 @@ from soteria_research.ingest.mapping import fold
 STRING = pd.StringDtype("pyarrow")
 _FLOAT_WHOLE = re.compile(r"^(\d+)\.0+$")
 _RECORDING_CODE = re.compile(r"^(n100|c[1-5])$")
+_SPACE = r"[\t\n\f\r ]+"  # as in pseudonymise.normalise_ref
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """Per-row values held as distinct values plus a per-row index (``-1``: ``fill``)."""
+
+    values: pd.api.extensions.ExtensionArray
+    index: np.ndarray
+    fill: object = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def take(self, rows: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+        """The values of the given row positions (all rows when None)."""
+        index = self.index if rows is None else self.index[rows]
+        if self.fill is None:
+            return self.values.take(index, allow_fill=True)
+        values = pd.array([*self.values.tolist(), self.fill], dtype=self.values.dtype)
+        return values.take(np.where(index < 0, len(values) - 1, index))
 
 
 @dataclass(frozen=True)
@@ -34,52 +57,66 @@ class Column:
 
     @classmethod
     def of(cls, values: pd.Series | None, n: int, missing: frozenset[str]) -> Column:
-        """Split a raw column; ``missing`` holds case-folded texts that mean "no value"."""
+        """Split a raw column; ``missing`` holds lower-case texts that mean "no value"."""
         if values is None:
             return cls(np.full(n, -1, dtype=np.int64), pd.Series([], dtype=STRING))
         raw_codes, uniques = pd.factorize(values)
-        stripped = pd.Series(uniques, dtype=STRING).str.strip()
-        gone = stripped.str.casefold().isin(missing).to_numpy(dtype=bool, na_value=True)
+        stripped = pc.utf8_trim_whitespace(pa.array(uniques.array, type=pa.string()))
+        gone = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(missing)))
+        gone = gone.to_numpy(zero_copy_only=False).astype(bool)
         new_index = np.where(gone, -1, np.cumsum(~gone) - 1)
-        row_codes = np.append(new_index, -1)[raw_codes]
-        return cls(row_codes.astype(np.int64), stripped[~gone].reset_index(drop=True))
+        row_codes = np.append(new_index, -1)[raw_codes].astype(np.int64)
+        kept = pd.Series(pd.arrays.ArrowStringArray(stripped.filter(pa.array(~gone))))
+        return cls(row_codes, kept)
+
+    @classmethod
+    def references(cls, values: pd.Series | None, n: int, missing: frozenset[str]) -> Column:
+        """Like :meth:`of`, for references: each text in the form it is hashed in (upper
+        case, no spaces, tabs or line breaks), one factorisation of the whole column."""
+        if values is None:
+            return cls.of(None, n, missing)
+        stripped = pc.utf8_trim_whitespace(pa.array(values.array, type=pa.string()))
+        gone = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(missing)))
+        refs = pc.utf8_upper(pc.replace_substring_regex(stripped, _SPACE, ""))
+        refs = pc.if_else(gone, pa.scalar(None, pa.string()), refs)
+        codes, uniques = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(refs)))
+        return cls(codes.astype(np.int64), pd.Series(uniques.array))
 
     @property
     def present(self) -> np.ndarray:
         return self.codes >= 0
 
     def spread(self, per_text, fill=None):
-        """Per-row values from one value per distinct text (``fill`` where missing)."""
+        """Per-row values from one value per distinct text (``fill`` where missing).
+
+        NumPy arrays are spread at once; extension arrays come back as :class:`Lazy`.
+        """
         if isinstance(per_text, np.ndarray):
             return np.append(per_text, np.asarray([fill], dtype=per_text.dtype))[self.codes]
-        return per_text.take(self.codes, allow_fill=True, fill_value=fill)
+        return Lazy(per_text, self.codes, fill)
 
 
-def text_list(column: Column) -> list[str]:
-    return column.texts.tolist()
+def _known(found: list) -> np.ndarray:
+    return np.array([v is not None for v in found], dtype=bool)
 
 
-def category(column: Column, kind: str, mapped: dict) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
-    """Canonical sex / ethnicity / relationship: ``unknown`` when missing or unrecognised.
-
-    Returns the values and the per-row mask of unrecognised (present but unknown) texts.
-    """
-    found = codes.lookup(text_list(column), kind, mapped)
-    known = np.array([v is not None for v in found], dtype=bool)
+def category(column: Column, kind: str, mapped: dict) -> tuple[Lazy, np.ndarray]:
+    """Canonical sex / ethnicity / relationship (``unknown`` when missing or unrecognised),
+    and the per-row mask of unrecognised (present but not understood) texts."""
+    found = codes.lookup(column.texts.tolist(), kind, mapped)
     values = pd.array([v if v is not None else "unknown" for v in found], dtype=STRING)
-    return column.spread(values, "unknown"), column.spread(~known, False)
+    return column.spread(values, "unknown"), column.spread(~_known(found), False)
 
 
-def yes_no(column: Column, mapped: dict) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
-    """Canonical yes/no as nullable boolean; NA (and counted) when unrecognised."""
-    found = codes.lookup(text_list(column), "yes_no", mapped)
-    known = np.array([v is not None for v in found], dtype=bool)
+def yes_no(column: Column, mapped: dict) -> tuple[Lazy, np.ndarray]:
+    """Canonical yes/no as nullable boolean (NA when unrecognised), and the unrecognised mask."""
+    found = codes.lookup(column.texts.tolist(), "yes_no", mapped)
     values = pd.array(found, dtype="boolean")
-    return column.spread(values), column.spread(~known, False)
+    return column.spread(values), column.spread(~_known(found), False)
 
 
 def date(column: Column, formats: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parsed dates, and per-row masks of unparseable and implausible (pre-1901) texts."""
+    """Parsed dates, and per-row masks of unparseable and implausible texts."""
     parsed, implausible = dates.parse_texts(column.texts, formats)
     unparsed = np.isnat(parsed) & ~implausible
     return (
@@ -89,52 +126,53 @@ def date(column: Column, formats: tuple[str, ...]) -> tuple[np.ndarray, np.ndarr
     )
 
 
-def age(column: Column) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
-    """Whole-number age 0-120 as Int64; NA (and counted) otherwise."""
-    numbers = pd.to_numeric(column.texts, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+def age(column: Column, edges: list[int]) -> tuple[Lazy, Lazy, np.ndarray]:
+    """Whole-number age 0-120 (Int64), its band label, and the per-row unreadable mask.
+
+    Band labels come from the edges: ``[0, 13, 16, 18, 25, 35, 50, 120]`` gives ``0-12``,
+    ``13-15`` ... ``50+``; ``unknown`` where there is no usable age.
+    """
+    numbers = pd.to_numeric(column.texts, errors="coerce")
+    numbers = numbers.to_numpy(dtype="float64", na_value=np.nan)
     ok = np.isfinite(numbers) & (numbers >= 0) & (numbers <= 120) & (np.floor(numbers) == numbers)
-    values = pd.array(np.where(ok, numbers, np.nan), dtype="Float64").astype("Int64")
-    return column.spread(values), column.spread(~ok, False)
-
-
-def age_bands(ages: pd.api.extensions.ExtensionArray, edges: list[int]) -> pd.api.extensions.ExtensionArray:
-    """Band labels (``0-12`` ... ``50+``) from band edges; ``unknown`` where age is NA."""
+    ages = pd.array(np.where(ok, numbers, np.nan), dtype="Float64").astype("Int64")
     labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-2], edges[1:-1], strict=True)]
     labels.append(f"{edges[-2]}+")
-    values = np.asarray(ages.to_numpy(dtype="float64", na_value=np.nan))
-    index = np.searchsorted(np.asarray(edges[1:-1]), values, side="right")
-    index = np.where(np.isnan(values) | (values < edges[0]), -1, np.minimum(index, len(labels) - 1))
-    return pd.array(labels, dtype=STRING).take(index, allow_fill=True, fill_value="unknown")
+    band = np.searchsorted(np.asarray(edges[1:-1]), np.where(ok, numbers, 0), side="right")
+    band = np.where(ok & (numbers >= edges[0]), np.minimum(band, len(labels) - 1), -1)
+    bands = pd.array(labels, dtype=STRING).take(band, allow_fill=True, fill_value="unknown")
+    return column.spread(ages), column.spread(bands, "unknown"), column.spread(~ok, False)
 
 
-def offence(column: Column, mapped: dict) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
-    """Home Office offence code per row (NA where unknown), and the per-row unknown mask."""
-    out: list[str | None] = []
-    for text in text_list(column):
-        found = mapped.get(fold(text))
-        if found is None:
+def offence(column: Column, mapped: dict) -> tuple[Lazy, Lazy, np.ndarray]:
+    """Home Office offence code and subgroup (NA where unknown), and the unknown mask."""
+    found: list[str | None] = []
+    for text in column.texts.tolist():
+        code = mapped.get(fold(text))
+        if code is None:
             try:
-                found = normalise.offence_code(text)
+                code = normalise.offence_code(text)
             except UnknownValueError:
-                found = None
-        out.append(found)
-    known = np.array([v is not None for v in out], dtype=bool)
-    return column.spread(pd.array(out, dtype=STRING)), column.spread(~known, False)
-
-
-def offence_subgroup(offence_codes: pd.api.extensions.ExtensionArray):
+                code = None
+        found.append(code)
     table = reference.offences().set_index("code")["subgroup"]
-    return pd.Series(offence_codes).map(table).astype(STRING).array
+    subgroups = pd.array([table.get(v) if v else None for v in found], dtype=STRING)
+    return (
+        column.spread(pd.array(found, dtype=STRING)),
+        column.spread(subgroups),
+        column.spread(~_known(found), False),
+    )
 
 
 def outcome(column: Column, mapped: dict) -> dict[str, np.ndarray]:
     """Outcome type (``-1`` where unknown), alternate flag, and masks of unknown texts.
 
-    Returns a dict with ``type``, ``alternate``, ``unknown`` and ``recording_code``
-    (N100 / C1-C5: crime-recording decisions, not outcomes).
+    The mapping's ``codes.outcome`` is tried first, then the standard outcome normaliser.
+    Returns ``type``, ``alternate``, ``unknown`` and ``recording_code`` (N100 / C1-C5:
+    crime-recording decisions, not outcomes) per row.
     """
     kinds, alternates, recording = [], [], []
-    for text in text_list(column):
+    for text in column.texts.tolist():
         found = mapped.get(fold(text))
         if found is None:
             try:
@@ -145,18 +183,18 @@ def outcome(column: Column, mapped: dict) -> dict[str, np.ndarray]:
         alternates.append(bool(found.alternate) if found is not None else False)
         recording.append(found is None and bool(_RECORDING_CODE.match(fold(text))))
     kind = np.asarray(kinds, dtype=np.int64)
+    is_recording = np.asarray(recording, dtype=bool)
     return {
         "type": column.spread(kind, -1),
         "alternate": column.spread(np.asarray(alternates, dtype=bool), False),
-        "unknown": column.spread((kind < 0) & ~np.asarray(recording, dtype=bool), False),
-        "recording_code": column.spread(np.asarray(recording, dtype=bool), False),
+        "unknown": column.spread((kind < 0) & ~is_recording, False),
+        "recording_code": column.spread(is_recording, False),
     }
 
 
-def outcome_groups(outcome_type: np.ndarray) -> pd.api.extensions.ExtensionArray:
+def outcome_groups(outcome_type: np.ndarray) -> Lazy:
+    """Home Office outcome group of each outcome type (NA where the type is ``-1``)."""
     table = reference.outcomes()
-    lookup = np.full(int(table["type"].max()) + 2, None, dtype=object)
+    lookup = np.full(int(table["type"].max()) + 1, None, dtype=object)
     lookup[table["type"].to_numpy()] = table["group"].to_numpy()
-    labels = pd.array(list(lookup), dtype=STRING)
-    index = np.where(outcome_type >= 0, outcome_type, -1)
-    return labels.take(index, allow_fill=True)
+    return Lazy(pd.array(list(lookup), dtype=STRING), outcome_type)

@@ -20,6 +20,10 @@ import os
 import re
 from collections.abc import Iterable
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
 from soteria_research import paths, settings
 from soteria_research.errors import ConfigError, PseudonymKeyError
 
@@ -83,7 +87,7 @@ def resolve_key(data_source: str) -> bytes:
         log.debug("pseudonymisation key from %s", where)
         return key
     if data_source == "synthetic":
-        log.info("no pseudonymisation key set: using the public demo key (synthetic data only)")
+        log.debug("no pseudonymisation key set: using the public demo key (synthetic data)")
         return SYNTHETIC_DEMO_KEY
     env = key_env()
     raise PseudonymKeyError(
@@ -110,12 +114,8 @@ def _states(key: bytes):
     return inner, outer
 
 
-def pseudonyms(refs: Iterable[str], key: bytes, prefix: str) -> list[str]:
-    """``HMAC-SHA256(key, prefix + ref)`` of each already-normalised reference, 16 hex digits.
-
-    >>> pseudonyms(["AS/1"], b"k" * 32, "Durham|")[0] == keyed_hash(b"k" * 32, "Durham|AS/1")
-    True
-    """
+def _digests(refs: Iterable[str], key: bytes, prefix: str) -> bytes:
+    """The first 8 bytes of ``HMAC-SHA256(key, prefix + ref)`` of each ref, joined."""
     inner, outer = _states(key)
     inner.update(prefix.encode("utf-8"))
     copy_inner, copy_outer = inner.copy, outer.copy
@@ -127,8 +127,27 @@ def pseudonyms(refs: Iterable[str], key: bytes, prefix: str) -> list[str]:
         first.update(ref.encode("utf-8"))
         second = copy_outer()
         second.update(first.digest())
-        append(second.digest()[:size].hex())
-    return out
+        append(second.digest()[:size])
+    return b"".join(out)
+
+
+def pseudonym_array(refs, key: bytes, prefix: str) -> pd.api.extensions.ExtensionArray:
+    """:func:`pseudonyms` as a pandas ``string`` array (built without a Python string each)."""
+    texts = refs.tolist() if hasattr(refs, "tolist") else list(refs)
+    data = _digests(texts, key, prefix).hex().encode("ascii")
+    offsets = np.arange(0, HEX_DIGITS * (len(texts) + 1), HEX_DIGITS, dtype=np.int32)
+    array = pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(data))
+    return pd.arrays.ArrowStringArray(array)
+
+
+def pseudonyms(refs: Iterable[str], key: bytes, prefix: str) -> list[str]:
+    """``HMAC-SHA256(key, prefix + ref)`` of each already-normalised reference, 16 hex digits.
+
+    >>> pseudonyms(["AS/1"], b"k" * 32, "Durham|")[0] == keyed_hash(b"k" * 32, "Durham|AS/1")
+    True
+    """
+    data = _digests(refs, key, prefix).hex()
+    return [data[i : i + HEX_DIGITS] for i in range(0, len(data), HEX_DIGITS)]
 
 
 def keyed_hash(key: bytes, message: str) -> str:

@@ -122,7 +122,7 @@ def _read_csv(path: Path, spec: FileSpec, mapping: Mapping) -> tuple[pa.Table, n
         columns = match_columns(names, mapping, path, spec.header_row)
         bad: list[int] = []
         table = _csv_table(path, spec, list(dict.fromkeys(columns.values())), True, bad)
-        if any(number < 0 for number in bad):  # row numbers are only known single-threaded
+        if any(number is None or number < 0 for number in bad):  # known single-threaded only
             bad = []
             table = _csv_table(path, spec, list(dict.fromkeys(columns.values())), False, bad)
     except ExtractError as exc:
@@ -232,7 +232,7 @@ def read_extract(mapping: Mapping) -> pd.DataFrame:
     frames = []
     for spec, path in extract_files(mapping):
         frame = read_file(path, spec, mapping)
-        log.info("read %s: %d rows", path.name, len(frame))
+        log.debug("read %s: %d rows", path.name, len(frame))
         frames.append(frame)
     order = ["source_file", *mapping.source_columns(), "source_row", "source_problem"]
     frames = [f.reindex(columns=order).astype(dict.fromkeys(order[:-2], STRING)) for f in frames]

@@ -135,7 +135,7 @@ class AssessmentSchema(pa.DataFrameModel):
     """Self-assessment responses: one row per force, round and key question."""
 
     force: Text = pa.Field(isin=reference.force_names(), description="Home Office force name")
-    round: Count = pa.Field(ge=1, description="assessment round")
+    round: Text = pa.Field(str_length={"min_value": 1}, description="assessment round label")
     pillar: Text = pa.Field(isin=reference.pillar_slugs(), description="Soteria pillar slug")
     theme_id: Text = pa.Field(description="theme id in the framework")
     theme: Text = pa.Field(description="theme name")

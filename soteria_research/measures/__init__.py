@@ -10,8 +10,9 @@ Modules: :mod:`.periods` (periods and bases), :mod:`.intervals` (Wilson, Clopper
 median), :mod:`.volumes`, :mod:`.outcomes`, :mod:`.attrition`, :mod:`.timeliness`,
 :mod:`.survival` (censoring-aware cumulative incidence), :mod:`.repeat`, :mod:`.model`
 (who is charged), :mod:`.assessment` (maturity, weighted kappa, gaps), :mod:`.funnel`,
-:mod:`.spc`, :mod:`.completeness`, :mod:`.catalogue` and :mod:`.findings` (a force's key
-findings). Thresholds come from ``settings.section("measures")`` via :mod:`.defaults`.
+:mod:`.spc`, :mod:`.completeness`, :mod:`.catalogue`, and a force's key findings:
+:mod:`.findings` (with :mod:`.key_measures`, :mod:`.comparator`, :mod:`.wording`).
+Thresholds come from ``settings.section("measures")`` via :mod:`.defaults`.
 """
 
 from soteria_research.measures.assessment import (
@@ -21,9 +22,10 @@ from soteria_research.measures.assessment import (
     weighted_kappa,
 )
 from soteria_research.measures.attrition import attrition
+from soteria_research.measures.comparator import national_comparator
 from soteria_research.measures.completeness import data_completeness
 from soteria_research.measures.defaults import measure_settings
-from soteria_research.measures.findings import force_findings, national_comparator
+from soteria_research.measures.findings import force_findings
 from soteria_research.measures.funnel import (
     funnel_curve,
     funnel_limits,

@@ -60,7 +60,7 @@ def attrition(
     Returns
     -------
     DataFrame
-        ``[by...], stage, stage_label, order, basis, period, numerator, denominator,
+        ``[by...], stage, stage_label, order, measure, basis, period, numerator, denominator,
         value, ci_low, ci_high, conversion, conversion_low, conversion_high, reason``.
     """
     keys = as_list(by)
@@ -86,11 +86,13 @@ def attrition(
     table["_prev"] = table["_prev"].fillna(table["_one"])
     share = proportion_estimates(table["_r"], table["_one"], confidence, method)
     conv = proportion_estimates(table["_r"], table["_prev"], confidence, method)
-    out = table[[*keys, "stage", "stage_label", "order"]].assign(basis="cohort")
+    out = table[[*keys, "stage", "stage_label", "order"]].assign(
+        measure="attrition", basis="cohort"
+    )
     out["period"] = resolved.label
     out = pd.concat([out, share.drop(columns="reason")], axis=1)
     out["conversion"] = conv["value"]
     out["conversion_low"] = conv["ci_low"]
     out["conversion_high"] = conv["ci_high"]
-    out["reason"] = share["reason"].where(len(rows) > 0 or bool(keys), NO_CASES)
+    out["reason"] = share["reason"] if len(rows) or keys else NO_CASES
     return out.sort_values([*keys, "order"]).reset_index(drop=True)

@@ -192,6 +192,9 @@ def charge_model(
     y = frame["charged"].to_numpy(dtype=float)
     events = int(min(y.sum(), len(y) - y.sum()))
     parameters = design.shape[1] - 1
+    if frame.empty:
+        reason = "no crimes with an outcome in the period"
+        return _refusal(frame, 0, 0, reason, notes, raise_on_refusal)
     if parameters == 0:
         return _refusal(frame, events, 0, "no predictor varies", notes, raise_on_refusal)
     if events < min_events_per_parameter * parameters:

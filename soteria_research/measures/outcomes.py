@@ -65,8 +65,9 @@ def outcome_distribution(
     Returns
     -------
     DataFrame
-        ``[by...], outcome_type (or none for groups), outcome, outcome_group, basis,
-        period, numerator, denominator, value, ci_low, ci_high, reason``.
+        ``[by...], measure (``outcome_type_share`` or ``outcome_group_share``), basis,
+        period, outcome_type and outcome (types only), outcome_group, numerator,
+        denominator, value, ci_low, ci_high, reason``.
     """
     if level not in ("type", "group"):
         raise ParameterError(f"level must be 'type' or 'group', not {level!r}.")
@@ -98,8 +99,9 @@ def outcome_distribution(
     out = grid.drop(columns=["_n", "_d"]).rename(
         columns={"type": "outcome_type", "description": "outcome", "group": "outcome_group"}
     )
-    out.insert(len(keys), "basis", basis)
-    out.insert(len(keys) + 1, "period", resolved.label)
+    out.insert(len(keys), "measure", f"outcome_{level}_share")
+    out.insert(len(keys) + 1, "basis", basis)
+    out.insert(len(keys) + 2, "period", resolved.label)
     if not len(rows) and not keys:
         est["reason"] = (
             "no cases in the period" if basis == "cohort" else "no outcomes in the period"

@@ -55,7 +55,7 @@ def year_start(label: str) -> pd.Timestamp:
 
 def financial_year(dates: pd.Series) -> pd.Series:
     """Financial year label (``"2023/24"``) of each date; NA where the date is missing."""
-    year = dates.dt.year - (dates.dt.month < 4).astype("Int64")
+    year = dates.dt.year.astype("Int64") - dates.dt.month.astype("Int64").lt(4).astype("Int64")
     text = year.astype("string") + "/" + ((year + 1) % 100).astype("string").str.zfill(2)
     return text.astype("string")
 

@@ -72,7 +72,7 @@ def xmr(
     keep = x.notna().to_numpy()
     x = x[keep].astype(float).to_numpy()
     labels = labels[keep].reset_index(drop=True)
-    mr = np.r_[np.nan, np.abs(np.diff(x))]
+    mr = np.r_[np.nan, np.abs(np.diff(x))] if len(x) else np.array([])
     base = slice(0, baseline) if baseline else slice(None)
     mean = float(np.mean(x[base])) if len(x) else np.nan
     mr_bar = float(np.nanmean(mr[base])) if len(x) > 1 else np.nan

@@ -1,7 +1,8 @@
 """Volumes and monthly series: recorded crimes, outcomes assigned, and monthly shares.
 
-Every series is complete (months with no crimes appear with a zero count) and stops at
-the last whole month before the extraction date, so a part-month never looks like a fall.
+Every series is complete (months with no crimes between the first and last month with
+data appear with a zero count) and stops at the last whole month before the extraction
+date, so a part-month never looks like a fall.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ def last_whole_month(cases: pd.DataFrame) -> pd.Timestamp | None:
 
 
 def _complete(counts: pd.DataFrame, keys: list[str], freq: str, stop) -> pd.DataFrame:
+    """Fill the gaps between the first and last period with data (zero counts), ending at
+    ``stop`` when that is earlier (never extended past the data: an extract may hold only
+    some financial years)."""
     if counts.empty:
         return counts
     first = counts["period_start"].min()
-    last = counts["period_start"].max() if stop is None else stop
+    last = counts["period_start"].max() if stop is None else min(stop, counts["period_start"].max())
     starts = pd.period_range(first, last, freq=FREQUENCIES[freq]).start_time
     grid = pd.DataFrame({"period_start": starts})
     if keys:

@@ -51,6 +51,8 @@ def evidence_dir() -> Path:
 def validate_findings(frame: pd.DataFrame, source: str = "findings") -> pd.DataFrame:
     """Check ``frame`` against the evidence schema, returning a coerced copy.
 
+    A ``funnel_position`` of ``"NA"`` (not placed on a funnel plot) becomes missing.
+
     Raises
     ------
     DataError
@@ -68,8 +70,11 @@ def validate_findings(frame: pd.DataFrame, source: str = "findings") -> pd.DataF
             f"{source}: the evidence base has exactly the columns {', '.join(COLUMNS)}. "
             f"Missing: {', '.join(missing) or 'none'}; not allowed: {', '.join(extra) or 'none'}."
         )
+    frame = frame[COLUMNS].copy()
+    position = frame["funnel_position"].astype("string")
+    frame["funnel_position"] = position.mask(position.isin(["NA", ""]))  # "NA": not placed
     try:
-        valid = EvidenceSchema.validate(frame[COLUMNS], lazy=True)
+        valid = EvidenceSchema.validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
         lines = []
@@ -128,9 +133,6 @@ def save_findings(
     frame["run_id"] = run_id
     frame["code_version"] = code_version or manifest.code_version_label()
     frame["data_hash"] = data_hash or hashing.force_data_digest(slug)
-    if "funnel_position" in frame.columns:
-        position = frame["funnel_position"].astype("string")
-        frame["funnel_position"] = position.mask(position.isin(["NA", ""]))
     valid = validate_findings(frame, f"Findings for {name}")
     target = Path(out_dir or findings_dir()) / f"{slug}.parquet"
     with files.atomic_path(target) as tmp:

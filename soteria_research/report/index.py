@@ -18,10 +18,16 @@ from soteria_research.report import files
 from soteria_research.report.html import CSS
 
 INDEX_NAME = "index.html"
+FORMATS = {".xlsx": "Excel workbook", ".csv": "CSV", ".parquet": "Parquet"}
 
 
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def when(iso: str | None) -> str:
+    """An ISO time as a reader wants it: ``2024-06-30 14:15``."""
+    return (iso or "")[:16].replace("T", " ")
 
 
 def _link(href: str | None, text: str) -> str:
@@ -40,7 +46,7 @@ def _status_cell(entry: Mapping[str, Any]) -> str:
     if attempt.get("notebook"):
         note += f" ({_link(attempt['notebook'], 'executed notebook')})"
     if entry.get("finished"):
-        note += f"; the report shown is from {_e(entry['finished'])}"
+        note += f"; the report shown is from {_e(when(entry['finished']))}"
     return f'<span class="bad">{note}</span>'
 
 
@@ -54,7 +60,8 @@ def _report_rows(entries: Sequence[Mapping[str, Any]]) -> str:
     for entry in entries:
         rows.append(
             f"<tr><td>{_link(_report_href(entry), entry.get('name', '?'))}</td>"
-            f"<td>{_status_cell(entry)}</td><td>{_e(entry.get('finished') or 'never built')}</td>"
+            f"<td>{_status_cell(entry)}</td>"
+            f"<td>{_e(when(entry.get('finished')) or 'never built')}</td>"
             "</tr>"
         )
     head = "<tr><th>Report</th><th>Last attempt</th><th>Built</th></tr>"
@@ -89,7 +96,8 @@ def build_index(
     counts = ", ".join(f"{n} {status}" for status, n in (run.get("counts") or {}).items())
     run_html = (
         f"<p>Last run {_e(run.get('run_id', 'none'))}: <strong>{_e(run.get('status', 'never run'))}"
-        f"</strong>, started {_e(run.get('started', '-'))}, finished {_e(run.get('finished', '-'))}"
+        f"</strong>, started {_e(when(run.get('started')) or '-')}, finished "
+        f"{_e(when(run.get('finished')) or '-')}"
         f"{'; ' + _e(counts) if counts else ''}. {_link(run.get('manifest'), 'Run manifest')}.</p>"
     )
     national_html = (
@@ -125,7 +133,7 @@ def write_index(state: Mapping[str, Any], reports_dir: str | Path | None = None)
     for relative in evidence.get("outputs", {}):
         path = base / relative
         if path.is_file():
-            label = f"Evidence base ({path.suffix.lstrip('.').upper()})"
+            label = f"Evidence base: {FORMATS.get(path.suffix, path.suffix)}"
             downloads.append((label, relative, path.stat().st_size))
     return files.write_text(
         base / INDEX_NAME,

@@ -17,8 +17,16 @@ import pandas as pd
 
 from soteria_research import paths
 from soteria_research.errors import ParameterError
-from soteria_research.synth import assessment, calibration, extract, files, generator, layouts
-from soteria_research.synth import mess, people
+from soteria_research.synth import (
+    assessment,
+    calibration,
+    extract,
+    files,
+    generator,
+    layouts,
+    mess,
+    people,
+)
 from soteria_research.synth.options import Options, make_options
 
 logger = logging.getLogger(__name__)
@@ -30,8 +38,13 @@ def _force_cases(options: Options, plan: pd.DataFrame, pools: dict[str, int], fo
     rows = plan[plan["force"] == force]
     police_id = str(rows["police_uk_id"].iloc[0])
     layout = layouts.layout_for(police_id)
-    frame = generator.force_cases(rows, options, pools[rows["region"].iloc[0]],
-                                  layout.crime_ref_format, layouts.force_code(police_id))  # fmt: skip
+    frame = generator.force_cases(
+        rows,
+        options,
+        pools[rows["region"].iloc[0]],
+        layout.crime_ref_format,
+        layouts.force_code(police_id),
+    )
     return frame, layout, police_id, float(rows["charge_multiplier"].iloc[0])
 
 
@@ -71,35 +84,60 @@ def _prepare(folder: Path) -> None:
             path.unlink()
 
 
-def _write_force(options: Options, out_dir: Path, plan: pd.DataFrame, pools: dict[str, int],
-                 framework: dict, force: str) -> dict:  # fmt: skip
+def _write_force(
+    options: Options,
+    out_dir: Path,
+    plan: pd.DataFrame,
+    pools: dict[str, int],
+    framework: dict,
+    force: str,
+) -> dict:
     frame, layout, police_id, multiplier = _force_cases(options, plan, pools, force)
     rng = people.stream(options.seed, police_id, "extract")
     rows, record = mess.plant(extract.render(frame, layout, rng), frame, layout, rng)
     folder = out_dir / police_id
     _prepare(folder)
     when = dt.datetime.combine(options.extraction_date, dt.time(9, 0))
-    title = (f"Sexual offences extract - {layouts.force_label(force)} - produced "
-             f"{options.extraction_date:%d/%m/%Y}")  # fmt: skip
+    title = (
+        f"Sexual offences extract - {layouts.force_label(force)} - produced "
+        f"{options.extraction_date:%d/%m/%Y}"
+    )
     counts = files.write_extract(rows, folder, layout, title, when)
-    files.write_yaml(extract.mapping_document(layout, force, options), folder / MAPPING_FILE,
-                     f"Synthetic extract written by `soteria synth` (seed {options.seed}).")  # fmt: skip
+    files.write_yaml(
+        extract.mapping_document(layout, force, options),
+        folder / MAPPING_FILE,
+        f"Synthetic extract written by `soteria synth` (seed {options.seed}).",
+    )
     first_row = layout.header_row + 1
-    files.write_json({
-        "force": force, "police_uk_id": police_id, "layout": layout.name, "seed": options.seed,
-        "files": {name: {"rows": n, "first_data_row": first_row} for name, n in counts.items()},
-        "defects": record,
-    }, folder / DEFECTS_FILE)  # fmt: skip
+    files.write_json(
+        {
+            "force": force,
+            "police_uk_id": police_id,
+            "layout": layout.name,
+            "seed": options.seed,
+            "files": {name: {"rows": n, "first_data_row": first_row} for name, n in counts.items()},
+            "defects": record,
+        },
+        folder / DEFECTS_FILE,
+    )
     round_name = f"{options.year_list[-1]}-1"
-    answers = assessment.assessment(framework, multiplier,
-                                    people.stream(options.seed, police_id, "assessment"))  # fmt: skip
+    answers = assessment.assessment(
+        framework, multiplier, people.stream(options.seed, police_id, "assessment")
+    )
     book = assessment.workbook(answers, force, round_name, framework)
     (folder / assessment.FILE_NAME).write_bytes(files.xlsx_bytes(book, when))
     rape = int((frame["offence_subgroup"] == "Rape").sum())
-    return {"force": force, "police_uk_id": police_id, "layout": layout.name,
-            "files": len(counts), "rows": int(sum(counts.values())), "crimes": len(frame),
-            "rapes": rape, "other_sexual": len(frame) - rape,
-            "defects": sum(kind["count"] for kind in record.values())}  # fmt: skip
+    return {
+        "force": force,
+        "police_uk_id": police_id,
+        "layout": layout.name,
+        "files": len(counts),
+        "rows": int(sum(counts.values())),
+        "crimes": len(frame),
+        "rapes": rape,
+        "other_sexual": len(frame) - rape,
+        "defects": sum(kind["count"] for kind in record.values()),
+    }
 
 
 def generate(

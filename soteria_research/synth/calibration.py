@@ -8,6 +8,8 @@ data set reaches (``docs/calibration.md`` shows its output for the default data 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -120,67 +122,122 @@ def _row(measure: str, target: float, achieved: float, source: str) -> dict:
     return {"measure": measure, "target": target, "achieved": achieved, "source": source}
 
 
-def achieved(cases: pd.DataFrame, options: Options) -> pd.DataFrame:
-    """Each calibration target beside the value ``cases`` reaches.
+def _fy(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
 
-    ``cases`` is the generator's record-level frame (:func:`soteria_research.synth.cases`),
-    uncensored columns included. Returns columns measure, target, achieved, source.
-    """
-    plan = force_plan(options)
-    plan = plan[plan["force"].isin(cases["force"].unique())]
+
+def _volumes(cases: pd.DataFrame, plan: pd.DataFrame, options: Options) -> list[dict]:
     rape = cases[cases["offence_subgroup"] == "Rape"]
-    year = cases["financial_year"].str[:4].astype(int)
-    complete = [y for y in options.year_list if pd.Timestamp(f"{y + 1}-03-31").date()
-                <= options.extraction_date]  # fmt: skip
+    complete = [y for y in options.year_list if dt.date(y + 1, 3, 31) <= options.extraction_date]
+    source = "national volume x force share of 2017/18 (x scale)"
     rows = []
     for y in complete:
-        rows.append(_row(f"Rapes recorded {y}/{(y + 1) % 100:02d}",
-                         plan.loc[plan["year"] == y, "expected_rapes"].sum(),
-                         float((rape["financial_year"].str[:4] == str(y)).sum()),
-                         "national volume x force share of 2017/18 (scaled)"))  # fmt: skip
-    rows.append(_row("Other sexual offences per rape",
-                     plan["expected_other"].sum() / plan["expected_rapes"].sum(),
-                     (len(cases) - len(rape)) / len(rape), "Home Office open data 2017/18"))  # fmt: skip
+        expected = plan.loc[plan["year"] == y, "expected_rapes"].sum()
+        rows.append(_row(f"Rapes recorded {_fy(y)}", expected,
+                         float((rape["financial_year"] == _fy(y)).sum()), source))  # fmt: skip
+    expected = plan[plan["year"].isin(complete)].groupby("force")["expected_rapes"].sum()
+    got = rape[rape["financial_year"].isin([_fy(y) for y in complete])].groupby("force").size()
+    ratio = got.reindex(expected.index, fill_value=0) / expected
+    rows.append(_row("Per-force rapes / target, lowest force", 1.0, ratio.min(), source))
+    rows.append(_row("Per-force rapes / target, highest force", 1.0, ratio.max(), source))
+    other = plan["expected_other"].sum() / plan["expected_rapes"].sum()
+    rows.append(_row("Other sexual offences per rape", other, (len(cases) - len(rape)) / len(rape),
+                     "Home Office open data 2017/18"))  # fmt: skip
+    return rows
+
+
+def _mixes(rape: pd.DataFrame, plan: pd.DataFrame, options: Options) -> list[dict]:
+    rows = []
     counts = rape["offence_code"].value_counts(normalize=True)
     for code, share in code_mix("Rape").items():
         rows.append(_row(f"Rape code {code} share", share, counts.get(code, 0.0),
                          "Home Office open data 2017/18"))  # fmt: skip
     final = rape["final_outcome_type"].value_counts(normalize=True)
-    weights = plan.assign(rate=plan["year"].map(options.charge_rate) * plan["charge_multiplier"])
-    charge = np.average(weights["rate"], weights=weights["expected_rapes"])
-    mix = outcome_probabilities("Rape", charge)
+    rate = plan["year"].map(options.charge_rate) * plan["charge_multiplier"]
+    mix = outcome_probabilities("Rape", np.average(rate, weights=plan["expected_rapes"]))
     for kind in (1, 14, 15, 16, 18, 20):
         rows.append(_row(f"Rape eventual outcome {kind} share", mix[kind], final.get(kind, 0.0),
                          "2017/18 cohort, assigned outcomes; charge from settings"))  # fmt: skip
     for y in options.year_list:
-        cohort = rape[year.loc[rape.index] == y]
-        rows.append(_row(f"Rape cohort at extraction {y}/{(y + 1) % 100:02d}: pending share",
-                         np.nan, float((cohort["outcome_type"] == 0).mean()),
-                         "right-censoring at the extraction date"))  # fmt: skip
-    charged = rape[rape["final_outcome_type"] == 1]
-    days = (charged["final_outcome_date"] - charged["recorded_date"]).dt.days
-    rows.append(_row("Median days recording to charge (rape)", 400.0, float(days.median()),
-                     "Home Office: 381-467 days, 2018/19-2022/23"))  # fmt: skip
-    rows.append(_row("Share of suspect crimes with a repeat suspect",
-                     targets.REPEAT_SUSPECT_SHARE, repeat_suspect_share(cases),
-                     "working value (no published figure)"))  # fmt: skip
+        cohort = rape[rape["financial_year"] == _fy(y)]
+        for kind, name in ((0, "pending"), (1, "charged")):
+            rows.append(_row(f"Rape cohort {_fy(y)} at extraction: {name} share", np.nan,
+                             float((cohort["outcome_type"] == kind).mean()),
+                             "right-censoring at the extraction date"))  # fmt: skip
+    return rows
+
+
+def _spread(rape: pd.DataFrame) -> list[dict]:
     real = reference.calibration_2017_18().set_index("force")["charge_rate_pct"] / 100
     real = real.loc[reference.force_names(include_btp=False)]
     per_force = rape.groupby("force")["final_outcome_type"].apply(lambda s: (s == 1).mean())
-    for q in (0.25, 0.5, 0.75):
-        rows.append(_row(f"Per-force rape charge rate / national, {int(q * 100)}th centile",
-                         real.quantile(q) / targets.CHARGE_RATE_2017_18,
-                         per_force.quantile(q) / (rape["final_outcome_type"] == 1).mean(),
-                         "Home Office open data 2017/18, per force"))  # fmt: skip
-    rows.append(_row("ISVA referral share", targets.ISVA_REFERRAL_SHARE,
-                     float(cases["isva_referred"].mean()), "working value"))  # fmt: skip
-    seized = cases["device_seized_date"].notna()
-    rows.append(_row("Device seized share", targets.DEVICE_SEIZED_SHARE, float(seized.mean()),
-                     "working value"))  # fmt: skip
+    national = (rape["final_outcome_type"] == 1).mean()
+    return [
+        _row(f"Per-force rape charge rate / national, {int(q * 100)}th centile",
+             real.quantile(q) / targets.CHARGE_RATE_2017_18, per_force.quantile(q) / national,
+             "Home Office open data 2017/18, per force")
+        for q in (0.25, 0.5, 0.75)
+    ]  # fmt: skip
+
+
+def _process(cases: pd.DataFrame) -> list[dict]:
+    rape = cases[cases["offence_subgroup"] == "Rape"]
+    charged = rape[rape["final_outcome_type"] == 1]
+    days = (charged["final_outcome_date"] - charged["recorded_date"]).dt.days
     back = (cases["device_returned_date"] - cases["device_seized_date"]).dt.days.dropna()
-    rows.append(_row("Median days device seized to returned", targets.DEVICE_RETURN_MEDIAN_DAYS,
-                     float(back.median()), "working value"))  # fmt: skip
-    return pd.DataFrame(rows)
+    working = "working value (no published figure)"
+    return [
+        _row("Median days recording to charge (rape)", 400.0, float(days.median()),
+             "Home Office: 381-467 days, 2018/19-2022/23"),
+        _row("Repeat-suspect share of crimes with a suspect", targets.REPEAT_SUSPECT_SHARE,
+             repeat_suspect_share(cases), working),
+        _row("ISVA referral share", targets.ISVA_REFERRAL_SHARE,
+             float(cases["isva_referred"].mean()), working),
+        _row("Device seized share", targets.DEVICE_SEIZED_SHARE,
+             float(cases["device_seized_date"].notna().mean()), working),
+        _row("Median days device seized to returned", targets.DEVICE_RETURN_MEDIAN_DAYS,
+             float(back.median()), working),
+    ]  # fmt: skip
+
+
+def achieved(cases: pd.DataFrame, options: Options) -> pd.DataFrame:
+    """Each calibration target beside the value ``cases`` reaches.
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        Records from :func:`soteria_research.synth.cases` (eventual outcomes included).
+    options : Options
+        The parameters they were generated with.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns measure, target (NaN where the row only describes the data), achieved,
+        source.
+    """
+    plan = force_plan(options)
+    plan = plan[plan["force"].isin(cases["force"].unique())]
+    rape = cases[cases["offence_subgroup"] == "Rape"]
+    rows = _volumes(cases, plan, options) + _mixes(rape, plan, options) + _spread(rape)
+    return pd.DataFrame(rows + _process(cases))
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The :func:`achieved` table as Markdown (shares to 3 places, counts as integers)."""
+
+    def cell(value: float, measure: str) -> str:
+        if pd.isna(value):
+            return "-"
+        if "share" in measure or " / " in measure or "per rape" in measure:
+            return f"{value:.3f}"
+        return f"{value:,.0f}"
+
+    lines = ["| measure | target | achieved | source |", "|---|---:|---:|---|"]
+    for row in table.itertuples(index=False):
+        lines.append(f"| {row.measure} | {cell(row.target, row.measure)} | "
+                     f"{cell(row.achieved, row.measure)} | {row.source} |")  # fmt: skip
+    return "\n".join(lines)
 
 
 def repeat_suspect_share(cases: pd.DataFrame) -> float:

@@ -8,6 +8,7 @@ CSV; numbers for Excel date serials and ages); :func:`mapping_document` is the
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -25,24 +26,53 @@ from soteria_research.synth.layouts import (
 from soteria_research.synth.options import Options
 
 _ETHNICITY = {e.key: e for e in vocab.ETHNICITIES}
-_OFFENCE_TEXT = dict(reference.offences()[["code", "description"]].itertuples(index=False))
+_OFFENCE_TEXT = {
+    code: text.upper()
+    for code, text in reference.offences()[["code", "description"]].itertuples(index=False)
+}
 _RELATIONSHIP = {r.key: r for r in vocab.RELATIONSHIPS}
+
+
+_TABLE_START = np.datetime64("1900-01-01")
+_TABLE_DAYS = 200 * 366
+
+
+@lru_cache(maxsize=8)
+def _date_table(fmt: str) -> np.ndarray:
+    """Every day of 1900-2099 written in ``fmt`` (formatted once per format)."""
+    days = _TABLE_START + np.arange(_TABLE_DAYS).astype("timedelta64[D]")
+    if fmt == "excel_serial":
+        return (days - EXCEL_EPOCH).astype(np.int64).astype(object)
+    if fmt == "%Y-%m-%d":
+        return np.datetime_as_string(days, unit="D").astype(object)
+    return np.array([d.strftime(fmt) for d in days.astype(dt.date)], dtype=object)
 
 
 def format_dates(values: np.ndarray, fmt: str) -> np.ndarray:
     """Dates (``datetime64``) as a layout writes them; ``None`` for missing.
 
-    Formats each distinct date once, so a million rows cost a few thousand formats.
-    ``excel_serial`` gives spreadsheet day numbers (1900 date system) as integers.
+    ``excel_serial`` gives spreadsheet day numbers (1900 date system) as integers. A
+    format with hours and minutes keeps the time of day; day formats drop it.
     """
     values = np.asarray(values, dtype="datetime64[m]")
-    uniques, inverse = np.unique(values, return_inverse=True)
-    if fmt == "excel_serial":
-        days = (uniques.astype("datetime64[D]") - EXCEL_EPOCH).astype(np.int64).tolist()
-        text = [None if np.isnat(u) else d for u, d in zip(uniques, days, strict=True)]
+    missing = np.isnat(values)
+    days = values.astype("datetime64[D]")
+    if "%H" in fmt:
+        day_fmt = fmt.split(" ", 1)[0]
+        minutes = (values - days).astype(np.int64)
+        clock = np.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(1440)], dtype=object)
+        text = format_dates(days, day_fmt) + " " + clock[np.where(missing, 0, minutes)]
     else:
-        text = [None if np.isnat(u) else u.astype(dt.datetime).strftime(fmt) for u in uniques]
-    return np.array(text, dtype=object)[inverse]
+        offset = (days - _TABLE_START).astype(np.int64)
+        text = _date_table(fmt)[np.where(missing, 0, offset)]
+    return np.where(missing, None, text)
+
+
+def _recode(values: pd.Series, mapping: dict) -> np.ndarray:
+    """Map each value through ``mapping`` (``None`` when absent), a distinct value at once."""
+    codes, uniques = pd.factorize(values)
+    lookup = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
+    return lookup[codes]
 
 
 def _outcome(cases: pd.DataFrame, style: str) -> np.ndarray:
@@ -73,30 +103,41 @@ def _values(cases: pd.DataFrame, layout: Layout, name: str, rng: np.random.Gener
     if name in FLAG_FIELDS:
         yes, no = layout.yes_no
         return np.where(cases[name].to_numpy(dtype=bool), yes, no).astype(object)
-    text = {
-        "offence": lambda: (cases["offence_code"].map(_OFFENCE_TEXT).str.upper()
-                            if layout.offence == "text" else cases["offence_code"]),
-        "victim_sex": lambda: cases["victim_sex"].map(layout.sex),
-        "victim_ethnicity": lambda: cases["ethnicity_detail"].map(
-            {k: e.ic_code if layout.ethnicity == "ic" else e.label for k, e in _ETHNICITY.items()}),
-        "relationship": lambda: cases["relationship_key"].map(
-            {k: getattr(r, layout.relationship) for k, r in _RELATIONSHIP.items()}),
-        "subgroup": lambda: cases["offence_subgroup"].str.upper(),
-        "force": lambda: pd.Series(force_label(cases["force"].iloc[0]), index=cases.index),
-        "station": lambda: cases["station"].map(dict(enumerate(vocab.STATIONS))),
-    }  # fmt: skip
-    if name in text:
-        return text[name]().astype(object).to_numpy()
+    lookups = {
+        "offence": ("offence_code", _OFFENCE_TEXT if layout.offence == "text" else None),
+        "victim_sex": ("victim_sex", layout.sex),
+        "victim_ethnicity": (
+            "ethnicity_detail",
+            {k: e.ic_code if layout.ethnicity == "ic" else e.label for k, e in _ETHNICITY.items()},
+        ),
+        "relationship": (
+            "relationship_key",
+            {k: getattr(r, layout.relationship) for k, r in _RELATIONSHIP.items()},
+        ),
+        "subgroup": (
+            "offence_subgroup",
+            {"Rape": "RAPE", "Other sexual offences": "OTHER SEXUAL OFFENCES"},
+        ),
+        "station": ("station", dict(enumerate(vocab.STATIONS))),
+    }
+    if name in lookups:
+        column, mapping = lookups[name]
+        return (
+            cases[column].to_numpy(dtype=object)
+            if mapping is None
+            else _recode(cases[column], mapping)
+        )
+    if name == "force":
+        return np.full(len(cases), force_label(cases["force"].iloc[0]), dtype=object)
     if name == "officer":
-        return np.array(vocab.OFFICERS, dtype=object)[rng.integers(0, len(vocab.OFFICERS),
-                                                                   len(cases))]  # fmt: skip
+        return np.array(vocab.OFFICERS, dtype=object)[
+            rng.integers(0, len(vocab.OFFICERS), len(cases))
+        ]
     if name == "outcome":
         return _outcome(cases, layout.outcome)
-    if name == "victim_age":
-        age = cases["victim_age"]
-        return np.array([None if pd.isna(a) else (int(a) if excel else str(a)) for a in age],
-                        dtype=object)  # fmt: skip
-    return cases[name].astype(object).to_numpy()
+    if name == "victim_age" and excel:
+        return np.array([None if pd.isna(a) else int(a) for a in cases[name]], dtype=object)
+    return cases[name].astype("string").to_numpy(dtype=object, na_value=None)
 
 
 def render(cases: pd.DataFrame, layout: Layout, rng: np.random.Generator) -> pd.DataFrame:
@@ -107,23 +148,27 @@ def render(cases: pd.DataFrame, layout: Layout, rng: np.random.Generator) -> pd.
     """
     columns = {source: _values(cases, layout, name, rng) for source, name in layout.columns}
     out = pd.DataFrame(columns, index=cases.index, dtype=object)
-    out = out.where(out.notna(), None)
     fy = cases["financial_year"].str.replace("/", "-")
-    out["_file"] = fy.map(lambda y: layout.file_name.format(fy=y)) if layout.per_year_files \
-        else layout.file_name  # fmt: skip
+    out["_file"] = (
+        fy.map(lambda y: layout.file_name.format(fy=y))
+        if layout.per_year_files
+        else layout.file_name
+    )
     return out
 
 
 def _codes(layout: Layout) -> dict:
     codes: dict[str, dict] = {}
     if layout.outcome == "label":
-        codes["outcome"] = {label: k for k, (label, declare) in vocab.OUTCOME_LABELS.items()
-                            if declare}  # fmt: skip
+        codes["outcome"] = {
+            label: k for k, (label, declare) in vocab.OUTCOME_LABELS.items() if declare
+        }
     elif layout.outcome == "oc":
         codes["outcome"] = {"OPEN": 0}
     codes["sex"] = {source: canonical for canonical, source in layout.sex.items()}
-    codes["relationship"] = {getattr(r, layout.relationship): r.category
-                             for r in vocab.RELATIONSHIPS}  # fmt: skip
+    codes["relationship"] = {
+        getattr(r, layout.relationship): r.category for r in vocab.RELATIONSHIPS
+    }
     if layout.ethnicity == "ic":
         codes["ethnicity"] = dict(vocab.IC_GROUPS)
     else:
@@ -144,14 +189,23 @@ def mapping_document(layout: Layout, force: str, options: Options) -> dict:
     doc["extraction_date"] = options.extraction_date
     path = layout.file_name.format(fy="*")
     if layout.file_format == "excel":
-        files = {"path": path, "format": "excel", "sheet": "Extract",
-                 "header_row": layout.header_row}  # fmt: skip
+        files = {
+            "path": path,
+            "format": "excel",
+            "sheet": "Extract",
+            "header_row": layout.header_row,
+        }
     else:
-        files = {"path": path, "format": "csv", "encoding": layout.encoding,
-                 "delimiter": layout.delimiter}  # fmt: skip
+        files = {
+            "path": path,
+            "format": "csv",
+            "encoding": layout.encoding,
+            "delimiter": layout.delimiter,
+        }
     doc["files"] = [files]
-    doc["columns"] = {f: c for c, f in layout.columns if f not in ("force", "subgroup",
-                                                                   "officer", "station")}  # fmt: skip
+    doc["columns"] = {
+        f: c for c, f in layout.columns if f not in ("force", "subgroup", "officer", "station")
+    }
     dates: dict = {"formats": layout.date_formats()}
     if layout.per_column:
         dates["per_column"] = {f: [fmt] for f, fmt in layout.per_column.items()}

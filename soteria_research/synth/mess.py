@@ -18,20 +18,35 @@ from soteria_research.synth.layouts import DATE_FIELDS, MISSING_VALUES, Layout
 KINDS: dict[str, tuple[float, str]] = {
     "duplicate": (0.004, "removed as an exact duplicate of duplicate_of_row"),
     "error_string": (0.005, "the cell is read as missing; quarantined when the field is required"),
-    "outcome_before_recording": (0.0015, "kept, flagged outcome_before_recording"),
-    "charge_before_report": (0.0015, "kept, flagged charge_before_report"),
+    "outcome_before_recording": (0.001, "kept, flagged outcome_before_recording"),
+    "charge_before_report": (0.0005, "kept, flagged charge_before_report"),
     "reported_before_committed": (0.0015, "kept, flagged reported_before_committed"),
     "unknown_outcome": (0.001, "quarantined: outcome not in the mapping nor the normaliser"),
     "unknown_offence": (0.001, "quarantined: offence code not known"),
     "code_case_whitespace": (0.003, "read as the declared code (trimmed, case-insensitive)"),
     "mixed_date_format": (0.003, "read by the mapping's second date format (excel_serial)"),
 }
-UNKNOWN_OUTCOMES = {"number": ("24", "19"), "oc": ("OC24", "OC19"), "cell": (99, "OC 99"),
-                    "label": ("Closed - Refer To Partner Agency",
-                              "Filed - Pending Further Information")}  # fmt: skip
-UNKNOWN_OFFENCES = {"code": ("19Z", "88Z"), "text": ("RAPE - LEGACY CODE", "SEXUAL ASSAULT (LOCAL)")}
-_ERROR_FIELDS = ("committed_date", "reported_date", "recorded_date", "victim_age", "victim_sex",
-                 "victim_ethnicity", "outcome_date", "arrest_date", "relationship")  # fmt: skip
+UNKNOWN_OUTCOMES = {
+    "number": ("24", "19"),
+    "oc": ("OC24", "OC19"),
+    "cell": (99, "OC 99"),
+    "label": ("Closed - Refer To Partner Agency", "Filed - Pending Further Information"),
+}
+UNKNOWN_OFFENCES = {
+    "code": ("19Z", "88Z"),
+    "text": ("RAPE - LEGACY CODE", "SEXUAL ASSAULT (LOCAL)"),
+}
+_ERROR_FIELDS = (
+    "committed_date",
+    "reported_date",
+    "recorded_date",
+    "victim_age",
+    "victim_sex",
+    "victim_ethnicity",
+    "outcome_date",
+    "arrest_date",
+    "relationship",
+)
 _CODE_FIELDS = ("victim_sex", "arrested", "isva_referred", "relationship")
 REQUIRED_FIELDS = ("crime_ref", "offence", "recorded_date", "outcome")
 
@@ -60,8 +75,9 @@ class _Planter:
         values = np.broadcast_to(np.asarray(values, dtype=object), len(rows))
         for row, value in zip(rows.tolist(), values.tolist(), strict=True):
             self.out.iat[row, column] = value
-            self.entries[kind].append({"_pos": row, "column": self.layout.source(field),
-                                       "field": field, **extra})  # fmt: skip
+            self.entries[kind].append(
+                {"_pos": row, "column": self.layout.source(field), "field": field, **extra}
+            )
 
     def dates(self, field: str, base: pd.Series, rows: np.ndarray, days: np.ndarray):
         fmt = self.layout.per_column.get(field, self.layout.date_format)
@@ -74,16 +90,28 @@ def _plant_dates(p: _Planter, cases: pd.DataFrame) -> None:
     n = len(cases)
     rows = p.pick("outcome_before_recording", (kinds != 0) & (kinds != 1))
     days = -p.rng.integers(1, 61, len(rows))
-    p.put("outcome_before_recording", rows, "outcome_date",
-          p.dates("outcome_date", cases["recorded_date"], rows, days))  # fmt: skip
+    p.put(
+        "outcome_before_recording",
+        rows,
+        "outcome_date",
+        p.dates("outcome_date", cases["recorded_date"], rows, days),
+    )
     rows = p.pick("charge_before_report", kinds == 1)
     days = -p.rng.integers(1, 61, len(rows))
-    p.put("charge_before_report", rows, "outcome_date",
-          p.dates("outcome_date", cases["reported_date"], rows, days))  # fmt: skip
+    p.put(
+        "charge_before_report",
+        rows,
+        "outcome_date",
+        p.dates("outcome_date", cases["reported_date"], rows, days),
+    )
     rows = p.pick("reported_before_committed", np.ones(n, dtype=bool))
     days = p.rng.integers(1, 31, len(rows))
-    p.put("reported_before_committed", rows, "committed_date",
-          p.dates("committed_date", cases["reported_date"], rows, days))  # fmt: skip
+    p.put(
+        "reported_before_committed",
+        rows,
+        "committed_date",
+        p.dates("committed_date", cases["reported_date"], rows, days),
+    )
     if "excel_serial" in p.layout.extra_date_formats:
         field = DATE_FIELDS[p.rng.integers(0, 3)]  # committed, reported or recorded
         rows = p.pick("mixed_date_format", np.ones(n, dtype=bool))
@@ -103,8 +131,14 @@ def _plant_values(p: _Planter) -> None:
     for row in rows.tolist():
         field = _ERROR_FIELDS[p.rng.integers(0, len(_ERROR_FIELDS))]
         value = MISSING_VALUES[p.rng.integers(0, len(MISSING_VALUES))]
-        p.put("error_string", np.array([row]), field, value, value=value,
-              required=field in REQUIRED_FIELDS)  # fmt: skip
+        p.put(
+            "error_string",
+            np.array([row]),
+            field,
+            value,
+            value=value,
+            required=field in REQUIRED_FIELDS,
+        )
     rows = p.pick("code_case_whitespace", np.ones(n, dtype=bool))
     for row in rows.tolist():
         field = _CODE_FIELDS[p.rng.integers(0, len(_CODE_FIELDS))]
@@ -156,20 +190,28 @@ def plant(
     _plant_dates(p, cases.reset_index(drop=True))
     _plant_values(p)
     out, origin, copies = _order(p)
-    first = layout.header_row + 1
-    row_number = out.groupby("_file", sort=False).cumcount().to_numpy() + first
-    where = {pos: (f, r) for pos, f, r, c in zip(origin.tolist(), out["_file"], row_number,
-                                                  copies.tolist(), strict=True) if not c}  # fmt: skip
+    number = out.groupby("_file", sort=False).cumcount().to_numpy() + layout.header_row + 1
+    file = out["_file"].to_numpy()
+    final = np.empty(len(p.free), dtype=np.int64)  # final position of each original row
+    final[origin[~copies]] = np.flatnonzero(~copies)
     record: dict = {}
     for kind, (_, expect) in KINDS.items():
         rows = []
         for entry in p.entries[kind]:
-            file, number = where[entry.pop("_pos")]
-            rows.append({"file": file, "row": int(number), **entry})
+            at = final[entry.pop("_pos")]
+            rows.append({"file": str(file[at]), "row": int(number[at]), **entry})
         if kind == "duplicate":
-            rows = [{"file": f, "row": int(r), "duplicate_of_row": int(where[o][1])}
-                    for o, f, r, c in zip(origin.tolist(), out["_file"], row_number,
-                                          copies.tolist(), strict=True) if c]  # fmt: skip
-        record[kind] = {"count": len(rows), "expect": expect,
-                        "rows": sorted(rows, key=lambda e: (e["file"], e["row"]))}  # fmt: skip
+            rows = [
+                {
+                    "file": str(file[at]),
+                    "row": int(number[at]),
+                    "duplicate_of_row": int(number[final[origin[at]]]),
+                }
+                for at in np.flatnonzero(copies).tolist()
+            ]
+        record[kind] = {
+            "count": len(rows),
+            "expect": expect,
+            "rows": sorted(rows, key=lambda e: (e["file"], e["row"])),
+        }
     return out, record

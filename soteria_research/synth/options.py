@@ -134,8 +134,9 @@ def make_options(
     seed = _whole(conf.get("seed", 0) if seed is None else seed, "The seed")
     if seed < 0:
         raise ParameterError(f"The seed must be zero or more, got {seed}.")
-    first_year = _whole(conf.get("first_year", 2021) if first_year is None else first_year,
-                        "The first year")  # fmt: skip
+    first_year = _whole(
+        conf.get("first_year", 2021) if first_year is None else first_year, "The first year"
+    )
     years = _whole(conf.get("years", 3) if years is None else years, "The number of years")
     if years < 1:
         raise ParameterError(f"The number of years must be 1 or more, got {years}.")
@@ -167,6 +168,7 @@ def make_options(
     btp = btp or "British Transport Police" in names
     for year in range(first_year, first_year + years):
         if year not in rates:
-            logger.info("No national charge rate for %d in settings: the nearest year's is used.",
-                        year)  # fmt: skip
+            logger.info(
+                "No national charge rate for %d in settings: the nearest year's is used.", year
+            )
     return Options(seed, first_year, years, extraction, rates, float(scale), names, btp)

@@ -36,10 +36,12 @@ def pnc_refs(numbers: np.ndarray) -> np.ndarray:
     """Format unique numbers as PNC-like references ``YY/NNNNNNNL``."""
     years = (numbers * 37) % 40 + 84
     return np.array(
-        [f"{y % 100:02d}/{n:07d}{_CHECK[n % 23]}" for y, n in zip(years.tolist(),
-                                                                  numbers.tolist(), strict=True)],
+        [
+            f"{y % 100:02d}/{n:07d}{_CHECK[n % 23]}"
+            for y, n in zip(years.tolist(), numbers.tolist(), strict=True)
+        ],
         dtype=object,
-    )  # fmt: skip
+    )
 
 
 def local_repeat_share() -> float:

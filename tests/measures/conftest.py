@@ -161,8 +161,11 @@ def build_assessment(rows: Sequence[Mapping[str, Any]], **defaults: Any) -> pd.D
     }
     frame = pd.DataFrame(rows)
     for key, value in fill.items():
-        if key not in frame.columns:
-            frame[key] = value
+        frame[key] = (
+            frame[key].astype(object).where(frame[key].notna(), value)
+            if (key in frame.columns)
+            else value
+        )
     if "theme_id" not in frame.columns:
         frame["theme_id"] = frame["pillar"].str[:2].str.upper() + "1"
     if "theme" not in frame.columns:
@@ -244,3 +247,21 @@ def true_incidence(
     """The simulated truth: cumulative incidence of ``outcome_type`` by ``days``."""
     share = shares[outcome_type] / sum(shares.values())
     return share * (1 - np.exp(-np.log(2) / median_days * days))
+
+
+@pytest.fixture(scope="session")
+def simulated_cases() -> pd.DataFrame:
+    """20,000 simulated crimes recorded 2021/22 to 2023/24, extracted 30 June 2024."""
+    return simulate_cases(n=20_000, seed=3)
+
+
+@pytest.fixture(scope="session")
+def simulate() -> Callable[..., pd.DataFrame]:
+    """The :func:`simulate_cases` builder, as a fixture."""
+    return simulate_cases
+
+
+@pytest.fixture(scope="session")
+def truth() -> Callable[..., float]:
+    """The :func:`true_incidence` of the simulation, as a fixture."""
+    return true_incidence

@@ -1,0 +1,1 @@
+"""Tests of batch report runs, the evidence base and the HTML reports."""

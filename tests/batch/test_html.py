@@ -1,0 +1,96 @@
+"""A report is the notebook's prose and results: no code, a header, figures inside."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from soteria_research.report.html import ReportHeader, render_html
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n-a-tiny-figure-").decode()
+HEADER = ReportHeader(
+    title="Force report: Durham",
+    force="Durham",
+    period="2023/24",
+    data_source="synthetic",
+    code_version="0.1.0 (git 4ed1100, source 1a2b3c4d)",
+    run_date="2024-07-01 10:00",
+    run_id="20240701-100000-abcd",
+)
+
+
+def notebook() -> object:
+    parameters = new_code_cell('force = "Durham"\nsecret_path = "/data/raw/x.csv"')
+    parameters.metadata["tags"] = ["parameters"]
+    chart = new_code_cell(
+        "fig = plot_volumes(cases)\nfig",
+        outputs=[
+            new_output("stream", name="stderr", text="UserWarning: something internal\n"),
+            new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+        ],
+    )
+    table = new_code_cell(
+        "summary_table(cases)",
+        outputs=[
+            new_output(
+                "execute_result",
+                data={"text/html": "<table><tr><td>Charged</td><td>25</td></tr></table>"},
+                execution_count=3,
+            )
+        ],
+        execution_count=3,
+    )
+    hidden = new_code_cell("x = 1", outputs=[new_output("stream", name="stdout", text="debug\n")])
+    hidden.metadata["tags"] = ["remove-cell"]
+    return new_notebook(
+        cells=[
+            new_markdown_cell("# Durham\n\n## Volumes\n\nRecorded offences rose."),
+            parameters,
+            chart,
+            table,
+            hidden,
+        ]
+    )
+
+
+def test_report_has_no_code_and_keeps_results() -> None:
+    page = render_html(notebook(), HEADER)
+    for code in ("plot_volumes", "summary_table", "secret_path", "force = ", "x = 1"):
+        assert code not in page
+    assert "In&nbsp;[" not in page and "Out[" not in page
+    assert "Recorded offences rose." in page
+    assert "<td>Charged</td><td>25</td>" in page
+    assert f"data:image/png;base64,{PNG}" in page
+    assert "UserWarning" not in page and "debug" not in page
+
+
+def test_header_states_force_period_source_version_and_date() -> None:
+    page = render_html(notebook(), HEADER)
+    header = re.search(r'<header class="report">.*?</header>', page, re.S).group(0)
+    for label, value in HEADER.rows():
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in header
+    assert "Synthetic data." in header
+
+
+def test_real_data_has_no_synthetic_banner_and_values_are_escaped() -> None:
+    header = ReportHeader("Report <b>", "A & B", "2023/24", "real", "0.1.0", "today")
+    page = render_html(notebook(), header)
+    assert "Synthetic data." not in page
+    assert "Report &lt;b&gt;" in page and "A &amp; B" in page
+
+
+def test_page_is_standalone_and_prints() -> None:
+    page = render_html(notebook(), HEADER)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page
+    assert not re.search(r'(src|href)="https?://', page)
+    assert "@media print" in page and 'name="viewport"' in page
+
+
+def test_the_notebook_is_not_changed() -> None:
+    nb = notebook()
+    before = repr(nb)
+    render_html(nb, HEADER)
+    assert repr(nb) == before

@@ -1,0 +1,155 @@
+"""Maturity, weighted kappa against SAS's published example and statsmodels, and gaps."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.inter_rater import cohens_kappa
+
+from soteria_research.errors import ParameterError
+from soteria_research.measures.assessment import (
+    agreement_table,
+    maturity,
+    maturity_gaps,
+    rating_agreement,
+    weighted_kappa,
+)
+
+# A SAS PROC FREQ printout for this table, as quoted in statsmodels' own tests
+# (statsmodels/stats/tests/test_inter_rater.py): simple kappa 0.4842 (ASE 0.1380,
+# 95% 0.2137 to 0.7547); weighted kappa with Cicchetti-Allison (linear) weights 0.4701
+# (ASE 0.1457, 95% 0.1845 to 0.7558).
+SAS_TABLE = [[0, 4, 1], [0, 8, 0], [0, 1, 5]]
+
+
+def test_simple_kappa_matches_sas() -> None:
+    res = weighted_kappa(SAS_TABLE, weights=None)
+    assert res["kappa"] == pytest.approx(0.4842, abs=5e-5)
+    assert res["se"] == pytest.approx(0.1380, abs=5e-5)
+    assert (res["ci_low"], res["ci_high"]) == pytest.approx((0.2137, 0.7547), abs=5e-5)
+
+
+def test_linear_weighted_kappa_matches_sas() -> None:
+    res = weighted_kappa(SAS_TABLE, weights="linear")
+    assert res["kappa"] == pytest.approx(0.4701, abs=5e-5)
+    assert res["se"] == pytest.approx(0.1457, abs=5e-5)
+    assert (res["ci_low"], res["ci_high"]) == pytest.approx((0.1845, 0.7558), abs=5e-5)
+
+
+def cohen_1968(pairs: list[tuple[int, int]], k: int, power: int) -> float:
+    """Cohen (1968) from rating pairs: 1 - sum(v * observed) / sum(v * expected), with
+    disagreement weights v = |i - j| ** power (the agreement-weight form is equivalent)."""
+    n = len(pairs)
+    rows = [sum(1 for a, _ in pairs if a == i) / n for i in range(k)]
+    cols = [sum(1 for _, b in pairs if b == j) / n for j in range(k)]
+    observed = sum(abs(a - b) ** power for a, b in pairs) / n
+    expected = sum(
+        abs(i - j) ** power * rows[i] * cols[j] for i, j in itertools.product(range(k), repeat=2)
+    )
+    return 1 - observed / expected
+
+
+RATINGS = [
+    (0, 0),
+    (0, 1),
+    (1, 1),
+    (1, 1),
+    (2, 1),
+    (2, 2),
+    (3, 2),
+    (3, 3),
+    (3, 3),
+    (1, 0),
+    (2, 3),
+    (0, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("weights", "power", "wt"), [("linear", 1, "linear"), ("quadratic", 2, "quadratic")]
+)
+def test_weighted_kappa_by_hand_and_statsmodels(weights, power, wt) -> None:
+    table = np.zeros((4, 4))
+    for a, b in RATINGS:
+        table[a, b] += 1
+    res = weighted_kappa(table, weights)
+    assert res["kappa"] == pytest.approx(cohen_1968(RATINGS, 4, power), abs=1e-12)
+    ref = cohens_kappa(table, wt=wt)
+    assert res["kappa"] == pytest.approx(ref.kappa, abs=1e-12)
+    assert res["se"] == pytest.approx(ref.std_kappa, abs=1e-12)
+
+
+def test_kappa_without_variation_or_ratings_is_nan_with_reason() -> None:
+    assert weighted_kappa([[5, 0], [0, 0]])["reason"] == "no variation in the ratings"
+    assert weighted_kappa(np.zeros((3, 3)))["reason"] == "no question rated by both"
+    with pytest.raises(ParameterError):
+        weighted_kappa(SAS_TABLE, weights="cubic")
+
+
+@pytest.fixture
+def assessment(make_assessment):
+    rows = [
+        {"pillar": "suspect_focus", "theme_id": "SF1", "self_rating": 3, "peer_rating": 2},
+        {"pillar": "suspect_focus", "theme_id": "SF1", "self_rating": 4, "peer_rating": 3},
+        {"pillar": "suspect_focus", "theme_id": "SF2", "self_rating": 2, "peer_rating": None},
+        {"pillar": "victim_engagement", "theme_id": "VE1", "self_rating": 1, "peer_rating": 1},
+        {
+            "pillar": "victim_engagement",
+            "theme_id": "VE1",
+            "self_rating": None,
+            "peer_rating": None,
+        },
+        {
+            "pillar": "suspect_focus",
+            "theme_id": "SF1",
+            "self_rating": 1,
+            "peer_rating": 1,
+            "round": "2022",
+        },  # an older round: left out
+    ]
+    return make_assessment(rows, round="2023")
+
+
+def test_maturity_per_pillar_and_theme(assessment) -> None:
+    table = maturity(assessment).set_index(["pillar", "rater"])
+    assert table.loc[("suspect_focus", "self"), "value"] == 3
+    assert table.loc[("suspect_focus", "self"), "denominator"] == 3
+    assert table.loc[("suspect_focus", "peer"), "value"] == 2.5
+    assert table.loc[("suspect_focus", "self"), "value_scaled"] == pytest.approx(2 / 3)
+    assert table.loc[("suspect_focus", "self"), "ci_high"] <= 4
+    assert table.loc[("victim_engagement", "self"), "questions"] == 2
+    themes = maturity(assessment, level="theme").set_index(["theme_id", "rater"])
+    assert themes.loc[("SF1", "self"), "value"] == 3.5
+    assert themes.loc[("SF2", "peer"), "reason"] == "no question rated"
+
+
+def test_agreement_table_and_rating_agreement(assessment) -> None:
+    latest = assessment[assessment["round"] == "2023"]
+    table = agreement_table(latest)
+    assert table.shape == (4, 4) and table.sum() == 3
+    assert table[2, 1] == 1 and table[3, 2] == 1 and table[0, 0] == 1
+    res = rating_agreement(assessment, weights="quadratic").iloc[0]
+    assert res["denominator"] == 3
+    assert res["value"] == pytest.approx(weighted_kappa(table, "quadratic")["kappa"])
+
+
+def test_gaps_between_stated_maturity_and_case_measures(assessment) -> None:
+    table = maturity(assessment)
+    findings = pd.DataFrame(
+        {
+            "pillar": ["suspect_focus", "suspect_focus", "victim_engagement"],
+            "measure": ["charge_rate", "median_days_to_charge", "isva_share"],
+            "funnel_position": ["below95", pd.NA, "above998"],
+        }
+    )
+    gaps = maturity_gaps(table, findings).set_index("pillar")
+    # self 3 of 1-4 (scaled 0.67) while the charge rate is below the national funnel
+    assert gaps.loc["suspect_focus", "gap"] == "stated above evidence"
+    assert gaps.loc["suspect_focus", "measures_worse"] == 1
+    # self 1 (scaled 0) while the ISVA referral share is above the funnel
+    assert gaps.loc["victim_engagement", "gap"] == "stated below evidence"
+    none = maturity_gaps(table, findings.iloc[0:0]).set_index("pillar")
+    assert set(none["gap"]) == {"no case evidence"}

@@ -1,0 +1,158 @@
+"""A force's key findings: one row per measure, consistent with the measures behind them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from soteria_research import reference
+from soteria_research.measures.comparator import national_comparator
+from soteria_research.measures.findings import COLUMNS, force_findings
+from soteria_research.measures.outcomes import outcome_shares
+from soteria_research.measures.survival import cumulative_incidence
+from soteria_research.measures.wording import describe
+
+SETTINGS = {"confidence_level": 0.95, "interval_method": "wilson"}
+FORCES = ("Avon and Somerset", "Durham", "Kent")
+
+
+@pytest.fixture(scope="module")
+def national(request):
+    simulate = request.getfixturevalue("simulate")
+    return simulate(n=4500, seed=5, forces=FORCES)
+
+
+@pytest.fixture
+def assessment(make_assessment):
+    rows = []
+    for force in FORCES[:2]:
+        for pillar in reference.pillar_slugs():
+            rows += [
+                {"force": force, "pillar": pillar, "self_rating": 3, "peer_rating": 2},
+                {"force": force, "pillar": pillar, "self_rating": 4, "peer_rating": 2},
+            ]
+    return make_assessment(rows)
+
+
+@pytest.fixture
+def findings(national, assessment):
+    comparator = national_comparator(national, assessment, "latest", SETTINGS)
+    return force_findings(national, assessment, "Durham", "latest", comparator, SETTINGS)
+
+
+def test_columns_and_no_provenance_or_suppression(findings) -> None:
+    assert list(findings.columns) == COLUMNS
+    assert not {"suppressed", "run_id", "code_version", "data_hash"} & set(findings.columns)
+    assert not findings.duplicated(["measure", "pillar"]).any()
+
+
+def test_key_measures_present_and_mapped_to_pillars(findings) -> None:
+    pillar = findings.drop_duplicates("measure").set_index("measure")["pillar"]
+    assert pillar["charge_rate"] == "suspect_focus"
+    assert pillar["charge_cif_365"] == "suspect_focus"
+    assert pillar["repeat_suspect_share"] == "repeat_suspects"
+    assert pillar["outcome_16_share"] == "victim_engagement"
+    assert pillar["isva_share"] == "victim_engagement"
+    assert pillar["median_device_turnaround_days"] == "digital_forensics"
+    assert pillar["data_completeness"] == "data_performance"
+    maturity = findings[findings["measure"].isin(["self_maturity", "peer_maturity"])]
+    assert sorted(set(maturity["pillar"])) == sorted(reference.pillar_slugs())
+    assert len(maturity) == 12
+
+
+def test_values_agree_with_the_measures(findings, national) -> None:
+    durham = national[national["force"] == "Durham"]
+    row = findings.set_index("measure").loc["charge_rate"]
+    ref = outcome_shares(durham, "latest", measures=["charge_rate"]).iloc[0]
+    assert (row["numerator"], row["denominator"]) == (ref["numerator"], ref["denominator"])
+    assert row["value"] == pytest.approx(ref["value"])
+    assert row["basis"] == "cohort" and row["period"] == "2023/24"
+    cif = findings.set_index("measure").loc["charge_cif_365"]
+    ref = cumulative_incidence(durham, "latest", [365])
+    assert cif["value"] == pytest.approx(ref.loc[ref["cause"] == "charge", "value"].iloc[0])
+
+
+def test_comparator_and_funnel_positions(findings) -> None:
+    rows = findings.set_index(["measure", "pillar"])
+    assert rows.loc[("charge_rate", "suspect_focus"), "comparator_value"] > 0
+    positions = set(findings["funnel_position"].dropna())
+    assert positions <= {"within", "above95", "below95", "above998", "below998"}
+    assert pd.notna(rows.loc[("charge_rate", "suspect_focus"), "funnel_position"])
+    assert pd.isna(rows.loc[("median_days_to_charge", "suspect_focus"), "funnel_position"])
+    assert rows.loc[("self_maturity", "suspect_focus"), "comparator_value"] == 3.5
+    assert isinstance(rows.loc[("recorded_crimes", "data_performance"), "spc_signal"], str)
+
+
+def test_findings_are_plain_english_lines(findings) -> None:
+    assert findings["finding"].str.endswith(".").all()
+    assert not findings["finding"].str.contains("\n").any()
+    charge = findings.set_index("measure").loc["charge_rate", "finding"]
+    assert charge.startswith("Charge rate (naive), 2023/24: ") and " of " in charge
+
+
+def test_force_without_assessment_or_comparator(national) -> None:
+    table = force_findings(national, None, "Kent", "latest", None, SETTINGS)
+    maturity = table[table["measure"] == "self_maturity"]
+    assert maturity["value"].isna().all()
+    assert set(maturity["reason"]) == {"no self-assessment for the force"}
+    assert table["comparator_value"].isna().all() and table["funnel_position"].isna().all()
+
+
+def test_single_force_input_and_empty_period(national) -> None:
+    kent = national[national["force"] == "Kent"]
+    table = force_findings(kent, None, "Kent", "2019/20", None, SETTINGS)
+    case_rows = table[~table["measure"].str.endswith("maturity")]
+    assert case_rows["value"].isna().all()
+    assert (case_rows["reason"] != "").all()
+    assert table["finding"].str.contains("not available").all()
+
+
+def test_unknown_force_gives_nan_rows_not_a_crash(national) -> None:
+    table = force_findings(national, None, "Cleveland", "2023/24", None, SETTINGS)
+    assert table["value"].isna().all()
+
+
+def test_describe_examples() -> None:
+    row = {
+        "measure": "median_days_to_charge",
+        "period": "2023/24",
+        "value": 400.0,
+        "ci_low": 350.0,
+        "ci_high": 450.0,
+        "numerator": pd.NA,
+        "denominator": 80,
+        "reason": "",
+        "pillar": "suspect_focus",
+        "comparator_value": 420.0,
+        "spc_signal": None,
+    }
+    assert describe(row) == (
+        "Median days from recording to charge, 2023/24: 400 days "
+        "(95% CI 350 to 450; n=80); comparator 420 days."
+    )
+    row = {
+        "measure": "charge_share_activity",
+        "period": "2023/24",
+        "value": 0.1,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "numerator": 10,
+        "denominator": 100,
+        "reason": "",
+        "pillar": "suspect_focus",
+        "comparator_value": 0.05,
+        "funnel_position": "above998",
+        "spc_signal": "run:high",
+    }
+    assert describe(row) == (
+        "Charges among outcomes assigned, 2023/24: 10.0% (10 of 100); "
+        "comparator 5.0%, above the 99.8% limit; SPC signal: run high."
+    )
+
+
+def test_inputs_are_not_changed(national, assessment) -> None:
+    before_cases, before_assessment = national.copy(), assessment.copy()
+    force_findings(national, assessment, "Durham", "latest", None, SETTINGS)
+    pd.testing.assert_frame_equal(national, before_cases)
+    pd.testing.assert_frame_equal(assessment, before_assessment)

@@ -1,0 +1,141 @@
+"""Charge model: odds ratios equal exp(statsmodels params); refusal below the threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from soteria_research.measures.model import (
+    InsufficientDataError,
+    age_band,
+    charge_model,
+    charge_odds_ratios,
+    model_frame,
+    reporting_delay,
+)
+
+
+@pytest.fixture
+def cases(make_cases):
+    rng = np.random.default_rng(11)
+    n = 3000
+    relationship = rng.choice(
+        ["stranger", "acquaintance", "intimate", "family"], n, p=[0.2, 0.4, 0.3, 0.1]
+    )
+    band = rng.choice(["13-15", "18-24", "25-34", "35-49"], n)
+    delay = rng.choice([2, 100, 900], n)
+    logit = -2 + 0.8 * (relationship == "stranger") - 0.5 * (relationship == "intimate")
+    charged = rng.random(n) < 1 / (1 + np.exp(-logit))
+    recorded = pd.Timestamp("2022-05-01")
+    frame = pd.DataFrame(
+        {
+            "recorded_date": recorded,
+            "reported_date": recorded,
+            "committed_date": recorded - pd.to_timedelta(delay, unit="D"),
+            "relationship": relationship,
+            "victim_age_band": band,
+            "outcome_type": np.where(charged, 1, 16),
+            "outcome_date": recorded + pd.Timedelta(days=200),
+        }
+    )
+    pending = frame.iloc[:50].assign(outcome_type=0, outcome_date=pd.NaT)
+    return make_cases(pd.concat([frame, pending], ignore_index=True))
+
+
+def test_odds_ratios_equal_exp_of_statsmodels_params(cases) -> None:
+    refs = {
+        "relationship": "stranger",
+        "victim_age_band": "18-24",
+        "reporting_delay": "within 7 days",
+    }
+    result = charge_model(cases, predictors=list(refs), references=refs)
+    assert not result.refused and result.n == 3000  # pending left out
+    data = model_frame(cases, "all", list(refs))
+    formula = (
+        "charged ~ C(relationship, Treatment('stranger'))"
+        " + C(victim_age_band, Treatment('18-24'))"
+        " + C(reporting_delay, Treatment('within 7 days'))"
+    )
+    ref = smf.logit(formula, data).fit(disp=0)
+    table = result.table.set_index("term")
+    for name, value in ref.params.items():
+        if name == "Intercept":
+            term = "(intercept)"
+        else:
+            variable = name.split("(")[1].split(",")[0]
+            term = f"{variable}[{name.split('[T.')[1].rstrip(']')}]"
+        assert table.loc[term, "odds_ratio"] == pytest.approx(np.exp(value), rel=1e-6)
+        low, high = np.exp(ref.conf_int().loc[name])
+        assert table.loc[term, "ci_low"] == pytest.approx(low, rel=1e-6)
+        assert table.loc[term, "ci_high"] == pytest.approx(high, rel=1e-6)
+        assert table.loc[term, "p_value"] == pytest.approx(ref.pvalues[name], rel=1e-5)
+    # the simulated effect is found: intimate less often charged than stranger
+    assert table.loc["relationship[intimate]", "ci_high"] < 1
+
+
+def test_default_reference_is_the_most_frequent_level(cases) -> None:
+    result = charge_model(cases, predictors=["relationship"])
+    assert set(result.table["reference"]) - {""} == {"acquaintance"}
+
+
+def test_refusal_below_the_events_per_parameter_threshold(cases) -> None:
+    small = cases.iloc[:300]
+    result = charge_model(small, predictors=["relationship", "victim_age_band"])
+    assert result.refused and result.table.empty
+    assert result.parameters == 6
+    assert "per parameter, fewer than 10" in result.reason
+    with pytest.raises(InsufficientDataError, match="Charge model not fitted"):
+        charge_model(
+            small, predictors=["relationship"], min_events_per_parameter=100, raise_on_refusal=True
+        )
+    frame = charge_odds_ratios(small, predictors=["relationship", "victim_age_band"])
+    assert len(frame) == 1 and frame["odds_ratio"].isna().all()
+    assert frame["reason"].iloc[0] == result.reason
+
+
+@pytest.mark.parametrize(("events", "refused"), [(59, True), (60, False)])
+def test_threshold_boundary(make_cases, events, refused) -> None:
+    # three relationship levels = 2 parameters; at 30 events per parameter the model needs
+    # 60 charges (the smaller side: 340 or more are not charged)
+    n = 400
+    rows = [
+        {
+            "relationship": ["stranger", "intimate", "family"][i % 3],
+            "outcome_type": 16,
+            "outcome_date": "2023-01-01",
+            "recorded_date": "2022-06-01",
+        }
+        for i in range(n)
+    ]
+    for i in range(events):
+        rows[i]["outcome_type"] = 1
+    result = charge_model(
+        make_cases(rows), predictors=["relationship"], min_events_per_parameter=30
+    )
+    assert result.refused is refused
+
+
+def test_levels_without_variation_are_left_out_with_a_note(cases) -> None:
+    extra = cases.iloc[:40].assign(relationship="unknown", outcome_type=16)
+    result = charge_model(pd.concat([cases, extra], ignore_index=True), predictors=["relationship"])
+    assert not result.refused
+    assert any("unknown" in note for note in result.notes)
+    assert "relationship[unknown]" not in set(result.table["term"])
+
+
+def test_empty_period_is_refused_not_a_crash(cases) -> None:
+    result = charge_model(cases, period="2019/20")
+    assert result.refused and result.reason == "no crimes with an outcome in the period"
+    assert result.n == 0
+
+
+def test_constant_predictor_and_bands(cases) -> None:
+    result = charge_model(cases, predictors=["offence_subgroup"])
+    assert result.refused and result.reason == "no predictor varies"
+    ages = pd.Series([0, 12, 13, 17, 18, 49, 50, 99, None], dtype="Int64")
+    bands = age_band(ages, [0, 13, 16, 18, 25, 35, 50, 120]).tolist()
+    assert bands == ["0-12", "0-12", "13-15", "16-17", "18-24", "35-49", "50+", "50+", "unknown"]
+    delays = reporting_delay(cases.iloc[:3])
+    assert set(delays) <= {"within 7 days", "8-365 days", "over 1 year"}

@@ -1,0 +1,210 @@
+"""Figures: returned not shown, titled and labelled, one palette that reads in greyscale."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from soteria_research import plots, reference
+from soteria_research.measures import (
+    attrition,
+    charge_model,
+    funnel_curve,
+    funnel_positions,
+    incidence_curve,
+    maturity,
+    outcome_distribution,
+    xmr,
+)
+from soteria_research.measures.survival import cumulative_incidence
+from soteria_research.measures.timeliness import days_to_event
+
+matplotlib.use("Agg")
+
+
+def _cases(n: int = 600, seed: int = 2) -> pd.DataFrame:
+    """Small canonical cases frame: random outcomes, recorded 2022/23 to 2023/24."""
+    rng = np.random.default_rng(seed)
+    recorded = pd.Timestamp("2022-04-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    types = rng.choice([0, 1, 14, 15, 16, 18, 20], n, p=[0.3, 0.1, 0.1, 0.2, 0.2, 0.05, 0.05])
+    outcome = (recorded + pd.to_timedelta(rng.integers(0, 300, n), unit="D")).where(types != 0)
+    groups = reference.outcomes().set_index("type")["group"]
+    year = recorded.year - (recorded.month < 4)
+    return pd.DataFrame(
+        {
+            "force": rng.choice(["Kent", "Essex", "Durham"], n),
+            "crime_id": [f"c{i}" for i in range(n)],
+            "suspect_id": np.where(types == 18, None, "s"),
+            "financial_year": [f"{y}/{(y + 1) % 100:02d}" for y in year],
+            "recorded_date": recorded,
+            "reported_date": recorded,
+            "committed_date": recorded - pd.to_timedelta(rng.integers(0, 900, n), unit="D"),
+            "relationship": rng.choice(["stranger", "intimate", "acquaintance"], n),
+            "victim_age_band": rng.choice(["18-24", "25-34"], n),
+            "offence_subgroup": "Rape",
+            "arrested": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+            "referred_to_cps": pd.array(rng.random(n) < 0.3, dtype="boolean"),
+            "outcome_type": pd.array(types, dtype="Int64"),
+            "outcome_group": types.astype(object),
+            "outcome_date": outcome,
+            "extraction_date": pd.Timestamp("2024-06-30"),
+        }
+    ).assign(outcome_group=lambda f: f["outcome_type"].map(groups))
+
+
+@pytest.fixture(scope="module")
+def cases() -> pd.DataFrame:
+    return _cases()
+
+
+@pytest.fixture(scope="module")
+def assessment() -> pd.DataFrame:
+    rows = [
+        {
+            "force": f,
+            "round": "2023",
+            "pillar": p,
+            "theme_id": "T",
+            "theme": "T",
+            "self_rating": r,
+            "peer_rating": max(r - 1, 1),
+            "scale_min": 1,
+            "scale_max": 4,
+        }
+        for f in ("Kent", "Essex")
+        for p in reference.pillar_slugs()
+        for r in (2, 3)
+    ]
+    frame = pd.DataFrame(rows)
+    for column in ("self_rating", "peer_rating", "scale_min", "scale_max"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _check(fig: Figure, title: str) -> None:
+    assert isinstance(fig, Figure)
+    texts = [ax.get_title() for ax in fig.axes] + [
+        fig._suptitle.get_text() if fig._suptitle else ""
+    ]
+    assert title in texts
+    main = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert all(ax.get_xlabel() or ax.get_ylabel() for ax in main)
+    fig.canvas.draw()  # renders without error
+
+
+def test_figures_are_returned_not_shown(cases) -> None:
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    plots.spc_chart(xmr([1.0, 2, 3, 2, 8]), "Charges rose in March", "Charges (n)")
+    assert plt.get_fignums() == before
+
+
+def test_spc_chart(cases) -> None:
+    chart = xmr([5.0, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 20])
+    fig = plots.spc_chart(chart, "One month above the upper limit", "Charges (n)")
+    _check(fig, "One month above the upper limit")
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "Charges (n)"
+    # the signal point is drawn with an up-triangle as well as in colour
+    assert any(len(c.get_offsets()) == 1 for c in ax.collections)
+
+
+def test_funnel_plot(cases) -> None:
+    units = (
+        cases.groupby("force")["outcome_type"]
+        .agg(numerator=lambda s: int((s == 1).sum()), denominator="size")
+        .reset_index()
+    )
+    placed = funnel_positions(units)
+    curve = funnel_curve(placed["target"].iloc[0], units["denominator"].max() * 1.2)
+    fig = plots.funnel_plot(
+        placed, curve, "All three forces within the limits", "Charge rate (%)", highlight="Kent"
+    )
+    _check(fig, "All three forces within the limits")
+    assert "Denominator" in fig.axes[0].get_xlabel()
+
+
+def test_outcome_distribution_bar_uses_the_palette(cases) -> None:
+    dist = pd.concat(
+        [
+            outcome_distribution(cases, "2023/24", basis, level="group")
+            for basis in ("cohort", "activity")
+        ]
+    )
+    fig = plots.outcome_distribution_bar(dist, "Most crimes end without a charge")
+    _check(fig, "Most crimes end without a charge")
+    assert len(fig.axes) == 2
+    bars = fig.axes[0].patches
+    charged = plots.OUTCOME_STYLE["Charged/Summonsed"]
+    victim = plots.OUTCOME_STYLE["Evidential difficulties (victim does not support action)"]
+    colours = {to_hex(b.get_facecolor()) for b in bars}
+    assert to_hex(charged[0]) in colours and to_hex(victim[0]) in colours
+    assert any(b.get_hatch() for b in bars)
+
+
+def test_palette_is_distinct_in_colour_and_pattern() -> None:
+    styles = list(plots.OUTCOME_STYLE.values())
+    assert len({s[0] for s in styles}) == len(styles)
+    assert len({s[1] for s in styles}) == len(styles)  # hatches tell them apart in greyscale
+    assert len({s[2] for s in styles}) == len(styles)
+    for group in reference.outcomes()["group"].unique():
+        assert group in plots.OUTCOME_STYLE
+    for group in plots.CAUSE_GROUP.values():
+        assert group in plots.OUTCOME_STYLE
+
+
+def test_attrition_chart(cases) -> None:
+    fig = plots.attrition_chart(attrition(cases, "2023/24"), "Few crimes reach a charge")
+    _check(fig, "Few crimes reach a charge")
+
+
+def test_incidence_chart_colours_follow_the_palette(cases) -> None:
+    curve = incidence_curve(cases, "all")
+    naive = cumulative_incidence(cases, "all", [365])
+    fig = plots.incidence_chart(
+        curve,
+        "Charges keep coming after a year",
+        naive,
+        causes=["charge", "victim_does_not_support"],
+        max_days=600,
+    )
+    _check(fig, "Charges keep coming after a year")
+    lines = fig.axes[0].get_lines()
+    charge_colour = to_hex(plots.OUTCOME_STYLE["Charged/Summonsed"][0])
+    assert sum(to_hex(line.get_color()) == charge_colour for line in lines) == 2
+    assert "Days since recording" in fig.axes[0].get_xlabel()
+
+
+def test_time_to_event_chart(cases) -> None:
+    days = days_to_event(cases, "2023/24", "charge", "activity")
+    fig = plots.time_to_event_chart(days, "Half of charges take over 150 days")
+    _check(fig, "Half of charges take over 150 days")
+    empty = plots.time_to_event_chart(days.iloc[0:0], "No charges in the period")
+    _check(empty, "No charges in the period")
+
+
+def test_forest_plot(cases) -> None:
+    result = charge_model(cases, predictors=["relationship"], min_events_per_parameter=5)
+    assert not result.refused
+    fig = plots.forest_plot(result.table, "No relationship group differs clearly")
+    _check(fig, "No relationship group differs clearly")
+    assert fig.axes[0].get_xscale() == "log"
+
+
+def test_self_peer_chart_and_heatmap(assessment) -> None:
+    table = maturity(assessment)
+    fig = plots.self_peer_chart(table[table["force"] == "Kent"], "Peers rate Kent lower")
+    _check(fig, "Peers rate Kent lower")
+    heat = plots.maturity_heatmap(table, "Maturity is even across pillars")
+    _check(heat, "Maturity is even across pillars")
+    assert any(t.get_text() == "2.5" for t in heat.axes[0].texts)
+
+
+def test_outcome_legend() -> None:
+    handles = plots.outcome_legend()
+    assert len(handles) == len(plots.OUTCOME_STYLE)
