@@ -10,8 +10,10 @@ A findings frame has one row per finding. The columns the rules read are:
     What is hidden when the counts fail.
 
 A row whose numerator, complement (denominator - numerator) or denominator is small, or
-whose cases are fewer than ``min_cases_for_median``, has its value, interval and failing
-counts set to missing, ``suppressed`` set and a ``suppression_reason``. With ``lines``,
+whose cases are fewer than ``min_cases_for_median``, has its value, interval and counts
+set to missing, its ``finding`` text replaced (``funnel_position`` and ``spc_signal``
+cleared), ``suppressed`` set and a ``suppression_reason``, as the evidence schema
+(``report.evidence_schema``) requires. With ``lines``,
 rows that share those columns' values (e.g. every force for one measure and period) are
 taken as the parts of a published total and protected against differencing.
 """
@@ -33,6 +35,14 @@ from soteria_research.errors import DataError
 NUMERATOR, DENOMINATOR, CASES = "numerator", "denominator", "cases"
 LABEL_COLUMNS = ("measure", "force", "period", "pillar", "group", "category")
 INTERVAL_NAMES = ("ci_low", "ci_high", "lower", "upper")
+
+#: Text columns replaced on a withheld row: a finding in words would repeat its figures, and
+#: a funnel position or SPC signal says where the hidden rate lies.
+WITHHELD_TEXT = {
+    "finding": "Withheld by disclosure control.",
+    "funnel_position": None,
+    "spc_signal": None,
+}
 
 
 def _counts(frame: pd.DataFrame, column: str, name: str) -> np.ndarray:
@@ -93,48 +103,48 @@ def protect_evidence(
         row = findings.index[int(np.argmax(both & (num > den)))]
         raise DataError(f"{name}, row {row!r}: numerator exceeds denominator.")
     n = len(findings)
-    hide_num, hide_den, primary, hide = (np.zeros(n, bool) for _ in range(4))
+    primary, hide = np.zeros(n, bool), np.zeros(n, bool)
     if rules.enabled:
         groups = [np.flatnonzero(both)]
         if lines:
             keyed = findings.loc[both, list(lines)].astype("string").fillna("")
             groups = [np.flatnonzero(both)[i] for i in keyed.groupby(list(lines)).indices.values()]
         for rows in (g for g in groups if len(g)):
-            found = row_suppression(num[rows], den[rows], rules, bool(lines))
-            hide_num[rows], hide_den[rows], primary[rows], hide[rows] = found
+            _, _, primary[rows], hide[rows] = row_suppression(
+                num[rows], den[rows], rules, bool(lines)
+            )
         fails = np.vectorize(rules.count_fails, otypes=[bool])
-        only_num = np.isfinite(num) & ~both
-        only_den = np.isfinite(den) & ~both
-        hide_num |= only_num & fails(np.nan_to_num(num))
-        hide_den |= only_den & fails(np.nan_to_num(den))
+        alone = (np.isfinite(num) & ~both & fails(np.nan_to_num(num))) | (
+            np.isfinite(den) & ~both & fails(np.nan_to_num(den))
+        )
         few = np.isfinite(cases) & (
             (cases < rules.min_cases_for_median) | fails(np.nan_to_num(cases))
         )
-        primary |= (hide_num | hide_den) & ~both | few
+        primary |= alone | few
         hide |= primary
     prior = (
         findings["suppressed"].fillna(False).astype(bool).to_numpy()
         if "suppressed" in findings.columns
         else np.zeros(n, bool)
     )
+    gone = hide | prior
     out = findings.copy()
     rounding = rules.enabled and rules.method == "round"
-    for column, values, hidden in (
-        (NUMERATOR, num, hide_num | hide),
-        (DENOMINATOR, den, hide_den),
-        (CASES, cases, hide),
-    ):
+    for column, values in ((NUMERATOR, num), (DENOMINATOR, den), (CASES, cases)):
         if column in out.columns:
             shown = round_to_base(values, rules.rounding_base) if rounding else values
-            out[column] = pd.array(np.where(hidden, np.nan, shown), dtype="Float64").astype("Int64")
+            out[column] = pd.array(np.where(gone, np.nan, shown), dtype="Float64").astype("Int64")
     for column in value_cols if value_cols is not None else value_columns(findings):
         values = pd.to_numeric(out[column], errors="coerce").to_numpy(float, na_value=np.nan)
-        out[column] = pd.array(np.where(hide, np.nan, values), dtype="Float64")
+        out[column] = pd.array(np.where(gone, np.nan, values), dtype="Float64")
+    for column, text in WITHHELD_TEXT.items():
+        if column in out.columns:
+            out[column] = out[column].astype("string").mask(pd.Series(gone, out.index), text)
     earlier = out["suppression_reason"] if "suppression_reason" in out.columns else None
     reasons = np.where(primary, small_reason(rules), np.where(hide, SECONDARY_ROW_REASON, ""))
     if earlier is not None:
         reasons = np.where(reasons == "", earlier.fillna("").astype(str).to_numpy(), reasons)
-    out["suppressed"] = pd.array(hide | prior, dtype="boolean")
+    out["suppressed"] = pd.array(gone, dtype="boolean")
     out["suppression_reason"] = pd.array(reasons, dtype="string")
     return out, [_entry(name, findings, primary, hide, rules, lines)]
 

@@ -82,7 +82,13 @@ def make_entry(
     if cells:
         entry["cells"] = [dict(cell) for cell in cells]
     entry.update(extra)
-    return json.loads(json.dumps(entry, default=str))
+    return json.loads(json.dumps(entry, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    """JSON form of numpy scalars (their Python value) and of anything else (its text)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)
 
 
 @dataclass
@@ -117,7 +123,7 @@ class OutputLog:
                 raise DataError(f"output log entry lacks {', '.join(missing)}: {dict(one)!r}")
             if one["status"] not in STATUSES:
                 raise DataError(f"output log entry has unknown status {one['status']!r}")
-            self.entries.append(json.loads(json.dumps(dict(one), default=str)))
+            self.entries.append(json.loads(json.dumps(dict(one), default=_plain)))
 
     def extend(self, items: Iterable[Mapping[str, Any] | Any]) -> None:
         """Add several entries."""

@@ -241,6 +241,11 @@ def protect_table(
     """
     rules = resolve(rules)
     frame = counts.to_frame() if isinstance(counts, pd.Series) else counts
+    if TOTAL in frame.index or TOTAL in frame.columns:
+        raise DataError(
+            f"table {name!r} already has a {TOTAL!r} row or column: pass the counts without "
+            "totals (margins=True adds them after protection)."
+        )
     interior = counts_array(frame, name)
     n_rows, n_cols = interior.shape
     row_total = margins and n_rows > 1

@@ -18,7 +18,7 @@ UNIT = "datetime64[us]"
 EARLIEST = np.datetime64("1901-01-01", "us")
 LATEST = np.datetime64("2099-12-31", "us")
 _EXCEL_ORIGIN = np.datetime64("1899-12-30", "D")
-_SERIAL_RANGE = (366.0, 73050.0)  # 1901-01-01 .. 2099-12-31
+_SERIAL_RANGE = (367.0, 73050.0)  # 1901-01-01 .. 2099-12-31
 
 #: Impossible or suspicious sequences, in the order they are listed in ``date_flags``.
 DATE_FLAGS = (

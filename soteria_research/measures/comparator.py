@@ -82,8 +82,8 @@ def national_comparator(
     resolved = resolve_period(cases, period)
     pooled = case_measures(cases, resolved, s, None)
     per_force = [
-        case_measures(cases, resolved, s, f).assign(force=f)
-        for f in sorted(cases["force"].dropna().unique())
+        case_measures(own, resolved, s, force).assign(force=force)
+        for force, own in cases.groupby("force", sort=True, observed=True)
     ]
     units = pd.concat(per_force, ignore_index=True) if per_force else pooled.iloc[0:0]
     phis, taus = [], []

@@ -80,8 +80,8 @@ def force_findings(
     Parameters
     ----------
     cases
-        Canonical cases: the force's own, or the national table (repeat suspects then
-        link across it; only ``force``'s crimes are measured).
+        Canonical cases: the force's own, or the national table (only ``force``'s crimes
+        are measured; repeat suspects are linked within the force).
     assessment
         Canonical self-assessment rows (any forces; ``force``'s latest round is used), or
         None.

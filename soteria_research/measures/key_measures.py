@@ -75,8 +75,8 @@ def case_measures(
 ) -> pd.DataFrame:
     """The case-based key measures of one force (or of all of ``cases`` pooled).
 
-    ``cases`` may be the national table: repeat suspects are then linked across it, and
-    ``force`` selects the force whose crimes are measured (None pools every force).
+    ``cases`` may be the national table: ``force`` selects the force whose crimes are
+    measured (None pools every force). Repeat suspects are linked within the force.
 
     Returns
     -------
@@ -135,7 +135,7 @@ def case_measures(
             _first(timeliness.median_days(own, resolved, "charge", "activity", conf)),
         )
     )
-    linked = repeat.repeat_suspect_share(cases, resolved, force, conf, method)
+    linked = repeat.repeat_suspect_share(own, resolved, force, conf, method)
     rows.append(finding_row("repeat_suspect_share", _first(linked, measure="repeat_within_force")))
     rows.append(finding_row("victim_withdrawal_share", _withdrawal(own, resolved, conf, method)))
     rows.append(

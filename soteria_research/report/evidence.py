@@ -51,7 +51,8 @@ def evidence_dir() -> Path:
 def validate_findings(frame: pd.DataFrame, source: str = "findings") -> pd.DataFrame:
     """Check ``frame`` against the evidence schema, returning a coerced copy.
 
-    A ``funnel_position`` of ``"NA"`` (not placed on a funnel plot) becomes missing.
+    Optional columns left out (``unit``, ``reason``) are added empty, and a
+    ``funnel_position`` of ``"NA"`` (not placed on a funnel plot) becomes missing.
 
     Raises
     ------
@@ -61,16 +62,17 @@ def validate_findings(frame: pd.DataFrame, source: str = "findings") -> pd.DataF
     """
     from pandera.errors import SchemaErrors
 
-    from soteria_research.report.evidence_schema import COLUMNS, EvidenceSchema
+    from soteria_research.report.evidence_schema import COLUMNS, OPTIONAL, EvidenceSchema
 
     extra = [c for c in frame.columns if c not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in frame.columns]
+    missing = [c for c in COLUMNS if c not in frame.columns and c not in OPTIONAL]
     if extra or missing:
         raise DataError(
-            f"{source}: the evidence base has exactly the columns {', '.join(COLUMNS)}. "
-            f"Missing: {', '.join(missing) or 'none'}; not allowed: {', '.join(extra) or 'none'}."
+            f"{source}: the evidence base has the columns {', '.join(COLUMNS)} "
+            f"({' and '.join(OPTIONAL)} may be left out). Missing: {', '.join(missing) or 'none'}; "
+            f"not allowed: {', '.join(extra) or 'none'}."
         )
-    frame = frame[COLUMNS].copy()
+    frame = frame.reindex(columns=COLUMNS)
     position = frame["funnel_position"].astype("string")
     frame["funnel_position"] = position.mask(position.isin(["NA", ""]))  # "NA": not placed
     try:
@@ -145,8 +147,6 @@ def gather_findings(directory: str | Path | None = None) -> pd.DataFrame:
 
     Rows are in reference order of force, then pillar order, then measure.
     """
-    from soteria_research.report.evidence_schema import COLUMNS
-
     directory = Path(directory or findings_dir())
     sources = sorted(p for p in directory.glob("*.parquet") if not files.is_temp_file(p))
     if not sources:
@@ -154,7 +154,7 @@ def gather_findings(directory: str | Path | None = None) -> pd.DataFrame:
             f"No findings in {directory}. Run the force reports first (`soteria reports`)."
         )
     frame = pd.concat([pd.read_parquet(p) for p in sources], ignore_index=True)
-    frame = validate_findings(frame.reindex(columns=COLUMNS), f"Findings in {directory}")
+    frame = validate_findings(frame, f"Findings in {directory}")
     force_order = {name: i for i, name in enumerate(reference.force_names())}
     pillar_order = {slug: i for i, slug in enumerate(reference.pillar_slugs())}
     order = pd.DataFrame(

@@ -37,6 +37,9 @@ class EvidenceSchema(pa.DataFrameModel):
         description="cohort (offences recorded in the period) or activity (outcomes "
         "assigned in the period), or another stated basis",
     )
+    unit: Series[_text] = pa.Field(
+        nullable=True, description="how to read the value: proportion, days, rating or count"
+    )
     value: Series[float] = pa.Field(nullable=True, description="the estimate")
     ci_low: Series[float] = pa.Field(nullable=True, description="lower confidence limit")
     ci_high: Series[float] = pa.Field(nullable=True, description="upper confidence limit")
@@ -58,6 +61,9 @@ class EvidenceSchema(pa.DataFrameModel):
         nullable=True, description="statistical process control signal in the trend, if any"
     )
     finding: Series[_text] = pa.Field(nullable=True, description="the finding in one line")
+    reason: Series[_text] = pa.Field(
+        nullable=True, description="why the value is missing when no estimate can be made"
+    )
     suppressed: Series[bool] = pa.Field(description="figures withheld by disclosure control")
     suppression_reason: Series[_text] = pa.Field(
         nullable=True, description="why the figures were withheld"
@@ -93,5 +99,7 @@ class EvidenceSchema(pa.DataFrameModel):
 
 #: Column names in order.
 COLUMNS = list(EvidenceSchema.to_schema().columns)
+#: Columns a findings frame may leave out (they are then left empty).
+OPTIONAL = ("unit", "reason")
 #: Column name -> description (the data dictionary of the About sheet).
 DESCRIPTIONS = {name: col.description for name, col in EvidenceSchema.to_schema().columns.items()}

@@ -9,6 +9,7 @@ data set reaches (``docs/calibration.md`` shows its output for the default data 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -72,8 +73,10 @@ def regional_pool_sizes(plan: pd.DataFrame) -> dict[str, int]:
     return dict(zip(crimes.index, sizes.tolist(), strict=True))
 
 
-def _base_mix(counts: dict[int, int]) -> pd.Series:
+@lru_cache(maxsize=2)
+def _base_mix(subgroup: str) -> pd.Series:
     """2017/18 shares of the assigned outcomes other than charge."""
+    counts = targets.RAPE_OUTCOMES_2017_18 if subgroup == "Rape" else targets.OTHER_OUTCOMES_2017_18
     mix = pd.Series(counts, dtype=float).drop([reference.PENDING, reference.CHARGED])
     return mix / mix.sum()
 
@@ -92,9 +95,8 @@ def outcome_probabilities(subgroup: str, charge_share: float) -> pd.Series:
     pandas.Series
         Probability by outcome type (index), summing to 1; no pending type.
     """
-    counts = targets.RAPE_OUTCOMES_2017_18 if subgroup == "Rape" else targets.OTHER_OUTCOMES_2017_18
     charge = float(np.clip(charge_share, 0.0, 0.5))
-    probs = _base_mix(counts) * (1 - charge)
+    probs = _base_mix(subgroup) * (1 - charge)
     probs.loc[reference.CHARGED] = charge
     return probs.sort_index()
 
@@ -110,6 +112,11 @@ def charge_share(options: Options, subgroup: str, year: int, multiplier: float) 
 
 def code_mix(subgroup: str) -> pd.Series:
     """Offence-code shares of a subgroup (2017/18), summing to 1."""
+    return _code_mix(subgroup).copy()
+
+
+@lru_cache(maxsize=2)
+def _code_mix(subgroup: str) -> pd.Series:
     if subgroup == "Rape":
         table = reference.offences().set_index("code")["rape_share_2017_18"].dropna()
         mix = table.loc[list(_RAPE_CODES)].astype(float)

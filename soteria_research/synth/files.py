@@ -110,4 +110,5 @@ def write_yaml(document: dict, path: Path, comment: str) -> None:
 
 
 def write_json(document: dict, path: Path) -> None:
+    """Write a JSON document, indented, UTF-8."""
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

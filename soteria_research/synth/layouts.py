@@ -1,10 +1,9 @@
 """Export layouts: how four kinds of force records system write the same cases.
 
-A :class:`Layout` names its columns, date formats, code lists, file format and encoding.
-:func:`render` writes the canonical cases in that layout (values as the files will hold
-them) and :func:`mapping` describes the layout in the ``mapping.yaml`` format of
-``docs/mapping.md``, which the ingest stage reads. Which force uses which layout is fixed
-by :func:`layout_for`, so a force's files never depend on which others are generated.
+A :class:`Layout` names its columns, date formats, code lists, file format and encoding
+(:mod:`~soteria_research.synth.extract` writes cases in a layout and its mapping). Which
+force uses which layout is fixed by :func:`layout_for`, so a force's files never depend
+on which others are generated.
 """
 
 from __future__ import annotations
@@ -69,9 +68,11 @@ class Layout:
         return next(column for column, f in self.columns if f == name)
 
     def fields(self) -> list[str]:
+        """Canonical fields (and extra column kinds) in file order."""
         return [f for _, f in self.columns]
 
     def date_formats(self) -> list[str]:
+        """Date formats tried in order (the mapping's ``dates.formats``)."""
         return [self.date_format, *self.extra_date_formats]
 
 
@@ -100,8 +101,10 @@ _CORE = (
 )
 
 
-def _cols(names: tuple[str, ...], extras: tuple[tuple[int, str, str], ...] = ()):
-    pairs = list(zip(names, _CORE, strict=True))
+def _cols(names: str, extras: tuple[tuple[int, str, str], ...] = ()) -> tuple:
+    """(source column, field) pairs: ``names`` ("|"-separated) in the order of _CORE, then
+    ``extras`` (position, column, kind) inserted."""
+    pairs = list(zip(names.split("|"), _CORE, strict=True))
     for position, column, kind in extras:
         pairs.insert(position, (column, kind))
     return tuple(pairs)
@@ -112,27 +115,11 @@ LAYOUTS: dict[str, Layout] = {
         name="rms_iso_csv",
         columns=_cols(
             (
-                "Crime Reference",
-                "HO Offence Code",
-                "Date Committed",
-                "Date Reported",
-                "Date Recorded",
-                "Victim URN",
-                "Victim Gender",
-                "Victim Age",
-                "Victim Ethnicity",
-                "Suspect URN",
-                "Relationship",
-                "Arrested/Interviewed",
-                "Arrest Date",
-                "CPS Referral",
-                "CPS Referral Date",
-                "Outcome",
-                "Outcome Date",
-                "Victim Withdrawal Date",
-                "ISVA Referral",
-                "Device Seized",
-                "Device Returned",
+                "Crime Reference|HO Offence Code|Date Committed|Date Reported|Date Recorded|"
+                "Victim URN|Victim Gender|Victim Age|Victim Ethnicity|Suspect URN|Relationship|"
+                "Arrested/Interviewed|Arrest Date|CPS Referral|CPS Referral Date|Outcome|"
+                "Outcome Date|Victim Withdrawal Date|ISVA Referral|Device Seized|"
+                "Device Returned"
             ),
             ((21, "Station", "station"),),
         ),
@@ -144,27 +131,10 @@ LAYOUTS: dict[str, Layout] = {
         name="rms_dmy_semicolon",
         columns=_cols(
             (
-                "CrimeNo",
-                "HO.Text",
-                "Committed.From",
-                "Reported",
-                "Created",
-                "Victim.ID",
-                "Victim.Gender",
-                "Victim.Age",
-                "Victim.Ethnicity",
-                "Suspect.ID",
-                "Vict.Susp.Relationship",
-                "Arrest.Interview",
-                "Arrest.Date",
-                "Referred.CPS",
-                "CPS.Date",
-                "Outcome.Code",
-                "Outcome.Date",
-                "Withdrawal.Date",
-                "ISVA",
-                "Device.Seized",
-                "Device.Returned",
+                "CrimeNo|HO.Text|Committed.From|Reported|Created|Victim.ID|Victim.Gender|"
+                "Victim.Age|Victim.Ethnicity|Suspect.ID|Vict.Susp.Relationship|"
+                "Arrest.Interview|Arrest.Date|Referred.CPS|CPS.Date|Outcome.Code|Outcome.Date|"
+                "Withdrawal.Date|ISVA|Device.Seized|Device.Returned"
             ),
             ((0, "Force", "force"), (3, "Offence.Sub.Group", "subgroup")),
         ),
@@ -187,27 +157,11 @@ LAYOUTS: dict[str, Layout] = {
         name="rms_labels_latin1",
         columns=_cols(
             (
-                "Occurrence Ref",
-                "Offence Code",
-                "Date From",
-                "Date Reported",
-                "Date Created",
-                "Victim Ref",
-                "Sex",
-                "Age at Offence",
-                "Self Defined Ethnicity",
-                "Suspect Nominal",
-                "Relationship To Suspect",
-                "Arrested",
-                "Arrest/Interview Date",
-                "Referred To CPS",
-                "CPS Referral Date",
-                "Outcome",
-                "Outcome Date",
-                "Victim Withdrew Support",
-                "ISVA Referred",
-                "Digital Device Seized",
-                "Digital Device Returned",
+                "Occurrence Ref|Offence Code|Date From|Date Reported|Date Created|Victim Ref|"
+                "Sex|Age at Offence|Self Defined Ethnicity|Suspect Nominal|"
+                "Relationship To Suspect|Arrested|Arrest/Interview Date|Referred To CPS|"
+                "CPS Referral Date|Outcome|Outcome Date|Victim Withdrew Support|ISVA Referred|"
+                "Digital Device Seized|Digital Device Returned"
             ),
             ((21, "OIC", "officer"), (22, "Station", "station")),
         ),
@@ -224,29 +178,10 @@ LAYOUTS: dict[str, Layout] = {
     "rms_excel_serial": Layout(
         name="rms_excel_serial",
         columns=_cols(
-            (
-                "Crime Ref",
-                "Offence",
-                "Committed",
-                "Reported",
-                "Recorded",
-                "Victim No",
-                "Victim Sex",
-                "Victim Age",
-                "Victim Ethnicity (IC)",
-                "Suspect No",
-                "Relationship",
-                "Arrested",
-                "Arrest Date",
-                "Sent To CPS",
-                "CPS Date",
-                "Outcome",
-                "Outcome Date",
-                "Withdrawal Date",
-                "ISVA",
-                "Device Seized Date",
-                "Device Returned Date",
-            )
+            "Crime Ref|Offence|Committed|Reported|Recorded|Victim No|Victim Sex|Victim Age|"
+            "Victim Ethnicity (IC)|Suspect No|Relationship|Arrested|Arrest Date|"
+            "Sent To CPS|CPS Date|Outcome|Outcome Date|Withdrawal Date|ISVA|"
+            "Device Seized Date|Device Returned Date"
         ),
         file_format="excel",
         date_format="excel_serial",

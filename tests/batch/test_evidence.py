@@ -107,10 +107,17 @@ def test_refused_findings_do_not_echo_withheld_figures(root: Path) -> None:
 
 
 def test_columns_must_be_exactly_the_schema(root: Path) -> None:
-    with pytest.raises(DataError, match="not allowed: reason"):
-        evidence.save_findings(findings().assign(reason=""), "Durham", **PROVENANCE)
+    with pytest.raises(DataError, match="not allowed: notes"):
+        evidence.save_findings(findings().assign(notes=""), "Durham", **PROVENANCE)
     with pytest.raises(DataError, match="Missing: basis"):
         evidence.save_findings(findings().drop(columns="basis"), "Durham", **PROVENANCE)
+
+
+def test_unit_and_reason_are_kept_when_given(root: Path) -> None:
+    given = findings().assign(unit=["proportion", "proportion", "days"], reason=[None, None, "x"])
+    saved = pd.read_parquet(evidence.save_findings(given, "Durham", **PROVENANCE))
+    assert saved["unit"].tolist() == ["proportion", "proportion", "days"]
+    assert saved["reason"].isna().tolist() == [True, True, False]
 
 
 def test_rows_of_another_force_are_refused(root: Path) -> None:

@@ -20,7 +20,16 @@ def _findings() -> pd.DataFrame:
             "value": [1.3, 9.4, 8.9, 97.0, 8.0, 120.0],
             "ci_low": [0.5, 6.6, 6.1, 94.4, None, 80.0],
             "ci_high": [3.4, 13.1, 12.8, 98.4, None, 160.0],
-            "statement": ["a", "b", "c", "d", "e", "f"],
+            "finding": [
+                f"{f} charged {n} of {d}"
+                for f, n, d in zip(
+                    ["Durham", "Gwent", "Kent", "Essex", "Durham", "Gwent"],
+                    [4, 30, 25, 291, 8, None],
+                    [300, 320, 280, 300, None, None],
+                    strict=True,
+                )
+            ],
+            "funnel_position": ["below95", "within", "within", "above998", None, None],
         }
     )
 
@@ -29,11 +38,12 @@ def test_each_failing_row_loses_value_interval_and_failing_counts(rules):
     out, entries = protect_evidence(_findings(), rules)
     assert out["suppressed"].tolist() == [True, False, False, True, True, True]
     hidden = out[out["suppressed"]]
-    assert hidden[["value", "ci_low", "ci_high"]].isna().all().all()
-    assert hidden["numerator"].isna().all()
-    # Essex: 291 of 300 leaves 9 not charged; the denominator alone is fine
-    assert out.loc[3, "denominator"] == 300
+    # Essex: 291 of 300 leaves 9 not charged, so its numerator goes too
+    assert hidden[["value", "ci_low", "ci_high", "numerator", "denominator"]].isna().all().all()
     assert out.loc[5, "cases"] is pd.NA
+    assert hidden["finding"].eq("Withheld by disclosure control.").all()
+    assert hidden["funnel_position"].isna().all()
+    assert out.loc[1, "finding"] == "Gwent charged 30 of 320"
     assert out.loc[1, "value"] == 9.4 and out.loc[1, "numerator"] == 30
     assert (out.loc[~out["suppressed"], "suppression_reason"] == "").all()
     assert out.loc[0, "suppression_reason"] == "a count behind this value is below 10"

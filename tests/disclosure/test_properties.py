@@ -13,7 +13,7 @@ from soteria_research.disclosure import Rules, protect_by_unit, protect_rates, p
 
 from .checkers import bridges, recoverable_by_subtraction
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Counts skewed towards the threshold, so that most tables need suppression.
 COUNT = st.one_of(st.integers(0, 12), st.integers(0, 60))

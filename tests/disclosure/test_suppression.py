@@ -162,3 +162,14 @@ def test_log_entry_names_cells_and_reasons_without_values(rules):
         {"row": "13-15", "column": "charged", "suppression": "primary", "reason": "count below 10"}
     ]
     assert all(set(c) == {"row", "column", "suppression", "reason"} for c in entry["cells"])
+
+
+def test_counts_with_totals_already_are_refused(rules):
+    with pytest.raises(DataError, match="without totals"):
+        protect_table(_table(12).assign(Total=1), rules, name="t")
+
+
+def test_switched_off_rules_publish_everything_and_say_so():
+    protected = protect_table(_table(3), Rules(enabled=False), name="t")
+    assert protected.table.notna().all().all()
+    assert protected.log_entry["status"] == "unchecked"

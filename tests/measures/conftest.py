@@ -141,7 +141,7 @@ def build_cases(rows: Sequence[Mapping[str, Any]] | pd.DataFrame, **defaults: An
     return frame[COLUMNS]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_cases() -> Callable[..., pd.DataFrame]:
     """The :func:`build_cases` builder, as a fixture."""
     return build_cases
@@ -191,7 +191,7 @@ def build_assessment(rows: Sequence[Mapping[str, Any]], **defaults: Any) -> pd.D
     return frame
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_assessment() -> Callable[..., pd.DataFrame]:
     """The :func:`build_assessment` builder, as a fixture."""
     return build_assessment

@@ -18,12 +18,11 @@ FORCES = ("Avon and Somerset", "Durham", "Kent")
 
 
 @pytest.fixture(scope="module")
-def national(request):
-    simulate = request.getfixturevalue("simulate")
+def national(simulate):
     return simulate(n=4500, seed=5, forces=FORCES)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def assessment(make_assessment):
     rows = []
     for force in FORCES[:2]:
@@ -35,7 +34,7 @@ def assessment(make_assessment):
     return make_assessment(rows)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def findings(national, assessment):
     comparator = national_comparator(national, assessment, "latest", SETTINGS)
     return force_findings(national, assessment, "Durham", "latest", comparator, SETTINGS)

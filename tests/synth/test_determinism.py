@@ -23,7 +23,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def all_forces(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("all")
-    synth.generate(out, scale=0.05)
+    synth.generate(out, scale=0.02)
     return out
 
 
@@ -47,7 +47,7 @@ def test_another_seed_gives_other_data(tmp_path: Path) -> None:
 def test_a_force_alone_equals_the_force_in_the_full_set(
     all_forces: Path, tmp_path: Path, force: str
 ) -> None:
-    synth.generate(tmp_path, forces=[force], scale=0.05)
+    synth.generate(tmp_path, forces=[force], scale=0.02)
     alone = _hashes(tmp_path)
     full = _hashes(all_forces)
     assert alone

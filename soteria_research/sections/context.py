@@ -1,0 +1,147 @@
+"""The context a force report is built in: parameters, data, rules and output log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from soteria_research import normalise, notebook_policy, paths, reference, settings
+from soteria_research.disclosure import OutputLog, Rules
+from soteria_research.errors import DataError
+from soteria_research.measures import Period, resolve_period
+from soteria_research.measures.defaults import measure_settings
+
+
+def police_uk_id(force: str) -> str:
+    """The police.uk id of a force (any name variant)."""
+    table = reference.forces()
+    return str(table.loc[table["name"] == normalise.force_name(force), "police_uk_id"].iloc[0])
+
+
+def read_provenance(force_dir) -> dict[str, Any]:
+    """The provenance record ``soteria clean`` keeps beside a force's tables (or {})."""
+    path = force_dir / "provenance.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def code_version() -> str:
+    """The code version label reports carry."""
+    from soteria_research.batch import manifest
+
+    return manifest.code_version_label()
+
+
+@dataclass
+class ForceContext:
+    """Everything a force report's sections need.
+
+    ``cases`` are the force's canonical cases of the chosen offence subgroup (all years,
+    so trends and censoring-aware estimates can use them), ``period`` the reporting
+    period resolved against them, ``log`` the output-checking log every section adds to.
+    """
+
+    force: str
+    slug: str
+    subgroup: str
+    comparator: str
+    cases: pd.DataFrame
+    assessment: pd.DataFrame
+    quality: pd.DataFrame
+    period: Period | None
+    provenance: dict[str, Any]
+    rules: Rules
+    measures: dict[str, Any]
+    run_id: str
+    log: OutputLog
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def period_label(self) -> str:
+        return self.period.label if self.period is not None else "no data"
+
+    @property
+    def data_source(self) -> str:
+        sources = sorted(set(self.cases["data_source"].dropna())) if len(self.cases) else []
+        return sources[0] if len(sources) == 1 else (", ".join(sources) or "none")
+
+    @property
+    def in_period(self) -> pd.DataFrame:
+        """Cases recorded in the reporting period (the cohort)."""
+        if self.period is None:
+            return self.cases.iloc[0:0]
+        from soteria_research.measures import cohort
+
+        return cohort(self.cases, self.period)
+
+    def provenance_line(self) -> str:
+        return notebook_policy.provenance_line(self.data_source, self.provenance.get("synthetic"))
+
+    def __repr__(self) -> str:
+        lines = [
+            f"Force: {self.force}",
+            f"Period: {self.period_label} (financial year of recording; offences: {self.subgroup})",
+            f"Comparator: {self.comparator}",
+            self.provenance_line(),
+            f"Extracted: {self.provenance.get('extraction_date', 'unknown')}",
+            f"Code version: {code_version()}",
+            f"Run: {self.run_id} on {date.today().isoformat()}",
+        ]
+        return "\n".join(lines + self.notes)
+
+
+def _table(loader, force: str) -> pd.DataFrame | None:
+    try:
+        return loader(force)
+    except DataError:
+        return None
+
+
+def open_force(
+    force: str,
+    period: str = "latest",
+    comparator: str = "national",
+    subgroup: str = "Rape",
+    run_id: str = "interactive",
+) -> ForceContext:
+    """Load a force's processed tables and resolve the report's parameters.
+
+    An unknown force raises at once, naming the closest forces. A force without
+    processed data gives a context with no cases, so each section says so.
+    """
+    from soteria_research import ingest
+
+    name = normalise.force_name(force)
+    slug = police_uk_id(name)
+    subgroups = set(reference.offences()["subgroup"]) | {"all"}
+    if subgroup not in subgroups:
+        raise DataError(f"Unknown offence subgroup {subgroup!r}; use one of {sorted(subgroups)}.")
+    notes: list[str] = []
+    cases = _table(ingest.load_cases, name)
+    if cases is None:
+        notes.append(f"No processed data for {name}: run `soteria clean` (or `make reports`).")
+        cases = pd.DataFrame({c: pd.Series(dtype="object") for c in ingest.CasesSchema.to_schema().columns})
+    if subgroup != "all":
+        cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
+    assessment = _table(ingest.load_assessment, name)
+    quality = _table(ingest.load_quality, name)
+    resolved = resolve_period(cases, period) if len(cases) else None
+    return ForceContext(
+        force=name,
+        slug=slug,
+        subgroup=subgroup,
+        comparator=comparator,
+        cases=cases,
+        assessment=assessment if assessment is not None else pd.DataFrame(),
+        quality=quality if quality is not None else pd.DataFrame(),
+        period=resolved,
+        provenance=read_provenance(paths.processed_dir() / slug),
+        rules=Rules.from_settings(),
+        measures=measure_settings(),
+        run_id=run_id,
+        log=OutputLog(f"Force report: {name}"),
+        notes=notes,
+    )

@@ -1,0 +1,193 @@
+"""Sections of the force report, in the order the notebook shows them.
+
+Each function takes the :class:`~soteria_research.sections.context.ForceContext`, computes
+its measures with :mod:`soteria_research.measures`, passes every table and chart through
+:mod:`soteria_research.disclosure` (logging each), and returns a
+:class:`~soteria_research.sections.display.Section` whose first line is the finding.
+A section with too little data says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from soteria_research import measures, plots
+from soteria_research.sections.context import ForceContext
+from soteria_research.sections.display import Section
+from soteria_research.sections.tables import count_table, guarded_figure, rate_table
+
+QUALITY_ROWS = ("input rows", "clean", "quarantined", "duplicates")
+
+
+def _no_data(title: str, pillar: str | None, ctx: ForceContext, what: str = "") -> Section:
+    why = what or f"no {ctx.subgroup.lower()} crimes recorded in {ctx.period_label}"
+    return Section(title, pillar, f"Not shown for {ctx.force}: {why}.")
+
+
+def _pct(value: float | None) -> str:
+    return "withheld" if value is None or pd.isna(value) else f"{value:.1f}%"
+
+
+def data_quality(ctx: ForceContext) -> Section:
+    """How many extract rows were used, quarantined or removed as duplicates, and why."""
+    title, pillar = "Data quality", "data_performance"
+    if ctx.quality.empty:
+        return _no_data(title, pillar, ctx, "no data-quality report (run `soteria clean`)")
+    q = ctx.quality
+    rows = q[q["section"].isin(["rows", "quarantine", "duplicates", "date_flags"])]
+    counts = rows.set_index("item")["count"].rename("rows").astype("Int64")
+    counts.index.name = "extract rows"
+    protected, table = count_table(
+        counts.to_frame(), "data quality: rows", "Extract rows by what happened to them",
+        ctx.rules, ctx.log, margins=False,
+    )
+    comp = q[q["section"] == "completeness"].rename(columns={"count": "numerator", "total": "denominator"})
+    comp = comp.set_index("item")[["numerator", "denominator"]].assign(ci_low=float("nan"), ci_high=float("nan"))
+    comp.index.name = "field"
+    _, completeness = rate_table(
+        comp, "data quality: completeness", "Completeness of each canonical field (% of clean rows)",
+        ctx.rules, ctx.log, show=["rate"], labels={"rate": "complete (%)"},
+    )
+    total = int(counts.get("input rows", 0))
+    used = protected.table.iloc[:, 0].get("clean")
+    share = "withheld" if pd.isna(used) or not total else f"{100 * float(used) / total:.1f}%"
+    finding = (
+        f"{share} of {total:,} extract rows were usable; every other row is accounted for "
+        "as quarantined (with its reason) or a removed duplicate."
+    )
+    return Section(title, pillar, finding, [table, completeness])
+
+
+def volumes(ctx: ForceContext) -> Section:
+    """Crimes recorded per month with an XmR chart and its special-cause signals."""
+    title, pillar = "Volumes and trends", "data_performance"
+    if ctx.cases.empty:
+        return _no_data(title, pillar, ctx)
+    for freq in ("month", "quarter"):
+        series = measures.recorded_volumes(ctx.cases, freq=freq)
+        counts = series.set_index("period")["count"].rename("recorded")
+        decision = guarded_figure(counts, f"recorded crimes by {freq}", ctx.rules, ctx.log)
+        if decision.draw and not pd.isna(decision.table).any():
+            break
+    if not decision.draw or pd.isna(decision.table).any():
+        return Section(title, pillar, decision.message or "Monthly volumes are too small to show.", [decision])
+    chart = measures.xmr(
+        decision.table.astype(float).to_numpy(), index=decision.table.index,
+        run_length=ctx.measures["spc_run_length"], trend_length=ctx.measures["spc_trend_length"],
+    )
+    signals = measures.summarise_signals(chart)
+    finding = (
+        f"{ctx.force} recorded on average {chart['mean'].iloc[0]:.0f} {ctx.subgroup.lower()} "
+        f"crimes a {freq}; {signals}"
+    )
+    figure = plots.spc_chart(
+        chart, f"{ctx.subgroup} crimes recorded per {freq}: {signals}", f"Crimes recorded per {freq}"
+    )
+    return Section(title, pillar, finding, [figure, decision])
+
+
+def outcomes(ctx: ForceContext) -> Section:
+    """Outcome groups on the cohort and the activity measure, side by side."""
+    title, pillar = "Outcomes", "suspect_focus"
+    if ctx.period is None:
+        return _no_data(title, pillar, ctx)
+    frames = {
+        basis: measures.outcome_distribution(ctx.cases, ctx.period, basis, level="group")
+        for basis in ("cohort", "activity")
+    }
+    counts = pd.DataFrame(
+        {basis: f.set_index("outcome_group")["numerator"] for basis, f in frames.items()}
+    ).fillna(0).astype("Int64")
+    counts = counts[counts.sum(axis=1) > 0]
+    counts.index.name = "outcome group"
+    counts.columns = ["recorded in period (cohort)", "assigned in period (activity)"]
+    protected, table = count_table(
+        counts, "outcomes by group", f"Outcomes of {ctx.subgroup.lower()} crimes, {ctx.period_label}",
+        ctx.rules, ctx.log,
+    )
+    shown = protected.table.drop(index="Total", columns="Total", errors="ignore")
+    items = [table]
+    decision = guarded_figure(counts, "outcome distribution chart", ctx.rules, ctx.log)
+    if decision.draw:
+        dist = pd.concat(frames.values(), ignore_index=True)
+        dist = dist[dist["outcome_group"].isin(shown.dropna(how="all").index)]
+        items.insert(0, plots.outcome_distribution_bar(dist, f"How {ctx.subgroup.lower()} crimes ended, {ctx.period_label}"))
+    items.append(decision)
+    charged = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["charge_rate"])
+    row = charged.iloc[0]
+    from soteria_research.disclosure import protect_rate
+
+    rate = protect_rate(int(row["numerator"]), int(row["denominator"]), ctx.rules, scale=100)
+    finding = (
+        f"{_pct(rate.rate)} of {ctx.subgroup.lower()} crimes recorded in {ctx.period_label} "
+        f"have been charged so far (cohort measure, n = {int(row['denominator']):,})."
+    )
+    return Section(title, pillar, finding, items)
+
+
+def censoring(ctx: ForceContext) -> Section:
+    """Naive charge rate beside the censoring-aware cumulative incidence of charge."""
+    title, pillar = "Charge rate allowing for cases still open", "suspect_focus"
+    if ctx.period is None:
+        return _no_data(title, pillar, ctx)
+    table = measures.cumulative_incidence(ctx.cases, ctx.period, confidence=ctx.measures["confidence_level"])
+    charge = table[table["cause"] == "charge"].set_index("horizon_days")
+    charge.index.name = "days since recording"
+    view = charge[["numerator", "denominator", "ci_low", "ci_high"]].copy()
+    view["ci_low"], view["ci_high"] = charge["ci_low"], charge["ci_high"]
+    view["numerator"] = view["numerator"].round().astype("Int64")
+    protected, rendered = rate_table(
+        view, "cumulative incidence of charge",
+        "Charged within each time since recording, pending cases censored (%)",
+        ctx.rules, ctx.log,
+        labels={"numerator": "charged", "denominator": "crimes", "rate": "charged (%)",
+                "ci_low": "95% CI low", "ci_high": "95% CI high"},
+    )
+    naive = float(charge["naive_value"].iloc[0]) * 100
+    pending = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["pending_share"])
+    items: list = [rendered]
+    curve = measures.incidence_curve(ctx.cases, ctx.period)
+    from soteria_research.disclosure import protect_survival
+
+    safe = protect_survival(curve, ctx.rules, name="charge incidence curve")
+    ctx.log.add(safe.log_entry)
+    if len(safe.table.dropna(subset=["value"])) > 1:
+        items.insert(0, plots.incidence_chart(
+            safe.table, "Open cases keep adding charges: the naive rate understates the final rate",
+            naive=table, causes=("charge",),
+        ))
+    else:
+        items.append("The incidence curve is not shown: too few crimes remain at risk.")
+    year = protected.table["charged (%)"].get(365)
+    finding = (
+        f"{float(pending['value'].iloc[0]) * 100:.0f}% of crimes recorded in {ctx.period_label} "
+        f"are still pending; allowing for them, {_pct(year)} are charged within a year "
+        f"of recording, against a naive rate of {_pct(naive if not protected.table['charged (%)'].isna().all() else None)}."
+    )
+    return Section(title, pillar, finding, items)
+
+
+def attrition(ctx: ForceContext) -> Section:
+    """Recorded -> suspect identified -> arrested/interviewed -> referred to CPS -> charged."""
+    title, pillar = "Attrition", "suspect_focus"
+    if ctx.period is None:
+        return _no_data(title, pillar, ctx)
+    table = measures.attrition(ctx.cases, ctx.period).set_index("stage_label")
+    table.index.name = "stage"
+    protected, rendered = rate_table(
+        table[["numerator", "denominator", "ci_low", "ci_high"]], "attrition",
+        f"Crimes recorded in {ctx.period_label} reaching each stage (% of recorded)",
+        ctx.rules, ctx.log,
+        labels={"numerator": "crimes", "denominator": "recorded", "rate": "% of recorded"},
+    )
+    shown = protected.table
+    items = [rendered]
+    if not shown["numerator"].isna().any():
+        items.insert(0, plots.attrition_chart(
+            measures.attrition(ctx.cases, ctx.period), f"Attrition of {ctx.subgroup.lower()} crimes, {ctx.period_label}"
+        ))
+    else:
+        items.append("The attrition chart is not shown because a stage count is withheld.")
+    cps = shown["rate"].get("Referred to the CPS")
+    finding = f"{_pct(cps)} of crimes recorded in {ctx.period_label} have been referred to the CPS."
+    return Section(title, pillar, finding, items)

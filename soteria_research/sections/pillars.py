@@ -1,0 +1,207 @@
+"""Force report sections on timeliness, victims, repeat suspects, devices, the charge
+model and the self-assessment."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from soteria_research import measures, plots
+from soteria_research.disclosure import check_regression, protect_median, render_table_html
+from soteria_research.sections.context import ForceContext
+from soteria_research.sections.display import Section
+from soteria_research.sections.force import _no_data, _pct
+from soteria_research.sections.tables import rate_table
+
+EVENTS = {
+    "charge": "recording to charge",
+    "outcome": "recording to any outcome",
+    "withdrawal": "recording to victim withdrawal",
+}
+
+
+def _median_row(ctx: ForceContext, label: str, values: pd.Series, ci: tuple) -> dict:
+    stat = protect_median(values.dropna().astype(float), ctx.rules, name=f"median days {label}")
+    ctx.log.add(stat.log_entry)
+    shown = stat.value is not None and not pd.isna(stat.value)
+    return {
+        "interval": label,
+        "crimes": stat.n if shown else pd.NA,
+        "median days": stat.value if shown else pd.NA,
+        "95% CI": f"{ci[0]:.0f} to {ci[1]:.0f}" if shown and not pd.isna(ci[0]) else "",
+    }
+
+
+def _medians_table(ctx: ForceContext, rows: list[dict], caption: str):
+    frame = pd.DataFrame(rows).set_index("interval").astype({"crimes": "Int64", "median days": "Float64"})
+    return render_table_html(frame, caption, count_columns=["crimes"], rules=ctx.rules, digits=0)
+
+
+def timeliness(ctx: ForceContext) -> Section:
+    """Median days from recording to charge, to any outcome and to victim withdrawal."""
+    title, pillar = "Timeliness", "suspect_focus"
+    if ctx.period is None:
+        return _no_data(title, pillar, ctx)
+    rows, charge = [], None
+    for event, label in EVENTS.items():
+        days = measures.days_to_event(ctx.cases, ctx.period, event=event, basis="activity")
+        est = measures.median_days(ctx.cases, ctx.period, event=event, basis="activity").iloc[0]
+        row = _median_row(ctx, label, days["days"][days["days"] >= 0], (est["ci_low"], est["ci_high"]))
+        rows.append(row)
+        if event == "charge":
+            charge = row
+    table = _medians_table(ctx, rows, f"Days between dates, outcomes assigned in {ctx.period_label}")
+    value = charge["median days"] if charge else pd.NA
+    finding = (
+        f"Crimes charged in {ctx.period_label} took a median of {value:.0f} days from recording to charge."
+        if not pd.isna(value)
+        else f"Too few crimes were charged in {ctx.period_label} to publish the median time to charge."
+    )
+    return Section(title, pillar, finding, [table])
+
+
+def victim_engagement(ctx: ForceContext) -> Section:
+    """Outcome 16, victims not supporting action, withdrawal timing and ISVA referral."""
+    title, pillar = "Victim engagement", "victim_engagement"
+    if ctx.period is None:
+        return _no_data(title, pillar, ctx)
+    shares = measures.outcome_shares(
+        ctx.cases, ctx.period, "cohort", measures=["outcome_16", "victim_does_not_support"]
+    )
+    isva = measures.flag_share(ctx.cases, "isva_referred", ctx.period)
+    frame = pd.concat([shares, isva], ignore_index=True)
+    labels = {
+        "outcome_16": "Outcome 16: suspect identified, victim does not support action",
+        "victim_does_not_support": "Outcomes 14 + 16: victim does not support action",
+        "isva_referred": "Victim referred to an ISVA",
+    }
+    frame.index = [labels.get(m, m) for m in frame["measure"]]
+    frame.index.name = "measure (cohort)"
+    protected, rendered = rate_table(
+        frame[["numerator", "denominator", "ci_low", "ci_high"]], "victim engagement",
+        f"Crimes recorded in {ctx.period_label} (%)", ctx.rules, ctx.log,
+        labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
+    )
+    days = measures.days_to_event(ctx.cases, ctx.period, event="withdrawal", basis="activity")
+    est = measures.median_days(ctx.cases, ctx.period, event="withdrawal", basis="activity").iloc[0]
+    row = _median_row(ctx, "recording to victim withdrawal", days["days"][days["days"] >= 0], (est["ci_low"], est["ci_high"]))
+    timing = _medians_table(ctx, [row], "When victims withdrew support")
+    o16 = protected.table["%"].iloc[0]
+    isva_pct = protected.table["%"].iloc[-1]
+    finding = (
+        f"In {_pct(o16)} of crimes recorded in {ctx.period_label} the victim did not support further "
+        f"action although a suspect was identified (outcome 16); {_pct(isva_pct)} of victims were referred to an ISVA."
+    )
+    return Section(title, pillar, finding, [rendered, timing])
+
+
+def repeat_suspects(ctx: ForceContext) -> Section:
+    """Crimes whose suspect is linked to other crimes of the force, and the gap between them."""
+    title, pillar = "Repeat suspects", "repeat_suspects"
+    if ctx.period is None:
+        return _no_data(title, pillar, ctx)
+    share = measures.repeat_suspect_share(ctx.cases, ctx.period, force=ctx.force)
+    within = share[share["measure"] == "repeat_within_force"].set_index(pd.Index(["suspect linked to another crime of the force"], name="crimes with a suspect identified"))
+    protected, rendered = rate_table(
+        within[["numerator", "denominator", "ci_low", "ci_high"]], "repeat suspects",
+        f"Crimes recorded in {ctx.period_label} with a suspect identified (%)", ctx.rules, ctx.log,
+        labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
+    )
+    gaps = measures.repeat_intervals(ctx.cases, ctx.period)
+    days = gaps.iloc[0]
+    row = {
+        "interval": "days since the suspect's previous allegation",
+        "crimes": days["denominator"],
+        "median days": days["value"] if days["denominator"] >= ctx.rules.min_cases_for_median else pd.NA,
+        "95% CI": f"{days['ci_low']:.0f} to {days['ci_high']:.0f}" if days["denominator"] >= ctx.rules.min_cases_for_median and not pd.isna(days["ci_low"]) else "",
+    }
+    if pd.isna(row["median days"]):
+        row["crimes"] = pd.NA if days["denominator"] < ctx.rules.min_cell_count else days["denominator"]
+    timing = _medians_table(ctx, [row], "Time between repeat allegations")
+    pct = protected.table["%"].iloc[0]
+    finding = (
+        f"{_pct(pct)} of crimes with an identified suspect involve a suspect linked to another "
+        f"crime in {ctx.force}; links across forces are measured in the national report."
+    )
+    return Section(title, pillar, finding, [rendered, timing])
+
+
+def digital_forensics(ctx: ForceContext) -> Section:
+    """Days from device seizure to return, for devices returned in the period."""
+    title, pillar = "Digital forensics turnaround", "digital_forensics"
+    if ctx.period is None:
+        return _no_data(title, pillar, ctx)
+    cohort = ctx.in_period
+    seized = cohort["device_seized_date"].notna()
+    returned = cohort["device_returned_date"].notna() & seized
+    days = (cohort.loc[returned, "device_returned_date"] - cohort.loc[returned, "device_seized_date"]).dt.days
+    row = _median_row(ctx, "device seizure to return", days[days >= 0], measures.median_ci(days[days >= 0])["ci_low":"ci_high"] if False else _ci(days[days >= 0]))
+    seized_rate = pd.DataFrame(
+        {"numerator": [int(seized.sum()), int(returned.sum())], "denominator": [len(cohort), int(seized.sum())],
+         "ci_low": [float("nan")] * 2, "ci_high": [float("nan")] * 2},
+        index=pd.Index(["devices seized (of crimes recorded)", "devices returned (of seized)"], name="devices"),
+    )
+    protected, rendered = rate_table(
+        seized_rate, "digital forensics", f"Crimes recorded in {ctx.period_label} (%)", ctx.rules, ctx.log,
+        labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
+    )
+    table = _medians_table(ctx, [row], "Device turnaround")
+    median = row["median days"]
+    finding = (
+        f"Devices seized in crimes recorded in {ctx.period_label} were returned after a median of {median:.0f} days."
+        if not pd.isna(median)
+        else "Too few devices were returned to publish a median turnaround."
+    )
+    return Section(title, pillar, finding, [rendered, table])
+
+
+def _ci(values: pd.Series) -> tuple[float, float]:
+    est = measures.median_ci(values.astype(float))
+    return est["ci_low"], est["ci_high"]
+
+
+def who_is_charged(ctx: ForceContext) -> Section:
+    """Logistic regression of charge, with odds ratios, or a refusal with its reason."""
+    title, pillar = "Who is charged", "suspect_focus"
+    if ctx.cases.empty:
+        return _no_data(title, pillar, ctx)
+    result = measures.charge_model(
+        ctx.cases, period="all", min_events_per_parameter=ctx.measures["min_events_per_parameter"],
+        confidence=ctx.measures["confidence_level"], age_bands=ctx.measures["age_bands"],
+    )
+    if result.refused:
+        return Section(title, pillar, f"The charge model is not fitted for {ctx.force}: {result.reason}")
+    check = check_regression(result, ctx.rules, name="charge model")
+    ctx.log.add(check.log_entry)
+    if not check.passed:
+        return Section(title, pillar, f"The charge model is withheld: {'; '.join(check.reasons)}")
+    table = result.table[result.table["term"] != "Intercept"] if "term" in result.table else result.table
+    show = table.set_index(table.columns[0])[["odds_ratio", "ci_low", "ci_high", "p_value"]] if "odds_ratio" in table else table
+    rendered = render_table_html(show, f"Odds ratios of charge, all years ({result.n:,} crimes)", count_columns=[], rules=ctx.rules, digits=2)
+    figure = plots.forest_plot(result.table, "Odds of charge by victim and offence characteristics")
+    significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)] if "ci_low" in show else show.iloc[0:0]
+    finding = (
+        f"Across all years, {len(significant)} of {len(show)} characteristics change the odds of charge "
+        "beyond chance (95% intervals exclude 1)."
+    )
+    return Section(title, pillar, finding, [figure, rendered] + list(result.notes))
+
+
+def self_assessment(ctx: ForceContext) -> Section:
+    """Self and peer maturity per pillar, and their agreement (weighted kappa)."""
+    title, pillar = "Self-assessment against the six pillars", None
+    if ctx.assessment.empty:
+        return _no_data(title, pillar, ctx, "no self-assessment returned")
+    table = measures.maturity(ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"])
+    agreement = measures.rating_agreement(ctx.assessment, weights="quadratic")
+    wide = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="first")
+    wide.columns = [f"{c} rating (mean)" for c in wide.columns]
+    wide.index.name = "pillar"
+    rendered = render_table_html(wide, f"Mean maturity per pillar, round {table['round'].iloc[0]}", count_columns=[], rules=ctx.rules, digits=2)
+    figure = plots.self_peer_chart(table, "Self and peer ratings of maturity by pillar")
+    kappa = agreement["value"].iloc[0]
+    gap = (wide.iloc[:, 1] - wide.iloc[:, 0]).mean() if wide.shape[1] > 1 else float("nan")
+    finding = (
+        f"Self ratings are on average {gap:+.2f} points from the peer reviewer's; agreement "
+        f"(quadratic-weighted kappa) is {kappa:.2f}."
+    )
+    return Section(title, pillar, finding, [figure, rendered])
