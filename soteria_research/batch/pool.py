@@ -97,7 +97,7 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
         pass
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
-        if process.is_alive():
+        with contextlib.suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGTERM)
     for process in processes:
         process.join(timeout=10)

@@ -208,8 +208,8 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _strings(item, f"{path}[{i}]")
-    elif isinstance(value, (str, int)) and not isinstance(value, bool):
-        yield path or "top", str(value)
+    elif isinstance(value, str):  # numbers in JSON are sizes, times, counts: not scanned
+        yield path or "top", value
 
 
 def audit_json(data: Any, file: str) -> list[Problem]:

@@ -24,7 +24,7 @@ from soteria_research.ingest.mapping import fold
 
 STRING = pd.StringDtype("pyarrow")
 _FLOAT_WHOLE = re.compile(r"^(\d+)\.0+$")
-_RECORDING_CODE = re.compile(r"^(n100|c[1-5])$")
+_RECORDING_CODE = re.compile(r"(?:^|\W)(?:n100|c[1-5])(?:\W|$)")
 _SPACE = r"[\t\n\f\r ]+"  # as in pseudonymise.normalise_ref
 
 
@@ -181,7 +181,7 @@ def outcome(column: Column, mapped: dict) -> dict[str, np.ndarray]:
                 found = None
         kinds.append(found.type if found is not None else -1)
         alternates.append(bool(found.alternate) if found is not None else False)
-        recording.append(found is None and bool(_RECORDING_CODE.match(fold(text))))
+        recording.append(found is None and bool(_RECORDING_CODE.search(fold(text))))
     kind = np.asarray(kinds, dtype=np.int64)
     is_recording = np.asarray(recording, dtype=bool)
     return {

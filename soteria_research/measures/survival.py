@@ -174,7 +174,7 @@ def incidence_curve(
     Returns
     -------
     DataFrame
-        ``cause, cause_id, time, at_risk, value, ci_low, ci_high``.
+        ``cause, cause_id, time, at_risk, events, value, ci_low, ci_high``.
     """
     times = event_times(cases, period).dropna(subset=["days"])
     curve = aalen_johansen(times["days"], times["cause"])
@@ -183,7 +183,7 @@ def incidence_curve(
     low, high = _loglog_ci(curve["value"].to_numpy(), curve["se"].to_numpy(), confidence)
     curve = curve.assign(ci_low=low, ci_high=high)
     curve.insert(1, "cause_id", curve["cause"].map(CAUSES).astype("string"))
-    return curve[["cause", "cause_id", "time", "at_risk", "value", "ci_low", "ci_high"]]
+    return curve[["cause", "cause_id", "time", "at_risk", "events", "value", "ci_low", "ci_high"]]
 
 
 def cumulative_incidence(

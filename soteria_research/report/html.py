@@ -100,10 +100,11 @@ def _exporter() -> Any:
 
 
 def _without_code(notebook: Any) -> Any:
-    """A copy holding markdown and outputs only: code sources and stderr streams removed."""
+    """A copy holding markdown and outputs only: no code, no raw cells, no stderr."""
     import copy
 
     nb = copy.deepcopy(notebook)
+    kept = []
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["source"] = ""
@@ -112,8 +113,11 @@ def _without_code(notebook: Any) -> Any:
                 for out in cell.get("outputs", [])
                 if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
             ]
-        elif cell.get("cell_type") == "raw":
-            cell["source"] = ""
+            if cell["outputs"]:
+                kept.append(cell)
+        elif cell.get("cell_type") == "markdown":
+            kept.append(cell)
+    nb.cells = kept
     return nb
 
 

@@ -65,7 +65,7 @@ def volumes(ctx: ForceContext) -> Section:
         return _no_data(title, pillar, ctx)
     for freq in ("month", "quarter"):
         series = measures.recorded_volumes(ctx.cases, freq=freq)
-        counts = series.set_index("period")["count"].rename("recorded")
+        counts = series.set_index("period_start")["n"].rename("recorded")
         decision = guarded_figure(counts, f"recorded crimes by {freq}", ctx.rules, ctx.log)
         if decision.draw and not pd.isna(decision.table).any():
             break
@@ -149,7 +149,7 @@ def censoring(ctx: ForceContext) -> Section:
     curve = measures.incidence_curve(ctx.cases, ctx.period)
     from soteria_research.disclosure import protect_survival
 
-    safe = protect_survival(curve, ctx.rules, name="charge incidence curve")
+    safe = protect_survival(curve[curve["cause_id"] == "charge"], ctx.rules, name="charge incidence curve")
     ctx.log.add(safe.log_entry)
     if len(safe.table.dropna(subset=["value"])) > 1:
         items.insert(0, plots.incidence_chart(

@@ -14,7 +14,7 @@ from soteria_research.sections.tables import rate_table
 
 EVENTS = {
     "charge": "recording to charge",
-    "outcome": "recording to any outcome",
+    "any_outcome": "recording to any outcome",
     "withdrawal": "recording to victim withdrawal",
 }
 
@@ -65,13 +65,13 @@ def victim_engagement(ctx: ForceContext) -> Section:
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
     shares = measures.outcome_shares(
-        ctx.cases, ctx.period, "cohort", measures=["outcome_16", "victim_does_not_support"]
+        ctx.cases, ctx.period, "cohort", measures=["outcome_16_share", "victim_does_not_support_share"]
     )
     isva = measures.flag_share(ctx.cases, "isva_referred", ctx.period)
     frame = pd.concat([shares, isva], ignore_index=True)
     labels = {
-        "outcome_16": "Outcome 16: suspect identified, victim does not support action",
-        "victim_does_not_support": "Outcomes 14 + 16: victim does not support action",
+        "outcome_16_share": "Outcome 16: suspect identified, victim does not support action",
+        "victim_does_not_support_share": "Outcomes 14 + 16: victim does not support action",
         "isva_referred": "Victim referred to an ISVA",
     }
     frame.index = [labels.get(m, m) for m in frame["measure"]]

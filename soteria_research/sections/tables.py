@@ -56,7 +56,7 @@ def rate_table(
     mask = protected.mask.reindex(columns=keep, fill_value="").rename(columns=labels or {})
     view = dataclasses.replace(protected, table=table, mask=mask)
     counts = [(labels or {}).get(c, c) for c in (num, den) if c in keep]
-    return protected, render_table_html(view, caption, count_columns=counts, rules=rules)
+    return view, render_table_html(view, caption, count_columns=counts, rules=rules)
 
 
 def guarded_figure(counts: pd.DataFrame | pd.Series, name: str, rules: Rules, log: OutputLog):

@@ -1,0 +1,134 @@
+"""Force report: the force against the national picture, key findings, and saving them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from soteria_research import homeoffice, measures, plots
+from soteria_research.disclosure import protect_evidence, protect_rate, render_table_html
+from soteria_research.sections.context import ForceContext, code_version
+from soteria_research.sections.display import Section
+from soteria_research.sections.force import _no_data, _pct
+from soteria_research.sections.tables import count_table
+
+#: The Home Office year the packaged published figures cover.
+PUBLISHED_YEAR = "2017/18"
+#: Published outcome columns behind each comparable key measure.
+PUBLISHED_MEASURES = {
+    "charge_rate": ("charged",),
+    "outcome_16_share": ("outcome_16",),
+    "victim_does_not_support_share": ("outcome_14", "outcome_16"),
+    "no_suspect_share": ("outcome_14", "outcome_18"),
+    "pending_share": ("pending",),
+}
+
+
+POSITION_WORDS = {
+    "within": "within the 95% limits",
+    "above95": "above the 95% limit",
+    "below95": "below the 95% limit",
+    "above998": "above the 99.8% limit",
+    "below998": "below the 99.8% limit",
+}
+
+
+def published_comparator(year: str = PUBLISHED_YEAR) -> pd.DataFrame:
+    """National values of the key measures from the published Home Office rape figures.
+
+    Cohort measure for England and Wales (44 forces including British Transport Police),
+    as :func:`soteria_research.measures.force_findings` takes its ``comparator``.
+    """
+    national = homeoffice.outcomes_summary(
+        homeoffice.published_outcomes(), subgroup="Rape", measure="cohort", by="national", year=year
+    ).iloc[0]
+    rows = []
+    for measure, columns in PUBLISHED_MEASURES.items():
+        numerator = int(sum(int(national[c]) for c in columns))
+        rows.append({"measure": measure, "value": numerator / int(national["recorded"]),
+                     "numerator": numerator, "denominator": int(national["recorded"])})
+    return pd.DataFrame(rows)
+
+
+def national_picture(ctx: ForceContext) -> Section:
+    """Published charge rates of every force on a funnel plot, with this force beside them."""
+    title, pillar = "The force against the national picture", "data_performance"
+    published = homeoffice.published_rape_rates(PUBLISHED_YEAR)
+    target = published["charged"].sum() / published["recorded"].sum()
+    units = published.assign(numerator=published["charged"], denominator=published["recorded"])
+    placed = measures.funnel_positions(units[["force", "numerator", "denominator"]], target=target)
+    curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
+    figure = plots.funnel_plot(
+        placed, curve,
+        f"Published rape charge rates {PUBLISHED_YEAR}: {ctx.force} highlighted",
+        "Charge rate (cohort, published)", highlight=ctx.force,
+    )
+    own = published[published["force"] == ctx.force]
+    items: list = [figure]
+    if ctx.period is not None and len(own):
+        counts = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["charge_rate"]).iloc[0]
+        rate = protect_rate(int(counts["numerator"]), int(counts["denominator"]), ctx.rules, scale=100)
+        frame = pd.DataFrame(
+            {"crimes recorded": [int(own["recorded"].iloc[0]), int(counts["denominator"])],
+             "charged": [int(own["charged"].iloc[0]), int(counts["numerator"])]},
+            index=pd.Index([f"Home Office published, {PUBLISHED_YEAR}", f"case-level ({ctx.data_source}), {ctx.period_label}"], name=ctx.force),
+        )
+        _, table = count_table(frame, "published vs case-level", "Charge rate: published figures beside the case-level data", ctx.rules, ctx.log, margins=False)
+        items.append(table)
+        items.append(
+            f"The published figure counts rapes recorded in {PUBLISHED_YEAR} and their outcomes as "
+            f"extracted in 2018; the case-level figure counts {ctx.period_label} and outcomes so far as "
+            f"extracted on {ctx.provenance.get('extraction_date', 'the extraction date')}"
+            + (" from synthetic data, so the two are not comparable as evidence." if ctx.data_source == "synthetic" else ".")
+        )
+        position = POSITION_WORDS.get(placed.loc[placed["force"] == ctx.force, "position"].iloc[0], "unplaced on")
+        finding = (
+            f"In the published {PUBLISHED_YEAR} figures {ctx.force}'s charge rate was "
+            f"{float(own['charge_rate'].iloc[0]):.1f}% ({position}; national "
+            f"{100 * target:.1f}%); its case-level rate for {ctx.period_label} is {_pct(rate.rate)}."
+        )
+    else:
+        finding = f"{ctx.force} has no published or case-level figures to compare."
+    return Section(title, pillar, finding, items)
+
+
+def findings(ctx: ForceContext) -> pd.DataFrame:
+    """The force's key findings after disclosure control (the evidence-base rows)."""
+    if ctx.period is None:
+        return pd.DataFrame()
+    raw = measures.force_findings(
+        ctx.cases, ctx.assessment if not ctx.assessment.empty else None, ctx.force,
+        ctx.period, comparator=published_comparator(), settings=ctx.measures,
+    )
+    protected, entries = protect_evidence(raw, ctx.rules, name=f"findings: {ctx.force}")
+    ctx.log.extend(entries)
+    return protected
+
+
+def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
+    """Key findings in plain English, one per measure, keyed to the pillars."""
+    title = "Key findings"
+    if table.empty:
+        return _no_data(title, None, ctx)
+    view = table.set_index("measure")[["pillar", "finding", "numerator", "denominator"]]
+    view = view.rename(columns={"numerator": "n (numerator)", "denominator": "n (denominator)"})
+    rendered = render_table_html(view, f"Key findings for {ctx.force}, {ctx.period_label}", count_columns=["n (numerator)", "n (denominator)"], rules=ctx.rules)
+    shown = int((~table["suppressed"]).sum())
+    return Section(title, None, f"{shown} of {len(table)} key measures can be published for {ctx.force}; the rest are withheld by disclosure control.", [rendered])
+
+
+def save(ctx: ForceContext, table: pd.DataFrame, output_dir: str = "") -> list[Path]:
+    """Write the findings (for the evidence base) and the output-checking log.
+
+    With no ``output_dir`` (an interactive session) nothing is written.
+    """
+    if not output_dir:
+        return []
+    from soteria_research.report.evidence import save_findings
+
+    written = []
+    if not table.empty:
+        written.append(save_findings(table, ctx.force, ctx.run_id, code_version=code_version(), out_dir=output_dir))
+    written.append(ctx.log.write(Path(output_dir) / f"{ctx.slug}.disclosure.json"))
+    return written
