@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,13 @@ def pillar_name(slug: str) -> str:
     """Display name of a pillar slug."""
     names = dict(zip(reference.pillars()["slug"], reference.pillars()["name"], strict=True))
     return names.get(slug, slug)
+
+
+def figure_png(figure: Any, dpi: int = 110) -> bytes:
+    """A figure as PNG bytes (no pyplot state, same bytes for the same figure)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 @dataclass
@@ -42,16 +50,13 @@ class Section:
         return f"{self.title}: {self.finding}"
 
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, display
+        from IPython.display import HTML, Image, display
         from matplotlib.figure import Figure
 
         display(HTML(self.header_html()))
         for item in self.items:
             if isinstance(item, Figure):
-                display(item)
-                import matplotlib.pyplot as plt
-
-                plt.close(item)
+                display(Image(data=figure_png(item)))
             elif isinstance(item, str):
                 display(HTML(f'<p class="note">{html.escape(item)}</p>'))
             else:

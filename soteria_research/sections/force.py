@@ -25,7 +25,27 @@ def _no_data(title: str, pillar: str | None, ctx: ForceContext, what: str = "") 
 
 
 def _pct(value: float | None) -> str:
-    return "withheld" if value is None or pd.isna(value) else f"{value:.1f}%"
+    """A percentage for a finding, or a note that disclosure control withheld it."""
+    return "[withheld]%" if value is None or pd.isna(value) else f"{value:.1f}%"
+
+
+SIGNAL_WORDS = {
+    "outside_limits": "a point outside the process limits",
+    "run": "a run of points on one side of the mean",
+    "trend": "a sustained trend",
+    "two_of_three": "two of three points beyond two sigma",
+}
+
+
+def signal_words(summary: str) -> str:
+    """Plain words for :func:`soteria_research.measures.summarise_signals` output."""
+    if summary in ("", "none"):
+        return "only common-cause variation (no special-cause signal)"
+    parts = []
+    for item in summary.split("; "):
+        rule, _, side = item.partition(":")
+        parts.append(f"{SIGNAL_WORDS.get(rule, rule)} ({side})")
+    return "special-cause signals: " + ", ".join(parts)
 
 
 def data_quality(ctx: ForceContext) -> Section:
@@ -75,13 +95,13 @@ def volumes(ctx: ForceContext) -> Section:
         decision.table.astype(float).to_numpy(), index=decision.table.index,
         run_length=ctx.measures["spc_run_length"], trend_length=ctx.measures["spc_trend_length"],
     )
-    signals = measures.summarise_signals(chart)
+    signals = signal_words(measures.summarise_signals(chart))
     finding = (
         f"{ctx.force} recorded on average {chart['mean'].iloc[0]:.0f} {ctx.subgroup.lower()} "
-        f"crimes a {freq}; {signals}"
+        f"crimes a {freq}, with {signals}."
     )
     figure = plots.spc_chart(
-        chart, f"{ctx.subgroup} crimes recorded per {freq}: {signals}", f"Crimes recorded per {freq}"
+        chart, f"{ctx.subgroup} crimes recorded per {freq}: {signals}", f"Crimes recorded per {freq} (count)"
     )
     return Section(title, pillar, finding, [figure, decision])
 
@@ -158,12 +178,22 @@ def censoring(ctx: ForceContext) -> Section:
         ))
     else:
         items.append("The incidence curve is not shown: too few crimes remain at risk.")
-    year = protected.table["charged (%)"].get(365)
-    finding = (
-        f"{float(pending['value'].iloc[0]) * 100:.0f}% of crimes recorded in {ctx.period_label} "
-        f"are still pending; allowing for them, {_pct(year)} are charged within a year "
-        f"of recording, against a naive rate of {_pct(naive if not protected.table['charged (%)'].isna().all() else None)}."
-    )
+    shown = protected.table["charged (%)"].dropna()
+    at_risk = charge["n_at_risk"] >= ctx.rules.min_survival_at_risk
+    usable = [h for h in shown.index if bool(at_risk.get(h, False))]
+    pending_pct = float(pending["value"].iloc[0]) * 100
+    if usable:
+        horizon = usable[-1]
+        finding = (
+            f"{pending_pct:.0f}% of crimes recorded in {ctx.period_label} are still pending; "
+            f"allowing for them, {shown[horizon]:.1f}% are charged within {horizon} days of "
+            f"recording (naive rate so far: {naive:.1f}%)."
+        )
+    else:
+        finding = (
+            f"{pending_pct:.0f}% of crimes recorded in {ctx.period_label} are still pending; "
+            "too few charges to publish a censoring-aware estimate."
+        )
     return Section(title, pillar, finding, items)
 
 
@@ -182,12 +212,12 @@ def attrition(ctx: ForceContext) -> Section:
     )
     shown = protected.table
     items = [rendered]
-    if not shown["numerator"].isna().any():
+    if not shown["crimes"].isna().any():
         items.insert(0, plots.attrition_chart(
             measures.attrition(ctx.cases, ctx.period), f"Attrition of {ctx.subgroup.lower()} crimes, {ctx.period_label}"
         ))
     else:
         items.append("The attrition chart is not shown because a stage count is withheld.")
-    cps = shown["rate"].get("Referred to the CPS")
+    cps = shown["% of recorded"].get("Referred to the CPS")
     finding = f"{_pct(cps)} of crimes recorded in {ctx.period_label} have been referred to the CPS."
     return Section(title, pillar, finding, items)

@@ -146,3 +146,12 @@ def test_tab_delimiter_and_excel_spec() -> None:
         "Data",
         3,
     )
+
+
+def test_the_documented_mapping_is_valid() -> None:
+    docs = Path(__file__).parents[2] / "docs" / "mapping.md"
+    block = docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    mapping = parse_mapping(block, Path("/docs/avon-and-somerset/mapping.yaml"))
+    assert mapping.force == "Avon and Somerset"
+    assert len(mapping.columns) == 21
+    assert mapping.codes["outcome"]["nfa - victim withdrew"] == Outcome(16)
