@@ -45,7 +45,7 @@ SUPPRESSED_TEXTS = frozenset(
 )  # fmt: skip
 
 IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("pseudonym (16 hex digits)", re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{16}(?![0-9A-Za-z])")),
+    ("pseudonym (16 hex digits)", re.compile(r"(?<![0-9A-Za-z.])[0-9a-fA-F]{16}(?![0-9A-Za-z])")),
     (
         "crime reference",
         re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,5}[/-]\d{2,}[/-]\d{2,}(?![0-9])"),

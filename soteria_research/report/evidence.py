@@ -231,7 +231,7 @@ def write_evidence(
     with files.atomic_path(written["parquet"]) as tmp:
         valid.to_parquet(tmp, index=False)
     with files.atomic_path(written["csv"]) as tmp:
-        valid.to_csv(tmp, index=False)
+        valid.to_csv(tmp, index=False, float_format="%.6g")
     written["xlsx"] = out / f"{EVIDENCE_STEM}.xlsx"
     _write_excel(valid, written["xlsx"], generated)
     return written
