@@ -66,13 +66,40 @@ dates:
 codes:
   outcome: {{NFA - victim withdrew: 16}}
 """
-OUTCOMES = (["16", "OC14", "Outcome 15", "18", "0", "1", "1A", "OC16", "20", "Pending",
-             "Named Suspect Identified: Evidential Difficulties - Victim Does Not Support "
-             "Police Action", "NFA - victim withdrew", "OC99", "#VALUE!"],
-            [.2, .12, .2, .08, .12, .025, .005, .1, .02, .05, .05, .017, .001, .002])  # fmt: skip
-OFFENCES = (["19C", "19D", "19E", "19F", "19G", "19H", "20A", "22A", "19Z",
-             "Rape of a female aged 16 and over"],
-            [.5, .1, .08, .03, .01, .03, .15, .05, .001, .049])  # fmt: skip
+OUTCOMES = (
+    [
+        "16",
+        "OC14",
+        "Outcome 15",
+        "18",
+        "0",
+        "1",
+        "1A",
+        "OC16",
+        "20",
+        "Pending",
+        "Named Suspect Identified: Evidential Difficulties - Victim Does Not Support Police Action",
+        "NFA - victim withdrew",
+        "OC99",
+        "#VALUE!",
+    ],
+    [0.2, 0.12, 0.2, 0.08, 0.12, 0.025, 0.005, 0.1, 0.02, 0.05, 0.05, 0.017, 0.001, 0.002],
+)
+OFFENCES = (
+    [
+        "19C",
+        "19D",
+        "19E",
+        "19F",
+        "19G",
+        "19H",
+        "20A",
+        "22A",
+        "19Z",
+        "Rape of a female aged 16 and over",
+    ],
+    [0.5, 0.1, 0.08, 0.03, 0.01, 0.03, 0.15, 0.05, 0.001, 0.049],
+)
 
 
 def _dates(rng: np.random.Generator, base: np.ndarray, shift: tuple[int, int], blank: float):
@@ -102,24 +129,42 @@ def build_csv(path: Path, rows: int, seed: int = 20170401) -> None:
         "Date Reported": _dates(rng, recorded, (-3, 1), 0.01),
         "Date Recorded": _dates(rng, recorded, (0, 1), 0.0),
         "Victim URN": np.char.add("V", np.char.zfill(rng.integers(0, n * 4, n).astype(str), 9)),
-        "Victim Gender": _choice(rng, ["F", "M", "Female", "NULL", "", "U"],
-                                 [.8, .1, .05, .02, .02, .01], n),  # fmt: skip
+        "Victim Gender": _choice(
+            rng, ["F", "M", "Female", "NULL", "", "U"], [0.8, 0.1, 0.05, 0.02, 0.02, 0.01], n
+        ),
         "Victim Age": np.where(rng.random(n) < 0.03, "", rng.integers(5, 90, n).astype(str)),
-        "Victim Ethnicity": _choice(rng, ["IC1", "IC2", "IC3", "IC4", "IC5", "IC6", "", "#N/A"],
-                                    [.7, .03, .08, .09, .02, .02, .05, .01], n),  # fmt: skip
-        "Suspect URN": np.where(rng.random(n) < 0.25, "",
-                                np.char.add("S", np.char.zfill(suspects.astype(str), 8))),
-        "Relationship": _choice(rng, ["Stranger", "Acquaintance", "Ex partner", "Spouse/partner",
-                                      "Family", "Carer", "Victim refuses to identify", ""],
-                                [.15, .3, .2, .1, .15, .02, .05, .03], n),  # fmt: skip
-        "Arrested/Interviewed": _choice(rng, ["Y", "N"], [.6, .4], n),
+        "Victim Ethnicity": _choice(
+            rng,
+            ["IC1", "IC2", "IC3", "IC4", "IC5", "IC6", "", "#N/A"],
+            [0.7, 0.03, 0.08, 0.09, 0.02, 0.02, 0.05, 0.01],
+            n,
+        ),
+        "Suspect URN": np.where(
+            rng.random(n) < 0.25, "", np.char.add("S", np.char.zfill(suspects.astype(str), 8))
+        ),
+        "Relationship": _choice(
+            rng,
+            [
+                "Stranger",
+                "Acquaintance",
+                "Ex partner",
+                "Spouse/partner",
+                "Family",
+                "Carer",
+                "Victim refuses to identify",
+                "",
+            ],
+            [0.15, 0.3, 0.2, 0.1, 0.15, 0.02, 0.05, 0.03],
+            n,
+        ),
+        "Arrested/Interviewed": _choice(rng, ["Y", "N"], [0.6, 0.4], n),
         "Arrest Date": _dates(rng, recorded, (0, 60), 0.4),
-        "CPS Referral": _choice(rng, ["Y", "N"], [.1, .9], n),
+        "CPS Referral": _choice(rng, ["Y", "N"], [0.1, 0.9], n),
         "CPS Referral Date": _dates(rng, recorded, (30, 300), 0.9),
         "Outcome": _choice(rng, *OUTCOMES, n),
         "Outcome Date": _dates(rng, recorded, (-5, 500), 0.15),
         "Victim Withdrawal Date": _dates(rng, recorded, (0, 200), 0.7),
-        "ISVA Referral": _choice(rng, ["Y", "N", ""], [.6, .35, .05], n),
+        "ISVA Referral": _choice(rng, ["Y", "N", ""], [0.6, 0.35, 0.05], n),
         "Device Seized": _dates(rng, recorded, (0, 30), 0.6),
         "Device Returned": _dates(rng, recorded, (20, 200), 0.7),
         "Station": _choice(rng, ["Bristol", "Bath", "Taunton", "Yeovil"], [1, 1, 1, 1], n),
@@ -154,8 +199,12 @@ def _ingest(path: Path, parts: dict | None = None) -> int:
     assert result.rows == len(raw)
     if parts is not None:
         parts.update(read=read - start, clean=cleaned - read, validate=done - cleaned)
-        parts.update(rows=len(raw), clean_rows=len(result.cases),
-                     quarantined=len(result.quarantine), duplicates=len(result.duplicates))  # fmt: skip
+        parts.update(
+            rows=len(raw),
+            clean_rows=len(result.cases),
+            quarantined=len(result.quarantine),
+            duplicates=len(result.duplicates),
+        )
     return len(raw)
 
 
@@ -163,9 +212,15 @@ def _hashing(path: Path) -> tuple[float, int]:
     """Time of the HMACs alone, on the distinct references of the file."""
     from soteria_research.ingest.pseudonymise import SYNTHETIC_DEMO_KEY, pseudonym_array
 
-    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        include_columns=["Crime Reference", "Victim URN", "Suspect URN"],
-        column_types=dict.fromkeys(["Crime Reference", "Victim URN", "Suspect URN"], pa.string())))  # fmt: skip
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            include_columns=["Crime Reference", "Victim URN", "Suspect URN"],
+            column_types=dict.fromkeys(
+                ["Crime Reference", "Victim URN", "Suspect URN"], pa.string()
+            ),
+        ),
+    )
     refs = [pd.unique(table.column(c).to_numpy(zero_copy_only=False)) for c in table.column_names]
     refs = [r[r != ""] for r in refs]
     start = time.perf_counter()
@@ -208,8 +263,10 @@ def main() -> None:
             path.parent.mkdir()
             start = time.perf_counter()
             build_csv(path, args.rows)
-            print(f"built {path.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows "
-                  f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+            print(
+                f"built {path.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows "
+                f"in {time.perf_counter() - start:.1f} s"
+            )
         if not (path.parent / "mapping.yaml").is_file():
             (path.parent / "mapping.yaml").write_text(MAPPING.format(name=path.name))
         _read(path)  # warm the file cache and imports
@@ -228,16 +285,22 @@ def main() -> None:
         read_peak = _peak_in_child("read", path)
         ingest_peak = _peak_in_child("ingest", path)
     best_read, best_ingest = min(reads), min(ingests)
-    print(f"rows: {parts['rows']:,} ({parts['clean_rows']:,} clean, {parts['quarantined']:,} "
-          f"quarantined, {parts['duplicates']:,} duplicates)")  # fmt: skip
+    print(
+        f"rows: {parts['rows']:,} ({parts['clean_rows']:,} clean, {parts['quarantined']:,} "
+        f"quarantined, {parts['duplicates']:,} duplicates)"
+    )
     print(f"pandas.read_csv(engine='pyarrow'): {best_read:6.2f} s   peak {read_peak:.2f} GB")
     print(f"read + clean + validate:           {best_ingest:6.2f} s   peak {ingest_peak:.2f} GB")
-    print(f"  read_extract {parts['read']:.2f} s, clean_cases {parts['clean']:.2f} s, "
-          f"validate {parts['validate']:.2f} s")  # fmt: skip
+    print(
+        f"  read_extract {parts['read']:.2f} s, clean_cases {parts['clean']:.2f} s, "
+        f"validate {parts['validate']:.2f} s"
+    )
     print(f"  of which HMAC-SHA256 of {distinct:,} distinct references: {hashing:.2f} s")
     ratio = best_ingest / best_read
-    print(f"ratio: {ratio:.1f}x (goal <= 3x); without the HMACs "
-          f"{(best_ingest - hashing) / best_read:.1f}x; peak memory goal < 3 GB")  # fmt: skip
+    print(
+        f"ratio: {ratio:.1f}x (goal <= 3x); without the HMACs "
+        f"{(best_ingest - hashing) / best_read:.1f}x; peak memory goal < 3 GB"
+    )
 
 
 if __name__ == "__main__":

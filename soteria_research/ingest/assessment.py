@@ -44,7 +44,7 @@ def write_assessment_template(
     force: str,
     path: str | Path,
     framework: str | Path | dict | None = None,
-    round: int | str = 1,  # noqa: A002 - the word a user knows
+    round: int | str = 1,
 ) -> Path:
     """Write the Excel workbook a force team fills in.
 

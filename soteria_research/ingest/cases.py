@@ -18,7 +18,7 @@ from soteria_research.errors import ConfigError
 from soteria_research.ingest import dates, fields
 from soteria_research.ingest.fields import STRING, Column, Lazy
 from soteria_research.ingest.mapping import DATE_FIELDS, Mapping
-from soteria_research.ingest.pseudonymise import pseudonym_array
+from soteria_research.ingest.pseudonymise import HEX_DIGITS, pseudonym_codes
 
 #: Canonical cases columns, in table order (docs/architecture.md).
 CASES_COLUMNS = (
@@ -78,18 +78,18 @@ def _ids(column: Column, key: bytes, prefixes: list[str], group: np.ndarray | No
     """
     refs = column.texts.array
     if group is None or len(prefixes) == 1:
-        hashed = pseudonym_array(refs, key, prefixes[0])
+        hashed = pseudonym_codes(refs, key, prefixes[0])
         return Lazy(hashed, column.codes), column.codes
     size = len(refs) + 1
     crime_key = np.where(column.present, group * size + column.codes, -1)
     pairs, row_pair = np.unique(crime_key, return_inverse=True)
-    hashes = np.full(len(pairs), None, dtype=object)
+    hashes = np.zeros(len(pairs), dtype=f"S{HEX_DIGITS}")
     for number, prefix in enumerate(prefixes):
         chosen = (pairs >= 0) & (pairs // size == number)
         if chosen.any():
-            hashed = pseudonym_array(refs.take(pairs[chosen] % size), key, prefix)
-            hashes[chosen] = hashed.to_numpy(dtype=object)
-    return Lazy(pd.array(hashes, dtype=STRING), row_pair.ravel().astype(np.int64)), crime_key
+            hashes[chosen] = pseudonym_codes(refs.take(pairs[chosen] % size), key, prefix)
+    index = np.where(pairs[row_pair.ravel()] >= 0, row_pair.ravel(), -1)
+    return Lazy(hashes, index.astype(np.int64)), crime_key
 
 
 @dataclass

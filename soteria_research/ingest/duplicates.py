@@ -27,7 +27,8 @@ RULES = ("marked_in_source", "exact_duplicate", "same_crime_reference")
 
 @dataclass(frozen=True)
 class Partition:
-    """Row positions kept, removed as duplicates, the rule and the kept row's position."""
+    """Row positions kept and removed, each removed row's rule (index into ``RULES``) and
+    the position of the row kept for the same crime (``-1`` when there is none)."""
 
     kept: np.ndarray
     removed: np.ndarray
@@ -36,36 +37,44 @@ class Partition:
 
 
 def partition(
+    rows: np.ndarray,
     crime_key: np.ndarray,
     source_codes: list[np.ndarray],
     outcome_date: np.ndarray,
     marked: np.ndarray,
 ) -> Partition:
-    """Split rows into kept and duplicate positions by the rule above.
+    """Split the given rows into kept and duplicate rows by the rule above.
 
     Parameters
     ----------
+    rows
+        Positions of the rows to consider (those not quarantined), ascending.
     crime_key
-        Integer id of the (force, crime reference) of each row.
+        Integer id of the (force, crime reference) of every row.
     source_codes
         One array per mapped source column: each row's distinct-value index (``-1`` when
         missing), so equal rows have equal codes.
     outcome_date
-        ``datetime64`` outcome date (NaT when none).
+        ``datetime64`` outcome date of every row (NaT when none).
     marked
-        The force's own duplicate marker per row.
-    """
-    n = len(crime_key)
-    position = np.arange(n)
-    rule = np.full(n, -1, dtype=np.int64)
-    active = ~marked
-    rule[marked] = 0
+        The force's own duplicate marker of every row.
 
-    grouped = pd.Series(crime_key).duplicated(keep=False).to_numpy() & active
-    candidates = position[grouped]
+    Returns
+    -------
+    Partition
+        Positions refer to the full arrays, like ``rows``.
+    """
+    rule = np.full(len(crime_key), -1, dtype=np.int64)
+    active = np.zeros(len(crime_key), dtype=bool)
+    active[rows] = True
+    flagged = rows[marked[rows]]
+    rule[flagged] = 0
+    active[flagged] = False
+
+    live = rows[active[rows]]
+    candidates = live[pd.Series(crime_key[live]).duplicated(keep=False).to_numpy()]
     if len(candidates):
-        codes = np.column_stack([c[candidates] for c in source_codes])
-        frame = pd.DataFrame(codes)
+        frame = pd.DataFrame(np.column_stack([c[candidates] for c in source_codes]))
         frame.insert(0, "_crime", crime_key[candidates])
         same = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
         exact = pd.Series(same).duplicated().to_numpy()
@@ -88,8 +97,8 @@ def partition(
             rule[lost] = 2
             active[lost] = False
 
-    survivors = position[active]
-    removed = position[~active]
+    survivors = rows[active[rows]]
+    removed = rows[~active[rows]]
     partner = pd.Series(survivors, index=crime_key[survivors])
     kept_at = partner.reindex(crime_key[removed]).fillna(-1).to_numpy(dtype=np.int64)
     return Partition(survivors, removed, rule[removed], kept_at)

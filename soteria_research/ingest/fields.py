@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -28,11 +29,28 @@ _RECORDING_CODE = re.compile(r"(?:^|\W)(?:n100|c[1-5])(?:\W|$)")
 _SPACE = r"[\t\n\f\r ]+"  # as in pseudonymise.normalise_ref
 
 
+def fixed_width_strings(values: np.ndarray, index: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """A ``string`` array of ``values[index]`` (NA where ``-1``) from fixed-width ASCII
+    values (NumPy ``S`` dtype), built without a Python object per row."""
+    width = values.dtype.itemsize
+    valid = index >= 0
+    if len(values):
+        data = np.ascontiguousarray(values[np.where(valid, index, 0)])
+    else:
+        data = np.zeros(len(index), dtype=values.dtype)
+    offsets = np.arange(0, width * (len(index) + 1), width, dtype=np.int64)
+    mask = pa.array(valid, type=pa.bool_()).buffers()[1]
+    array = pa.LargeStringArray.from_buffers(
+        len(index), pa.py_buffer(offsets), pa.py_buffer(data), mask, int((~valid).sum())
+    )
+    return pd.arrays.ArrowStringArray(array.cast(pa.string()))
+
+
 @dataclass(frozen=True)
 class Lazy:
     """Per-row values held as distinct values plus a per-row index (``-1``: ``fill``)."""
 
-    values: pd.api.extensions.ExtensionArray
+    values: pd.api.extensions.ExtensionArray | np.ndarray  # NumPy: fixed-width ASCII
     index: np.ndarray
     fill: object = None
 
@@ -42,6 +60,8 @@ class Lazy:
     def take(self, rows: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
         """The values of the given row positions (all rows when None)."""
         index = self.index if rows is None else self.index[rows]
+        if isinstance(self.values, np.ndarray):
+            return fixed_width_strings(self.values, index)
         if self.fill is None:
             return self.values.take(index, allow_fill=True)
         values = pd.array([*self.values.tolist(), self.fill], dtype=self.values.dtype)
@@ -136,7 +156,7 @@ def age(column: Column, edges: list[int]) -> tuple[Lazy, Lazy, np.ndarray]:
     numbers = numbers.to_numpy(dtype="float64", na_value=np.nan)
     ok = np.isfinite(numbers) & (numbers >= 0) & (numbers <= 120) & (np.floor(numbers) == numbers)
     ages = pd.array(np.where(ok, numbers, np.nan), dtype="Float64").astype("Int64")
-    labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-2], edges[1:-1], strict=True)]
+    labels = [f"{lo}-{hi - 1}" for lo, hi in pairwise(edges[:-1])]
     labels.append(f"{edges[-2]}+")
     band = np.searchsorted(np.asarray(edges[1:-1]), np.where(ok, numbers, 0), side="right")
     band = np.where(ok & (numbers >= edges[0]), np.minimum(band, len(labels) - 1), -1)

@@ -327,7 +327,8 @@ def parse_mapping(text: str, path: Path) -> Mapping:
     data_source = _text(keys.get("data_source"), "data_source", ctx, "real").lower()
     if data_source not in DATA_SOURCES:
         raise ctx.error(
-            yn.line(keys["data_source"]), f"data_source must be synthetic or real, not {data_source!r}."
+            yn.line(keys["data_source"]),
+            f"data_source must be synthetic or real, not {data_source!r}.",
         )
     formats, per_column = _dates(keys["dates"], ctx) if "dates" in keys else (("%d/%m/%Y",), {})
     missing = ()

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from soteria_research import paths, settings
 from soteria_research.errors import ConfigError, PseudonymKeyError
@@ -131,13 +130,17 @@ def _digests(refs: Iterable[str], key: bytes, prefix: str) -> bytes:
     return b"".join(out)
 
 
-def pseudonym_array(refs, key: bytes, prefix: str) -> pd.api.extensions.ExtensionArray:
-    """:func:`pseudonyms` as a pandas ``string`` array (built without a Python string each)."""
+def pseudonym_codes(refs, key: bytes, prefix: str) -> np.ndarray:
+    """:func:`pseudonyms` as a NumPy array of 16-byte ASCII strings (dtype ``S16``)."""
     texts = refs.tolist() if hasattr(refs, "tolist") else list(refs)
     data = _digests(texts, key, prefix).hex().encode("ascii")
-    offsets = np.arange(0, HEX_DIGITS * (len(texts) + 1), HEX_DIGITS, dtype=np.int32)
-    array = pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(data))
-    return pd.arrays.ArrowStringArray(array)
+    return np.frombuffer(data, dtype=f"S{HEX_DIGITS}")
+
+
+def pseudonym_array(refs, key: bytes, prefix: str) -> pd.api.extensions.ExtensionArray:
+    """:func:`pseudonyms` as a pandas ``string`` array."""
+    codes = pseudonym_codes(refs, key, prefix)
+    return pd.array(codes.astype(str), dtype=pd.StringDtype("pyarrow"))
 
 
 def pseudonyms(refs: Iterable[str], key: bytes, prefix: str) -> list[str]:

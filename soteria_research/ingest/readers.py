@@ -92,7 +92,9 @@ def _header_hint(path: Path, spec: FileSpec, mapping: Mapping) -> str:
     wanted = set(mapping.source_columns())
     for number, row in enumerate(csv.reader(io.StringIO("".join(lines)), delimiter=spec.delimiter)):
         if wanted <= {cell.strip() for cell in row} and number + 1 != spec.header_row:
-            return f" The mapped column names are on row {number + 1}: set `header_row: {number + 1}`."
+            return (
+                f" The mapped column names are on row {number + 1}: set `header_row: {number + 1}`."
+            )
     return ""
 
 
@@ -147,11 +149,26 @@ def _read_csv(path: Path, spec: FileSpec, mapping: Mapping) -> tuple[pa.Table, n
 
 
 def _blank(table: pa.Table) -> np.ndarray:
-    blank = np.ones(table.num_rows, dtype=bool)
-    for column in table.columns:
-        filled = pc.fill_null(pc.greater(pc.utf8_length(column), 0), False)
-        blank &= ~filled.to_numpy(zero_copy_only=False)
+    """Rows whose every read column is empty (checked on the first column's empties)."""
+    if table.num_columns == 0:
+        return np.zeros(table.num_rows, dtype=bool)
+    first = pc.fill_null(pc.equal(pc.utf8_length(table.column(0)), 0), True)
+    candidates = np.flatnonzero(first.to_numpy(zero_copy_only=False))
+    blank = np.zeros(table.num_rows, dtype=bool)
+    if len(candidates):
+        subset = table.take(pa.array(candidates))
+        empty = np.ones(len(candidates), dtype=bool)
+        for column in subset.columns:
+            filled = pc.fill_null(pc.greater(pc.utf8_length(column), 0), False)
+            empty &= ~filled.to_numpy(zero_copy_only=False)
+        blank[candidates[empty]] = True
     return blank
+
+
+def _texts(labels: list[str], index: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """A string column from a few labels and a per-row index (``-1``: NA)."""
+    values = pa.array(labels, type=pa.string())
+    return pd.arrays.ArrowStringArray(values.take(pa.array(index, mask=index < 0)))
 
 
 def _frame(table: pa.Table, rows: np.ndarray, bad: list, source_file: str) -> pd.DataFrame:
@@ -160,7 +177,7 @@ def _frame(table: pa.Table, rows: np.ndarray, bad: list, source_file: str) -> pd
     end = int(last[-1]) + 1 if len(last) else 0
     frame = table.slice(0, end).to_pandas(types_mapper={pa.string(): STRING}.get)
     frame["source_row"] = pd.array(rows[:end], dtype="Int64")
-    frame["source_problem"] = pd.array(np.where(blank[:end], BLANK_ROW, None), dtype=STRING)
+    frame["source_problem"] = _texts([BLANK_ROW], np.where(blank[:end], 0, -1))
     if bad:
         extra = pd.DataFrame(
             {
@@ -170,7 +187,7 @@ def _frame(table: pa.Table, rows: np.ndarray, bad: list, source_file: str) -> pd
         )
         frame = pd.concat([frame, extra], ignore_index=True).sort_values("source_row")
         frame = frame.reset_index(drop=True)
-    frame.insert(0, "source_file", pd.array([source_file] * len(frame), dtype=STRING))
+    frame.insert(0, "source_file", _texts([source_file], np.zeros(len(frame), dtype=np.int64)))
     return frame
 
 
@@ -235,6 +252,7 @@ def read_extract(mapping: Mapping) -> pd.DataFrame:
         log.debug("read %s: %d rows", path.name, len(frame))
         frames.append(frame)
     order = ["source_file", *mapping.source_columns(), "source_row", "source_problem"]
-    frames = [f.reindex(columns=order).astype(dict.fromkeys(order[:-2], STRING)) for f in frames]
-    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return raw[order]
+    if len(frames) == 1:
+        return frames[0][order]
+    raw = pd.concat([f[order] for f in frames], ignore_index=True)
+    return raw.astype(dict.fromkeys([*order[:-2], "source_problem"], STRING))

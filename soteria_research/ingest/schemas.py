@@ -92,12 +92,12 @@ class CasesSchema(pa.DataFrameModel):
     data_source: Text = pa.Field(isin=["synthetic", "real"], description="synthetic or real")
 
     @pa.dataframe_check
-    def charged_is_outcome_1(cls, df: pd.DataFrame) -> Series[bool]:
+    def charged_is_outcome_1(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
         """``charged`` is exactly ``outcome_type == 1``."""
         return df["charged"].eq(df["outcome_type"].eq(1)).fillna(False)
 
     @pa.dataframe_check
-    def alternate_only_for_1_to_3(cls, df: pd.DataFrame) -> Series[bool]:
+    def alternate_only_for_1_to_3(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
         """The alternate-offence flag exists only for outcome types 1, 2 and 3."""
         return ~df["outcome_alternate"] | df["outcome_type"].isin([1, 2, 3])
 
@@ -150,7 +150,7 @@ class AssessmentSchema(pa.DataFrameModel):
     owner: Text = pa.Field(nullable=True, description="free text: never published")
 
     @pa.dataframe_check
-    def ratings_on_scale(cls, df: pd.DataFrame) -> Series[bool]:
+    def ratings_on_scale(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
         """Ratings lie on the scale (or are NA)."""
         ok = pd.Series(True, index=df.index)
         for column in ("self_rating", "peer_rating"):
@@ -161,7 +161,7 @@ class AssessmentSchema(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
-        unique = ["force", "round", "question_id"]
+        unique = ("force", "round", "question_id")
 
 
 class QualitySchema(pa.DataFrameModel):
@@ -192,7 +192,7 @@ def validate(frame: pd.DataFrame, schema: type[pa.DataFrameModel], what: str) ->
         How to name the table in the message (e.g. ``"cases for Durham"``).
     """
     try:
-        return schema.validate(frame, lazy=True)
+        schema.validate(frame.reset_index(drop=True), lazy=True)
     except (SchemaErrors, SchemaError) as exc:
         cases = getattr(exc, "failure_cases", None)
         if isinstance(cases, pd.DataFrame) and {"column", "check"} <= set(cases.columns):
@@ -200,6 +200,5 @@ def validate(frame: pd.DataFrame, schema: type[pa.DataFrameModel], what: str) ->
             lines = [f"  {col}: {check} ({n} failing)" for (col, check), n in counts.items()]
         else:
             lines = [f"  {type(exc).__name__}"]
-        raise DataError(
-            f"The {what} do not fit {schema.__name__}:\n" + "\n".join(lines)
-        ) from None
+        raise DataError(f"The {what} do not fit {schema.__name__}:\n" + "\n".join(lines)) from None
+    return frame

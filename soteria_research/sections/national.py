@@ -240,7 +240,7 @@ def charge_model(ctx: NationalContext) -> Section:
     )
     if result.refused:
         return Section(title, pillar, f"The charge model is not fitted: {result.reason}")
-    check = check_regression(result, ctx.rules, name="national charge model")
+    check = check_regression(result.n - result.parameters - 1, ctx.rules, name="national charge model")
     ctx.log.add(check.log_entry)
     figure = plots.forest_plot(result.table, "Odds of charge by victim and offence characteristics, all forces")
     table = result.table[result.table["term"] != "Intercept"].set_index("term")

@@ -170,7 +170,7 @@ def who_is_charged(ctx: ForceContext) -> Section:
     )
     if result.refused:
         return Section(title, pillar, f"The charge model is not fitted for {ctx.force}: {result.reason}")
-    check = check_regression(result, ctx.rules, name="charge model")
+    check = check_regression(result.n - result.parameters - 1, ctx.rules, name="charge model")
     ctx.log.add(check.log_entry)
     if not check.passed:
         return Section(title, pillar, f"The charge model is withheld: {'; '.join(check.reasons)}")

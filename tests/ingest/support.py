@@ -79,8 +79,9 @@ def row(number: int = 1, **changes: str) -> dict[str, str]:
 
 def csv_text(rows: list[dict], delimiter: str = ",", header: list[str] | None = None) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header or HEADER, delimiter=delimiter,
-                            lineterminator="\n")  # fmt: skip
+    writer = csv.DictWriter(
+        buffer, fieldnames=header or HEADER, delimiter=delimiter, lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()

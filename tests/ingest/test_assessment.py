@@ -24,15 +24,35 @@ from .support import make_force, row
 
 FRAMEWORK = {
     "name": "Test framework",
-    "scale": {"min": 1, "max": 4, "labels": {1: "Not started", 2: "Developing", 3: "Established", 4: "Embedded"}},
-    "pillars": {
-        "suspect_focus": {"themes": [{"id": "SF1", "name": "Strategy", "questions": [
-            {"id": "SF1.1", "text": "Plans are suspect-focused."},
-            {"id": "SF1.2", "text": "Supervisors review the suspect."}]}]},
-        "digital_forensics": {"themes": [{"id": "DF1", "name": "Devices", "questions": [
-            {"id": "DF1.1", "text": "Devices are returned quickly."}]}]},
+    "scale": {
+        "min": 1,
+        "max": 4,
+        "labels": {1: "Not started", 2: "Developing", 3: "Established", 4: "Embedded"},
     },
-}  # fmt: skip
+    "pillars": {
+        "suspect_focus": {
+            "themes": [
+                {
+                    "id": "SF1",
+                    "name": "Strategy",
+                    "questions": [
+                        {"id": "SF1.1", "text": "Plans are suspect-focused."},
+                        {"id": "SF1.2", "text": "Supervisors review the suspect."},
+                    ],
+                }
+            ]
+        },
+        "digital_forensics": {
+            "themes": [
+                {
+                    "id": "DF1",
+                    "name": "Devices",
+                    "questions": [{"id": "DF1.1", "text": "Devices are returned quickly."}],
+                }
+            ]
+        },
+    },
+}
 
 
 def _fill(path: Path, answers: dict[int, dict[str, object]]) -> None:
@@ -54,9 +74,17 @@ def test_template_layout_and_drop_downs(tmp_path: Path) -> None:
     assert sheet["A2"].value == "Round: 2023-1"
     assert all(cell.value is None for cell in sheet[3])
     assert [c.value for c in sheet[4]] == [
-        "Pillar", "Theme ID", "Theme", "Question ID", "Question", "Self rating", "Peer rating",
-        "Evidence", "Actions", "Owner",
-    ]  # fmt: skip
+        "Pillar",
+        "Theme ID",
+        "Theme",
+        "Question ID",
+        "Question",
+        "Self rating",
+        "Peer rating",
+        "Evidence",
+        "Actions",
+        "Owner",
+    ]
     assert [sheet.cell(row=r, column=4).value for r in (5, 6, 7)] == ["SF1.1", "SF1.2", "DF1.1"]
     assert sheet["A5"].value == "suspect_focus" and sheet["A7"].value == "digital_forensics"
     (check,) = sheet.data_validations.dataValidation
@@ -69,17 +97,28 @@ def test_template_layout_and_drop_downs(tmp_path: Path) -> None:
 
 def test_round_trip_with_problems(tmp_path: Path) -> None:
     path = write_assessment_template("Durham", tmp_path / "t.xlsx", FRAMEWORK, 2)
-    _fill(path, {
-        5: {"Self rating": 3, "Peer rating": "2", "Evidence": "Audit of 20 files", "Owner": "DCI"},
-        6: {"Self rating": 7, "Peer rating": "Established"},
-        7: {"Peer rating": "lots"},
-    })  # fmt: skip
+    _fill(
+        path,
+        {
+            5: {
+                "Self rating": 3,
+                "Peer rating": "2",
+                "Evidence": "Audit of 20 files",
+                "Owner": "DCI",
+            },
+            6: {"Self rating": 7, "Peer rating": "Established"},
+            7: {"Peer rating": "lots"},
+        },
+    )
     responses, problems = read_assessment(path, FRAMEWORK, force="Durham Constabulary")
     schemas.validate(responses, schemas.AssessmentSchema, "assessment")
     by_id = responses.set_index("question_id")
     assert by_id.loc["SF1.1", ["self_rating", "peer_rating", "evidence", "owner"]].tolist() == [
-        3, 2, "Audit of 20 files", "DCI",
-    ]  # fmt: skip
+        3,
+        2,
+        "Audit of 20 files",
+        "DCI",
+    ]
     assert by_id["self_rating"].isna().tolist() == [False, True, True]  # 7 is off the scale
     assert by_id.loc["SF1.2", "peer_rating"] == 3  # by its label
     assert set(responses["round"]) == {"2"} and set(responses["force"]) == {"Durham"}
@@ -95,18 +134,28 @@ def test_round_trip_with_problems(tmp_path: Path) -> None:
 
 def test_unknown_and_missing_questions(tmp_path: Path) -> None:
     path = write_assessment_template("Durham", tmp_path / "t.xlsx", FRAMEWORK)
-    _fill(path, {7: {"Question ID": "XX9.9", "Self rating": 2}, 5: {"Self rating": 1},
-                 6: {"Self rating": 4}})  # fmt: skip
+    _fill(
+        path,
+        {
+            7: {"Question ID": "XX9.9", "Self rating": 2},
+            5: {"Self rating": 1},
+            6: {"Self rating": 4},
+        },
+    )
     responses, problems = read_assessment(path, FRAMEWORK)
     assert problems["problem"].tolist() == ["unknown question id", "question missing from workbook"]
     assert responses.set_index("question_id")["self_rating"].isna().to_dict() == {
-        "SF1.1": False, "SF1.2": False, "DF1.1": True,
-    }  # fmt: skip
+        "SF1.1": False,
+        "SF1.2": False,
+        "DF1.1": True,
+    }
 
 
 def test_workbook_of_another_force_is_refused(tmp_path: Path) -> None:
     path = write_assessment_template("Durham", tmp_path / "t.xlsx", FRAMEWORK)
-    with pytest.raises(ExtractError, match="this workbook is Durham's, but it is in the folder of Kent"):
+    with pytest.raises(
+        ExtractError, match="this workbook is Durham's, but it is in the folder of Kent"
+    ):
         read_assessment(path, FRAMEWORK, force="Kent")
     book = openpyxl.load_workbook(path)
     book["About"]["B2"] = "Atlantis"

@@ -49,7 +49,13 @@ def test_quarantine_reasons_and_no_values(legacy) -> None:
     assert table.loc[9, "reason"] == "crime-recording code, not an outcome"
     assert table.loc[10, ["column", "reason"]].tolist() == ["outcome", "unknown outcome code"]
     assert table.loc[14, ["column", "reason"]].tolist() == ["crime_ref", "missing value"]
-    assert list(result.quarantine.columns) == ["force", "source_file", "source_row", "column", "reason"]
+    assert list(result.quarantine.columns) == [
+        "force",
+        "source_file",
+        "source_row",
+        "column",
+        "reason",
+    ]
     assert set(result.quarantine["force"]) == {"Durham"}
 
 
@@ -68,16 +74,29 @@ def test_dates_in_three_formats_and_financial_year(legacy) -> None:
 def test_outcomes_in_every_form(legacy) -> None:
     _raw, result = legacy
     cases = _by_row(result.cases)
-    expected = {2: (16, False), 4: (15, False), 5: (1, True), 6: (14, False), 11: (16, False),
-                13: (1, False), 15: (18, False), 17: (1, False)}  # fmt: skip
+    expected = {
+        2: (16, False),
+        4: (15, False),
+        5: (1, True),
+        6: (14, False),
+        11: (16, False),
+        13: (1, False),
+        15: (18, False),
+        17: (1, False),
+    }
     for source_row, (kind, alternate) in expected.items():
-        assert (cases.loc[source_row, "outcome_type"], cases.loc[source_row, "outcome_alternate"]) == (
+        assert (
+            cases.loc[source_row, "outcome_type"],
+            cases.loc[source_row, "outcome_alternate"],
+        ) == (
             kind,
             alternate,
         )
     assert cases.loc[5, "charged"] and cases.loc[5, "outcome_group"] == "Charged/Summonsed"
     assert not cases.loc[2, "charged"]
-    assert cases.loc[6, "outcome_group"] == "Evidential difficulties (victim does not support action)"
+    assert (
+        cases.loc[6, "outcome_group"] == "Evidential difficulties (victim does not support action)"
+    )
 
 
 def test_offences_codes_and_descriptions(legacy) -> None:
@@ -186,7 +205,9 @@ def test_outcome_forms(text: str, kind: int, alternate: bool) -> None:
 def test_spreadsheet_error_strings_are_missing(text: str) -> None:
     rows = [row(1, Recorded=text), row(2, Sex=text, Age=text, Reported=text)]
     result = clean_cases(raw_frame(rows), mapping_of(), KEY)
-    assert result.quarantine[["column", "reason"]].values.tolist() == [["recorded_date", "missing value"]]
+    assert result.quarantine[["column", "reason"]].values.tolist() == [
+        ["recorded_date", "missing value"]
+    ]
     case = result.cases.iloc[0]
     assert case["victim_sex"] == "unknown" and pd.isna(case["victim_age"])
     assert pd.isna(case["reported_date"])

@@ -26,9 +26,17 @@ def test_day_first_and_month_first_are_not_mixed() -> None:
 
 @pytest.mark.parametrize(
     ("serial", "expected"),
-    [("1", None), ("366", None), ("367", "1901-01-01"), ("45000", "2023-03-15"), ("45000.75", "2023-03-15"),
-     ("73050", "2099-12-31"), ("73051", None), ("-5", None)],
-)  # fmt: skip
+    [
+        ("1", None),
+        ("366", None),
+        ("367", "1901-01-01"),
+        ("45000", "2023-03-15"),
+        ("45000.75", "2023-03-15"),
+        ("73050", "2099-12-31"),
+        ("73051", None),
+        ("-5", None),
+    ],
+)
 def test_excel_serials(serial: str, expected: str | None) -> None:
     assert _parse([serial], ("excel_serial",)) == [expected]
 
@@ -52,19 +60,37 @@ def _day(text: str) -> np.ndarray:
 @pytest.mark.parametrize(
     ("fields", "outcome", "flag"),
     [
-        ({"committed_date": "2023-05-02", "reported_date": "2023-05-01"}, 16, "reported_before_committed"),
-        ({"reported_date": "2023-05-02", "recorded_date": "2023-05-01"}, 16, "recorded_before_reported"),
-        ({"recorded_date": "2023-05-02", "outcome_date": "2023-05-01"}, 16, "outcome_before_recording"),
+        (
+            {"committed_date": "2023-05-02", "reported_date": "2023-05-01"},
+            16,
+            "reported_before_committed",
+        ),
+        (
+            {"reported_date": "2023-05-02", "recorded_date": "2023-05-01"},
+            16,
+            "recorded_before_reported",
+        ),
+        (
+            {"recorded_date": "2023-05-02", "outcome_date": "2023-05-01"},
+            16,
+            "outcome_before_recording",
+        ),
         ({"reported_date": "2023-05-02", "outcome_date": "2023-05-01"}, 1, "charge_before_report"),
-        ({"reported_date": "2023-05-02", "victim_withdrawal_date": "2023-05-01"}, 16,
-         "withdrawal_before_report"),
-        ({"device_seized_date": "2023-05-02", "device_returned_date": "2023-05-01"}, 16,
-         "device_returned_before_seized"),
+        (
+            {"reported_date": "2023-05-02", "victim_withdrawal_date": "2023-05-01"},
+            16,
+            "withdrawal_before_report",
+        ),
+        (
+            {"device_seized_date": "2023-05-02", "device_returned_date": "2023-05-01"},
+            16,
+            "device_returned_before_seized",
+        ),
         ({"outcome_date": "2023-05-02"}, 0, "pending_with_outcome_date"),
         ({"recorded_date": "2024-07-01"}, 16, "recorded_in_future"),
         ({"outcome_date": "2024-07-01"}, 16, "outcome_in_future"),
     ],
-)  # fmt: skip
+)
 def test_each_date_flag(fields: dict[str, str], outcome: int, flag: str) -> None:
     arrays = {name: _day(value) for name, value in fields.items()}
     labels, index = dates.date_flags(arrays, np.array([outcome]), np.datetime64("2024-06-30"))
@@ -77,28 +103,49 @@ def test_each_date_flag(fields: dict[str, str], outcome: int, flag: str) -> None
 @pytest.mark.parametrize(
     ("kind", "text", "expected"),
     [
-        ("sex", "Female", "female"), ("sex", "f", "female"), ("sex", "MALE", "male"),
-        ("sex", "Indeterminate", "unknown"), ("sex", "Not recorded", "unknown"),
-        ("sex", "Non-binary", "other"), ("sex", "Zebra", None),
-        ("ethnicity", "IC1", "white"), ("ethnicity", "IC2", "white"), ("ethnicity", "IC3", "black"),
-        ("ethnicity", "IC4", "asian"), ("ethnicity", "IC5", "asian"), ("ethnicity", "IC6", "other"),
-        ("ethnicity", "ic 9", "unknown"), ("ethnicity", "W1", "white"), ("ethnicity", "M3", "mixed"),
-        ("ethnicity", "B2", "black"), ("ethnicity", "A1", "asian"),
+        ("sex", "Female", "female"),
+        ("sex", "f", "female"),
+        ("sex", "MALE", "male"),
+        ("sex", "Indeterminate", "unknown"),
+        ("sex", "Not recorded", "unknown"),
+        ("sex", "Non-binary", "other"),
+        ("sex", "Zebra", None),
+        ("ethnicity", "IC1", "white"),
+        ("ethnicity", "IC2", "white"),
+        ("ethnicity", "IC3", "black"),
+        ("ethnicity", "IC4", "asian"),
+        ("ethnicity", "IC5", "asian"),
+        ("ethnicity", "IC6", "other"),
+        ("ethnicity", "ic 9", "unknown"),
+        ("ethnicity", "W1", "white"),
+        ("ethnicity", "M3", "mixed"),
+        ("ethnicity", "B2", "black"),
+        ("ethnicity", "A1", "asian"),
         ("ethnicity", "Any other White background", "white"),
         ("ethnicity", "White and Black Caribbean", "mixed"),
         ("ethnicity", "Black or Black British - African", "black"),
-        ("ethnicity", "Any other ethnic group", "other"), ("ethnicity", "Not stated", "unknown"),
+        ("ethnicity", "Any other ethnic group", "other"),
+        ("ethnicity", "Not stated", "unknown"),
         ("ethnicity", "British", None),
-        ("relationship", "Stranger", "stranger"), ("relationship", "Ex partner", "intimate"),
-        ("relationship", "EX-PARTNER", "intimate"), ("relationship", "Spouse/partner", "intimate"),
-        ("relationship", "Family", "family"), ("relationship", "Step-father", "family"),
-        ("relationship", "Acquaintance", "acquaintance"), ("relationship", "Colleague", "acquaintance"),
-        ("relationship", "Carer", "other"), ("relationship", "Victim refuses to identify", "unknown"),
+        ("relationship", "Stranger", "stranger"),
+        ("relationship", "Ex partner", "intimate"),
+        ("relationship", "EX-PARTNER", "intimate"),
+        ("relationship", "Spouse/partner", "intimate"),
+        ("relationship", "Family", "family"),
+        ("relationship", "Step-father", "family"),
+        ("relationship", "Acquaintance", "acquaintance"),
+        ("relationship", "Colleague", "acquaintance"),
+        ("relationship", "Carer", "other"),
+        ("relationship", "Victim refuses to identify", "unknown"),
         ("relationship", "Online contact", None),
-        ("yes_no", "Y", True), ("yes_no", "yes", True), ("yes_no", "1", True),
-        ("yes_no", "N", False), ("yes_no", "FALSE", False), ("yes_no", "maybe", None),
+        ("yes_no", "Y", True),
+        ("yes_no", "yes", True),
+        ("yes_no", "1", True),
+        ("yes_no", "N", False),
+        ("yes_no", "FALSE", False),
+        ("yes_no", "maybe", None),
     ],
-)  # fmt: skip
+)
 def test_built_in_defaults(kind: str, text: str, expected: object) -> None:
     assert codes.lookup([text], kind, {}) == [expected]
 

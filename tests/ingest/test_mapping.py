@@ -10,6 +10,7 @@ import pytest
 from soteria_research.errors import MappingError
 from soteria_research.ingest.mapping import load_mapping, parse_mapping
 from soteria_research.normalise import Outcome
+
 from .support import MAPPING, mapping_of
 
 
@@ -55,7 +56,9 @@ def test_typo_in_a_key_suggests_the_closest_and_gives_the_line() -> None:
 
 def test_typo_in_a_top_level_key() -> None:
     text = MAPPING.replace("extraction_date:", "extracton_date:")
-    with pytest.raises(MappingError, match=r"line 4: unknown key 'extracton_date'.*'extraction_date'"):
+    with pytest.raises(
+        MappingError, match=r"line 4: unknown key 'extracton_date'.*'extraction_date'"
+    ):
         mapping_of(text)
 
 
@@ -73,7 +76,9 @@ def test_missing_required_column() -> None:
 
 def test_unknown_force_suggests_names() -> None:
     text = MAPPING.replace("force: Durham", "force: Durhm")
-    with pytest.raises(MappingError, match=r"line 2: Unknown force 'Durhm'. Did you mean: 'Durham'"):
+    with pytest.raises(
+        MappingError, match=r"line 2: Unknown force 'Durhm'. Did you mean: 'Durham'"
+    ):
         mapping_of(text)
 
 
@@ -86,7 +91,11 @@ def test_force_and_force_column_together_are_refused() -> None:
 @pytest.mark.parametrize(
     ("addition", "needle", "match"),
     [
-        ("codes:\n  sex: {F: femal}\n", "femal", r"'femal' is not a canonical value. Did you mean 'female'"),
+        (
+            "codes:\n  sex: {F: femal}\n",
+            "femal",
+            r"'femal' is not a canonical value. Did you mean 'female'",
+        ),
         ("codes:\n  outcome: {Closed: 23}\n", "Closed", "Unknown outcome type"),
         ("codes:\n  yes_no: {Y: maybe}\n", "maybe", "must be true or false"),
         ("codes:\n  ethnicty: {W1: white}\n", "ethnicty", "Did you mean 'ethnicity'"),
@@ -110,8 +119,16 @@ def test_date_format_without_directives_is_refused() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "match"),
     [
-        ("  - path: extract.csv\n", "  - path: extract.csv\n    encoding: latin-9x\n", "unknown encoding"),
-        ("  - path: extract.csv\n", "  - path: extract.csv\n    delimiter: ';;'\n", "one character"),
+        (
+            "  - path: extract.csv\n",
+            "  - path: extract.csv\n    encoding: latin-9x\n",
+            "unknown encoding",
+        ),
+        (
+            "  - path: extract.csv\n",
+            "  - path: extract.csv\n    delimiter: ';;'\n",
+            "one character",
+        ),
         ("  - path: extract.csv\n", "  - path: extract.csv\n    header_row: 0\n", "header_row"),
         ("  - path: extract.csv\n", "  - path: extract.csv\n    format: xls\n", "csv or excel"),
         ("extraction_date: 2024-06-30", "extraction_date: 30/06/2024", "YYYY-MM-DD"),

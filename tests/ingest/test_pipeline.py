@@ -29,14 +29,20 @@ ROWS = [row(1), row(2, Outcome="OC99"), row(1), row(3, Recorded="#VALUE!"), row(
 @pytest.fixture()
 def raw(tmp_path: Path) -> Path:
     make_force(tmp_path / "raw", ROWS)
-    make_force(tmp_path / "raw", [row(7)], folder="cleveland",
-               mapping=MAPPING.replace("Durham", "Cleveland"))  # fmt: skip
+    make_force(
+        tmp_path / "raw",
+        [row(7)],
+        folder="cleveland",
+        mapping=MAPPING.replace("Durham", "Cleveland"),
+    )
     return tmp_path / "raw"
 
 
 def test_clean_force_writes_the_five_tables(raw: Path, tmp_path: Path) -> None:
     summary = clean_force(raw / "durham", tmp_path / "out")
-    assert {k: summary[k] for k in ("force", "input_rows", "clean", "quarantined", "duplicates")} == {
+    assert {
+        k: summary[k] for k in ("force", "input_rows", "clean", "quarantined", "duplicates")
+    } == {
         "force": "Durham",
         "input_rows": 5,
         "clean": 2,
@@ -95,8 +101,9 @@ def test_rows_that_do_not_add_up_stop_the_run(
 
     def lose_a_row(*args, **kwargs) -> CleanResult:
         result = real(*args, **kwargs)
-        return CleanResult(result.cases.iloc[1:], result.quarantine, result.duplicates,
-                           result.unrecognised)  # fmt: skip
+        return CleanResult(
+            result.cases.iloc[1:], result.quarantine, result.duplicates, result.unrecognised
+        )
 
     monkeypatch.setattr(pipeline, "clean_cases", lose_a_row)
     with pytest.raises(ReconciliationError, match="5 input rows but 1 clean"):
@@ -122,7 +129,10 @@ def test_clean_all_goes_on_past_a_failing_force(raw: Path, tmp_path: Path) -> No
     }
     message = summary.set_index("folder").loc["kent", "message"]
     assert "unknown key 'file'" in message and "Did you mean 'files'" in message
-    assert processed.processed_forces(tmp_path / "out") == ["Cleveland", "Durham"]  # reference order
+    assert processed.processed_forces(tmp_path / "out") == [
+        "Cleveland",
+        "Durham",
+    ]  # reference order
     assert len(load_cases(None, tmp_path / "out")) == 3
     chosen = clean_all(raw, tmp_path / "other", forces=["Cleveland Police"], progress=False)
     assert chosen["force"].tolist() == ["Cleveland"]
@@ -141,7 +151,10 @@ def test_cli_clean_prints_a_summary_and_fails_loudly(
     code = cli.main(["clean", "--raw", str(raw), "--out", str(out), "--no-progress"])
     printed = capsys.readouterr().out
     assert code == 0
-    assert "Cleaned 2 forces" in printed and "6 rows in, 3 clean, 2 quarantined, 1 duplicates" in printed
+    assert (
+        "Cleaned 2 forces" in printed
+        and "6 rows in, 3 clean, 2 quarantined, 1 duplicates" in printed
+    )
     code = cli.main(["clean", "--raw", str(raw), "--out", str(out), "--forces", "Kent"])
     assert code == 1
     assert "No folder for Kent" in capsys.readouterr().err
@@ -154,5 +167,5 @@ def test_cli_clean_prints_a_summary_and_fails_loudly(
 
 
 def test_no_force_folders(tmp_path: Path) -> None:
-    with pytest.raises(Exception, match="No force folders in .*soteria synth"):
+    with pytest.raises(Exception, match=r"No force folders in .*soteria synth"):
         clean_all(tmp_path / "empty", tmp_path / "out", progress=False)

@@ -26,7 +26,9 @@ from .support import MAPPING, make_force, row
 @pytest.mark.parametrize("key", [b"k", b"a-key-of-thirty-two-bytes-long!!", b"x" * 64, b"y" * 100])
 def test_matches_the_standard_library_hmac(key: bytes) -> None:
     refs = ["AS/1", "DU/000001/23", "", "ÉLAN-7"]
-    expected = [hmac.new(key, f"Durham|{r}".encode(), hashlib.sha256).hexdigest()[:16] for r in refs]
+    expected = [
+        hmac.new(key, f"Durham|{r}".encode(), hashlib.sha256).hexdigest()[:16] for r in refs
+    ]
     assert pseudonyms(refs, key, "Durham|") == expected
     assert pseudonym_array(refs, key, "Durham|").tolist() == expected
 

@@ -31,7 +31,12 @@ def test_report_sections_and_counts(result) -> None:
     )
     schemas.validate(report, schemas.QualitySchema, "quality")
     counts = report.set_index(["section", "item"])["count"]
-    assert counts["rows"].to_dict() == {"input rows": 6, "clean": 3, "quarantined": 2, "duplicates": 1}
+    assert counts["rows"].to_dict() == {
+        "input rows": 6,
+        "clean": 3,
+        "quarantined": 2,
+        "duplicates": 1,
+    }
     assert counts[("completeness", "victim_sex")] == 2  # "unknown" is not a value
     assert counts[("completeness", "victim_ethnicity")] == 2
     assert counts[("completeness", "crime_id")] == 3
@@ -60,7 +65,7 @@ def test_cases_schema_refuses_what_does_not_fit(result) -> None:
         schemas.validate(broken, schemas.CasesSchema, "cases")
     with pytest.raises(DataError, match="charged_is_outcome_1"):
         schemas.validate(cases.assign(charged=~cases["charged"]), schemas.CasesSchema, "cases")
-    with pytest.raises(DataError, match="column_in_dataframe|crime_id"):
+    with pytest.raises(DataError, match=r"column_in_dataframe|crime_id"):
         schemas.validate(cases.drop(columns="crime_id"), schemas.CasesSchema, "cases")
     twice = pd.concat([cases, cases], ignore_index=True)
     with pytest.raises(DataError, match="crime_id"):

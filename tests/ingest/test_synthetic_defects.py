@@ -16,8 +16,12 @@ import pytest
 from soteria_research import synth
 from soteria_research.ingest import clean_all, load_table
 
-FORCES = {"cleveland": "Cleveland", "durham": "Durham", "gwent": "Gwent",
-          "city-of-london": "London, City of"}  # fmt: skip
+FORCES = {
+    "cleveland": "Cleveland",
+    "durham": "Durham",
+    "gwent": "Gwent",
+    "city-of-london": "London, City of",
+}
 CANONICAL = {"offence": "offence_code", "outcome": "outcome_type"}
 EMPTY = {"victim_sex": "unknown", "victim_ethnicity": "unknown", "relationship": "unknown"}
 
@@ -67,7 +71,10 @@ def test_each_planted_defect(cleaned, folder: str) -> None:
                 reason = f"unknown {field} code"
                 assert quarantine.loc[where, ["column", "reason"]].tolist() == [field, reason]
             elif kind == "error_string" and defect["required"]:
-                assert quarantine.loc[where, ["column", "reason"]].tolist() == [field, "missing value"]
+                assert quarantine.loc[where, ["column", "reason"]].tolist() == [
+                    field,
+                    "missing value",
+                ]
             elif kind == "error_string":
                 value = cases.loc[where, column]
                 assert value == EMPTY[column] if column in EMPTY else pd.isna(value)

@@ -1,0 +1,81 @@
+"""The notebooks stay thin, take typed parameters, and their outputs come from the synthetic default."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from soteria_research import notebook_policy
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def _code_cells(path: Path) -> list[dict]:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return [c for c in notebook["cells"] if c["cell_type"] == "code"]
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def test_both_notebooks_exist() -> None:
+    assert {p.name for p in NOTEBOOKS} >= {"force_report.ipynb", "national_evidence.ipynb"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_one_tagged_parameters_cell_with_typed_commented_defaults(path: Path) -> None:
+    tagged = [c for c in _code_cells(path) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    tree = ast.parse(_source(tagged[0]))
+    assignments = [n for n in tree.body if isinstance(n, ast.AnnAssign)]
+    assert assignments and len(assignments) == len(tree.body), "only typed assignments"
+    for line in _source(tagged[0]).splitlines()[1:]:
+        assert "#" in line, f"parameter without a comment: {line}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_thin(path: Path) -> None:
+    for cell in _code_cells(path):
+        source = _source(cell)
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda)), source
+        code_lines = [ln for ln in source.splitlines() if ln.strip() and not ln.startswith("#")]
+        assert len(code_lines) <= 7, f"cell too long, move it into the package:\n{source}"
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            assert not re.search(r"['\"][^'\"]*/[^'\"]*['\"]", source), f"literal path:\n{source}"
+            numbers = [n for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                       and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)]
+            assert not numbers, f"literal number (threshold?) in:\n{source}"
+        chains = re.findall(r"(\.\w+\([^)]*\)){3,}", source)
+        assert not chains, f"long pandas chain:\n{source}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_come_from_the_synthetic_default(path: Path) -> None:
+    assert notebook_policy.notebook_problems(path) == []
+
+
+def test_policy_rejects_outputs_from_real_data(tmp_path: Path) -> None:
+    notebook = json.loads(NOTEBOOKS[0].read_text(encoding="utf-8"))
+    text = json.dumps(notebook).replace("Data source: synthetic default", "Data source: real")
+    planted = tmp_path / "planted.ipynb"
+    planted.write_text(text, encoding="utf-8")
+    problems = notebook_policy.notebook_problems(planted)
+    assert problems and any("real" in p or "no output" in p for p in problems)
+
+
+def test_policy_rejects_a_notebook_without_outputs(tmp_path: Path) -> None:
+    notebook = json.loads(NOTEBOOKS[0].read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        cell.pop("outputs", None) if cell["cell_type"] == "code" else None
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+    planted = tmp_path / "empty.ipynb"
+    planted.write_text(json.dumps(notebook), encoding="utf-8")
+    assert notebook_policy.notebook_problems(planted)
