@@ -8,14 +8,16 @@ PY := $(VENV)/bin/python
 SOTERIA := $(VENV)/bin/soteria
 STAMP := $(VENV)/.installed-stamp
 JOBS ?=
-TEST_ROOT := build/test-root
+# The synthetic default, cleaned and reported, that the committed notebook outputs come from
+# and that nbval re-runs the notebooks against (kept apart from the user's own data/).
+NB_ROOT := $(CURDIR)/build/notebook-root
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup data clean-data reports test test-fast lint format lab lock benchmark audit distclean
+.PHONY: help setup data clean-data reports test test-unit test-notebooks notebook-data notebooks test-fast lint format lab lock benchmark audit distclean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,9 +38,23 @@ reports: clean-data ## set up, generate data if needed, clean, and build every r
 	$(SOTERIA) reports $(if $(JOBS),--jobs $(JOBS),)
 	@echo "Open reports/index.html"
 
-test: setup ## run the whole suite: unit, property, back-test, notebook (nbval) and end-to-end
+test: test-unit test-notebooks ## run the whole suite: unit, property, back-test, end-to-end and notebooks (nbval)
+
+test-unit: setup ## unit, property, back-test and end-to-end tests
 	$(PY) -m pytest -n 2 --dist loadgroup
-	$(PY) -m pytest --nbval notebooks/ --sanitize-with tests/nbval_sanitize.cfg -p no:randomly
+
+notebook-data: setup ## the synthetic default, cleaned and reported, in build/notebook-root/
+	SOTERIA_ROOT=$(NB_ROOT) $(SOTERIA) synth --if-empty
+	SOTERIA_ROOT=$(NB_ROOT) $(SOTERIA) clean
+	SOTERIA_ROOT=$(NB_ROOT) $(SOTERIA) reports $(if $(JOBS),--jobs $(JOBS),)
+
+test-notebooks: notebook-data ## run the committed notebooks under nbval against the synthetic default
+	SOTERIA_ROOT=$(NB_ROOT) $(PY) -m pytest -p no:xdist --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+notebooks: notebook-data ## re-execute the notebooks on the synthetic default and store their outputs
+	cd notebooks && SOTERIA_ROOT=$(NB_ROOT) ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=python3 force_report.ipynb national_evidence.ipynb
+	$(PY) -m soteria_research.notebook_policy notebook-outputs
 
 test-fast: setup ## unit tests only (skips slow end-to-end and notebook tests)
 	$(PY) -m pytest -m "not slow and not notebook" -n 2

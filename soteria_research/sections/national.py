@@ -133,7 +133,7 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     )
     counts = placed["position"].map(POSITION_WORDS).value_counts().rename("forces").to_frame()
     counts.index.name = "position against the national rate"
-    table = render_table_html(counts, f"Forces by funnel position ({info.basis} measure)", count_columns=[], rules=ctx.rules)
+    table = render_table_html(counts, f"Forces by funnel position ({info.basis} measure)", count_columns=[], rules=ctx.rules, digits=0)
     finding = (
         f"{info.label} ({info.basis}), {ctx.period}: national {100 * target:.1f}%; "
         f"{len(outside)} of {len(placed)} forces lie outside the 95% limits."
@@ -260,7 +260,7 @@ def findings_table(ctx: NationalContext) -> Section:
     rows = rows.assign(position=rows["funnel_position"].fillna("not placed"))
     table = rows.pivot_table(index=["pillar", "measure"], columns="position", values="force", aggfunc="count", fill_value=0)
     table.columns.name = None
-    rendered = render_table_html(table, "Forces per funnel position, by pillar and measure (published findings only)", count_columns=[], rules=ctx.rules)
+    rendered = render_table_html(table, "Forces per funnel position, by pillar and measure (published findings only)", count_columns=[], rules=ctx.rules, digits=0)
     withheld = int(rows["suppressed"].sum())
     finding = (
         f"{len(rows):,} findings from {rows['force'].nunique()} forces; {withheld} withheld by disclosure control. "
