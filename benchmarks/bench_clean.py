@@ -242,7 +242,14 @@ def _peak_in_child(stage: str, path: Path) -> float:
 
 def _child(stage: str, path: Path) -> None:
     (_read if stage == "read" else _ingest)(path)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM starts afresh at exec; ru_maxrss may carry the size of the parent that forked us
+    status = Path("/proc/self/status")
+    if status.is_file():
+        line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+        peak_kb = int(line.split()[1])
+    else:  # not Linux: ru_maxrss is in bytes on macOS, KB elsewhere
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_kb /= 1024 if sys.platform == "darwin" else 1
     print(json.dumps({"peak_gb": peak_kb / 1024**2}))
 
 

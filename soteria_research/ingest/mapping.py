@@ -19,77 +19,23 @@ import yaml
 from soteria_research import normalise, reference
 from soteria_research.errors import MappingError, UnknownValueError
 from soteria_research.ingest import yamlnodes as yn
+from soteria_research.ingest.vocabulary import (  # noqa: F401 (re-exported)
+    CODE_KINDS,
+    DATA_SOURCES,
+    DATE_FIELDS,
+    DATE_KEYS,
+    DEFAULT_MISSING,
+    EXCEL_SERIAL,
+    FILE_KEYS,
+    FLAG_FIELDS,
+    REQUIRED_FIELDS,
+    SOURCE_FIELDS,
+    TOP_KEYS,
+    fold,
+)
 
-#: Canonical fields a mapping must name a source column for.
-REQUIRED_FIELDS = ("crime_ref", "offence", "recorded_date", "outcome")
-#: Canonical date fields.
-DATE_FIELDS = (
-    "committed_date",
-    "reported_date",
-    "recorded_date",
-    "arrest_date",
-    "cps_referral_date",
-    "outcome_date",
-    "victim_withdrawal_date",
-    "device_seized_date",
-    "device_returned_date",
-)
-#: Canonical yes/no fields.
-FLAG_FIELDS = ("arrested", "referred_to_cps", "isva_referred", "duplicate_flag")
-#: Every canonical field a source column can feed.
-SOURCE_FIELDS = (
-    *REQUIRED_FIELDS,
-    "victim_ref",
-    "suspect_ref",
-    "victim_sex",
-    "victim_age",
-    "victim_ethnicity",
-    "relationship",
-    *(f for f in DATE_FIELDS if f != "recorded_date"),
-    *FLAG_FIELDS,
-)
-TOP_KEYS = (
-    "layout",
-    "force",
-    "force_column",
-    "data_source",
-    "extraction_date",
-    "files",
-    "columns",
-    "dates",
-    "codes",
-    "missing_values",
-    "notes",
-)
-FILE_KEYS = ("path", "format", "encoding", "delimiter", "sheet", "header_row")
-CODE_KINDS = ("offence", "outcome", "sex", "ethnicity", "relationship", "yes_no")
-DATE_KEYS = ("formats", "per_column")
-EXCEL_SERIAL = "excel_serial"
-DATA_SOURCES = ("synthetic", "real")
-#: Spreadsheet error strings and placeholders always read as missing (compared case-blind).
-DEFAULT_MISSING = (
-    "",
-    "#VALUE!",
-    "#N/A",
-    "#REF!",
-    "#DIV/0!",
-    "#NAME?",
-    "#NUM!",
-    "#NULL!",
-    "NULL",
-    "N/A",
-    "NA",
-    "NaN",
-    "None",
-    "nil",
-)
 _YES = ("true", "yes", "y", "1", "t")
 _NO = ("false", "no", "n", "0", "f")
-
-
-def fold(text: str) -> str:
-    """The form code-map keys and source values are matched in: trimmed, case-blind."""
-    return " ".join(str(text).split()).casefold()
 
 
 @dataclass(frozen=True)
