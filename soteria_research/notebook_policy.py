@@ -31,6 +31,7 @@ def provenance_line(data_source: str, synthetic: dict | None = None) -> str:
         return f"{PROVENANCE_PREFIX} {data_source}"
     default = settings.section("synthetic")
     same = all(synthetic.get(k) == default[k] for k in ("seed", "first_year", "years"))
+    same = same and float(synthetic.get("scale", 1.0)) == 1.0
     label = "synthetic default" if same else "synthetic (non-default)"
     return (
         f"{PROVENANCE_PREFIX} {label} (seed {synthetic.get('seed')}, first year "

@@ -72,6 +72,7 @@ class Mapping:
     codes: dict[str, dict[str, object]] = field(default_factory=dict)
     missing_values: tuple[str, ...] = DEFAULT_MISSING
     notes: str = ""
+    provenance: dict[str, str] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -261,6 +262,14 @@ def _force(keys: dict, ctx: yn.Context) -> tuple[str | None, str | None]:
     return fixed, column
 
 
+def _provenance(node: yn.Node | None, ctx: yn.Context) -> dict[str, str]:
+    """Free-form notes on where the extract came from: ``key: value`` pairs, kept as text."""
+    if node is None:
+        return {}
+    items = yn.mapping_items(node, "provenance", ctx)
+    return {k: _text(v, f"provenance.{k}", ctx, "") for k, (_line, v) in items.items()}
+
+
 def parse_mapping(text: str, path: Path) -> Mapping:
     """Validate mapping YAML text; ``path`` is where it came from (for messages and globs)."""
     ctx = yn.Context(Path(path))
@@ -297,6 +306,7 @@ def parse_mapping(text: str, path: Path) -> Mapping:
         codes=_codes(keys["codes"], ctx) if "codes" in keys else {},
         missing_values=tuple(dict.fromkeys((*DEFAULT_MISSING, *missing))),
         notes=_text(keys.get("notes"), "notes", ctx, ""),
+        provenance=_provenance(keys.get("provenance"), ctx),
     )
 
 

@@ -98,6 +98,28 @@ def _assessments(force_dir: Path, force: str, framework) -> tuple[pd.DataFrame, 
     return responses, pd.concat([p for _, p in read], ignore_index=True)
 
 
+def provenance_record(mapping, force: str) -> dict:
+    """Where a force's processed tables came from: layout, source, extraction date, the
+    content hash of each source file and of the mapping, and the mapping's own
+    ``provenance`` notes (the synthetic generator records its parameters there)."""
+    import hashlib
+
+    sources = sorted({p for spec in mapping.files for p in mapping.folder.glob(spec.path)})
+    return {
+        "force": force,
+        "layout": mapping.layout,
+        "data_source": mapping.data_source,
+        "extraction_date": mapping.extraction_date.date().isoformat(),
+        "mapping_sha256": hashlib.sha256(mapping.path.read_bytes()).hexdigest(),
+        "files": [
+            {"name": p.name, "bytes": p.stat().st_size,
+             "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+            for p in sources
+        ],
+        "notes": dict(mapping.provenance),
+    }
+
+
 def clean_force(
     force_dir: str | Path,
     out_dir: str | Path | None = None,
@@ -159,6 +181,7 @@ def clean_force(
             "quality": quality,
         },
     )
+    processed.write_provenance(folder, provenance_record(mapping, force))
     log.debug(
         "%s: %d rows in, %d clean, %d quarantined, %d duplicates -> %s",
         force,

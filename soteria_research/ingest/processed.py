@@ -59,6 +59,17 @@ def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
     return [final for _temp, final in pending]
 
 
+def write_provenance(folder: Path, record: dict) -> Path:
+    """Write ``provenance.json`` beside the tables (temporary file, then rename)."""
+    import json
+
+    final = folder / "provenance.json"
+    temp = folder / f"{_TMP}{os.getpid()}-provenance.json"
+    temp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temp, final)
+    return final
+
+
 def _folders(processed: Path) -> list[Path]:
     if not processed.is_dir():
         return []

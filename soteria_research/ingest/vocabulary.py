@@ -45,6 +45,7 @@ TOP_KEYS = (
     "codes",
     "missing_values",
     "notes",
+    "provenance",
 )
 FILE_KEYS = ("path", "format", "encoding", "delimiter", "sheet", "header_row")
 CODE_KINDS = ("offence", "outcome", "sex", "ethnicity", "relationship", "yes_no")

@@ -78,7 +78,12 @@ class ForceContext:
         return cohort(self.cases, self.period)
 
     def provenance_line(self) -> str:
-        return notebook_policy.provenance_line(self.data_source, self.provenance.get("synthetic"))
+        notes = self.provenance.get("notes", {})
+        synthetic = None
+        if notes.get("generator") == "soteria synth":
+            synthetic = {k: int(notes[k]) for k in ("seed", "first_year", "years") if k in notes}
+            synthetic["scale"] = float(notes.get("scale", 1))
+        return notebook_policy.provenance_line(self.data_source, synthetic)
 
     def __repr__(self) -> str:
         lines = [

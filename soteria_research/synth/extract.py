@@ -212,4 +212,11 @@ def mapping_document(layout: Layout, force: str, options: Options) -> dict:
     doc["dates"] = dates
     doc["codes"] = _codes(layout)
     doc["missing_values"] = list(MISSING_VALUES)
+    doc["provenance"] = {
+        "generator": "soteria synth",
+        "seed": str(options.seed),
+        "first_year": str(options.first_year),
+        "years": str(options.years),
+        "scale": str(options.scale),
+    }
     return doc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
 import pandas as pd
 import pytest
 
@@ -50,9 +51,11 @@ def test_clean_force_writes_the_five_tables(raw: Path, tmp_path: Path) -> None:
         "duplicates": 1,
     }
     folder = tmp_path / "out" / "durham"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        f"{t}.parquet" for t in sorted(processed.TABLES)
-    ]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{t}.parquet" for t in processed.TABLES] + ["provenance.json"]
+    )
+    record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    assert record["force"] == "Durham" and record["files"][0]["sha256"]
     cases = load_cases("Durham Constabulary", tmp_path / "out")
     assert len(cases) == 2 and str(cases["force"].dtype) == "string"
     assert len(load_quarantine("durham", tmp_path / "out")) == 2

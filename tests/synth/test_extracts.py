@@ -18,6 +18,7 @@ from .support import LAYOUT_FORCES, code, date_formats, parse_date, read_force
 IDS = {row.name: row.police_uk_id for row in reference.forces().itertuples()}
 TOP_KEYS = {
     "layout",
+    "provenance",
     "data_source",
     "extraction_date",
     "files",
@@ -58,6 +59,7 @@ def test_mapping_follows_the_documented_format(small_dir: Path, force: str) -> N
     assert TOP_KEYS <= set(mapping) <= TOP_KEYS | {"force", "force_column"}
     assert ("force" in mapping) != ("force_column" in mapping)
     assert mapping["data_source"] == "synthetic"
+    assert mapping["provenance"]["generator"] == "soteria synth"
     assert str(mapping["extraction_date"]) == settings.section("synthetic")["extraction_date"]
     assert REQUIRED <= set(mapping["columns"]) <= FIELDS
     assert set(mapping["codes"]) <= {"outcome", "sex", "relationship", "ethnicity", "yes_no"}
