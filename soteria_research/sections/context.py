@@ -58,6 +58,7 @@ class ForceContext:
     run_id: str
     log: OutputLog
     notes: list[str] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def period_label(self) -> str:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+import dataclasses
+
 from soteria_research import measures, plots
+from soteria_research.disclosure import render_table_html
 from soteria_research.sections.context import ForceContext
 from soteria_research.sections.display import Section
 from soteria_research.sections.tables import count_table, guarded_figure, rate_table
@@ -150,20 +153,36 @@ def censoring(ctx: ForceContext) -> Section:
     title, pillar = "Charge rate allowing for cases still open", "suspect_focus"
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
-    table = measures.cumulative_incidence(ctx.cases, ctx.period, confidence=ctx.measures["confidence_level"])
+    table = measures.cumulative_incidence(
+        ctx.cases, ctx.period, horizons=ctx.measures.get("horizons_days", (90, 180, 365, 730)),
+        confidence=ctx.measures["confidence_level"],
+    )
     charge = table[table["cause"] == "charge"].set_index("horizon_days")
     charge.index.name = "days since recording"
+    followed = charge["n_at_risk"] >= ctx.rules.min_survival_at_risk
+    charge = charge[followed]
     view = charge[["numerator", "denominator", "ci_low", "ci_high"]].copy()
-    view["ci_low"], view["ci_high"] = charge["ci_low"], charge["ci_high"]
     view["numerator"] = view["numerator"].round().astype("Int64")
-    protected, rendered = rate_table(
-        view, "cumulative incidence of charge",
-        "Charged within each time since recording, pending cases censored (%)",
-        ctx.rules, ctx.log,
-        labels={"numerator": "charged", "denominator": "crimes", "rate": "charged (%)",
-                "ci_low": "95% CI low", "ci_high": "95% CI high"},
+    protected, _ = rate_table(
+        view, "cumulative incidence of charge", "", ctx.rules, ctx.log,
+        labels={"numerator": "charged", "denominator": "crimes", "rate": "charged (%)"},
     )
-    naive = float(charge["naive_value"].iloc[0]) * 100
+    # The estimate is the Aalen-Johansen value, not charged / crimes: show it where the
+    # counts behind it pass, and hide it with them.
+    estimate = protected.table.copy()
+    hidden = estimate["charged (%)"].isna()
+    estimate["charged (%)"] = (charge["value"] * 100).mask(hidden)
+    estimate["95% CI low"] = (charge["ci_low"] * 100).mask(hidden)
+    estimate["95% CI high"] = (charge["ci_high"] * 100).mask(hidden)
+    estimate["still followed"] = charge["n_at_risk"].astype("Int64")
+    protected = dataclasses.replace(protected, table=estimate, mask=protected.mask.reindex(columns=estimate.columns, fill_value=""))
+    rendered = render_table_html(
+        protected,
+        "Charged within each time since recording, pending cases censored (%); times with fewer "
+        f"than {ctx.rules.min_survival_at_risk} crimes still followed are left out",
+        count_columns=["charged", "crimes", "still followed"], rules=ctx.rules,
+    )
+    naive = float(table["naive_value"].iloc[0]) * 100
     pending = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["pending_share"])
     items: list = [rendered]
     curve = measures.incidence_curve(ctx.cases, ctx.period)
@@ -179,8 +198,7 @@ def censoring(ctx: ForceContext) -> Section:
     else:
         items.append("The incidence curve is not shown: too few crimes remain at risk.")
     shown = protected.table["charged (%)"].dropna()
-    at_risk = charge["n_at_risk"] >= ctx.rules.min_survival_at_risk
-    usable = [h for h in shown.index if bool(at_risk.get(h, False))]
+    usable = list(shown.index)
     pending_pct = float(pending["value"].iloc[0]) * 100
     if usable:
         horizon = usable[-1]

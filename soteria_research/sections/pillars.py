@@ -73,6 +73,7 @@ def victim_engagement(ctx: ForceContext) -> Section:
         "outcome_16_share": "Outcome 16: suspect identified, victim does not support action",
         "victim_does_not_support_share": "Outcomes 14 + 16: victim does not support action",
         "isva_referred": "Victim referred to an ISVA",
+        "isva_referred_share": "Victim referred to an ISVA",
     }
     frame.index = [labels.get(m, m) for m in frame["measure"]]
     frame.index.name = "measure (cohort)"
@@ -187,21 +188,35 @@ def who_is_charged(ctx: ForceContext) -> Section:
 
 
 def self_assessment(ctx: ForceContext) -> Section:
-    """Self and peer maturity per pillar, and their agreement (weighted kappa)."""
+    """Self and peer maturity per pillar, their agreement (weighted kappa), and how the
+    stated maturity lines up with the case measures of the same pillar."""
+    from soteria_research.sections.display import pillar_name
+    from soteria_research.sections.summary import findings
+
     title, pillar = "Self-assessment against the six pillars", None
     if ctx.assessment.empty:
         return _no_data(title, pillar, ctx, "no self-assessment returned")
     table = measures.maturity(ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"])
     agreement = measures.rating_agreement(ctx.assessment, weights="quadratic")
-    wide = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="first")
-    wide.columns = [f"{c} rating (mean)" for c in wide.columns]
-    wide.index.name = "pillar"
-    rendered = render_table_html(wide, f"Mean maturity per pillar, round {table['round'].iloc[0]}", count_columns=[], rules=ctx.rules, digits=2)
     figure = plots.self_peer_chart(table, "Self and peer ratings of maturity by pillar")
+    gaps = measures.maturity_gaps(table, findings(ctx))
+    view = gaps.set_index("pillar")[["self_maturity", "peer_maturity", "measures_better", "measures_worse", "gap"]]
+    view.index = [pillar_name(p) for p in view.index]
+    view.index.name = "pillar"
+    view.columns = ["self rating (mean)", "peer rating (mean)", "case measures better", "case measures worse", "stated maturity vs case evidence"]
+    rendered = render_table_html(
+        view, f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the pillar",
+        count_columns=[], rules=ctx.rules, digits=2,
+    )
     kappa = agreement["value"].iloc[0]
-    gap = (wide.iloc[:, 1] - wide.iloc[:, 0]).mean() if wide.shape[1] > 1 else float("nan")
+    wide = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="first")
+    gap = (wide["self"] - wide["peer"]).mean() if {"self", "peer"} <= set(wide.columns) else float("nan")
+    direction = "above" if gap >= 0 else "below"
+    above = view.index[view["stated maturity vs case evidence"] == "stated above evidence"].tolist()
     finding = (
-        f"Self ratings are on average {gap:+.2f} points from the peer reviewer's; agreement "
-        f"(quadratic-weighted kappa) is {kappa:.2f}."
+        f"Self ratings average {abs(gap):.2f} points {direction} the peer reviewer's (quadratic-weighted "
+        f"kappa {kappa:.2f}); "
+        + (f"stated maturity runs ahead of the case evidence on: {', '.join(above).lower()}." if above
+           else "no pillar's stated maturity runs ahead of its case evidence.")
     )
     return Section(title, pillar, finding, [figure, rendered])

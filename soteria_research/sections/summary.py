@@ -94,15 +94,26 @@ def national_picture(ctx: ForceContext) -> Section:
 
 
 def findings(ctx: ForceContext) -> pd.DataFrame:
-    """The force's key findings after disclosure control (the evidence-base rows)."""
+    """The force's key findings after disclosure control (the evidence-base rows).
+
+    Computed once per context (the self-assessment section reads them too).
+    """
+    if "findings" in ctx.cache:
+        return ctx.cache["findings"]
     if ctx.period is None:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=["pillar", "measure", "funnel_position", "suppressed"])
     raw = measures.force_findings(
         ctx.cases, ctx.assessment if not ctx.assessment.empty else None, ctx.force,
         ctx.period, comparator=published_comparator(), settings=ctx.measures,
     )
+    # Self-assessment rows count questions answered, not people: not subject to the rules.
+    assessed = raw["basis"] == "assessment"
+    questions = raw.loc[assessed, ["numerator", "denominator"]]
+    raw.loc[assessed, ["numerator", "denominator"]] = pd.NA
     protected, entries = protect_evidence(raw, ctx.rules, name=f"findings: {ctx.force}")
+    protected.loc[assessed, ["numerator", "denominator"]] = questions
     ctx.log.extend(entries)
+    ctx.cache["findings"] = protected
     return protected
 
 

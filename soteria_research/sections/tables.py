@@ -52,10 +52,11 @@ def rate_table(
     )
     log.add(protected.log_entry)
     keep = list(show or [c for c in protected.table.columns if c not in ("suppressed", "suppression_reason")])
-    table = protected.table[keep].rename(columns=labels or {})
-    mask = protected.mask.reindex(columns=keep, fill_value="").rename(columns=labels or {})
+    labels = {"ci_low": "95% CI low", "ci_high": "95% CI high", **(labels or {})}
+    table = protected.table[keep].rename(columns=labels)
+    mask = protected.mask.reindex(columns=keep, fill_value="").rename(columns=labels)
     view = dataclasses.replace(protected, table=table, mask=mask)
-    counts = [(labels or {}).get(c, c) for c in (num, den) if c in keep]
+    counts = [labels.get(c, c) for c in (num, den) if c in keep]
     return view, render_table_html(view, caption, count_columns=counts, rules=rules)
 
 
