@@ -16,11 +16,11 @@ class ConfigError(SoteriaError):
     """The settings file or a framework file is missing or invalid."""
 
 
-class ReferenceError_(SoteriaError):
+class ReferenceDataError(SoteriaError):
     """A value is not in the reference data (unknown force, outcome, offence...)."""
 
 
-class UnknownValueError(ReferenceError_):
+class UnknownValueError(ReferenceDataError):
     """A value could not be normalised; the message lists the closest valid values."""
 
     def __init__(self, kind: str, value: object, suggestions: list[str], hint: str = "") -> None:

@@ -111,9 +111,7 @@ def _from_number(number: str, alt: str, original: object) -> Outcome:
             "Home Office outcome types are 0-18 and 20-22 (19 is fraud-only).",
         )
     if alt and kind not in reference.ALTERNATE_PARENTS:
-        raise UnknownValueError(
-            "outcome type", original, [f"{kind}"], "Only 1A, 2A and 3A exist."
-        )
+        raise UnknownValueError("outcome type", original, [f"{kind}"], "Only 1A, 2A and 3A exist.")
     return Outcome(kind, bool(alt))
 
 

@@ -69,13 +69,15 @@ def notebook_problems(path: Path) -> list[str]:
 
 def large_files(paths: Iterable[Path], limit: int = MAX_FILE_BYTES) -> list[str]:
     """Files over ``limit`` bytes."""
-    return [f"{p}: {p.stat().st_size:,} bytes (limit {limit:,})" for p in paths
-            if p.is_file() and p.stat().st_size > limit]
+    return [
+        f"{p}: {p.stat().st_size:,} bytes (limit {limit:,})"
+        for p in paths
+        if p.is_file() and p.stat().st_size > limit
+    ]
 
 
 def _tracked(root: Path) -> list[Path]:
-    out = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=False)
     return [root / line for line in out.stdout.splitlines()]
 
 
@@ -83,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     """``large-files [FILE...]`` or ``notebook-outputs [NOTEBOOK...]``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] not in {"large-files", "notebook-outputs"}:
-        print("usage: python -m soteria_research.notebook_policy "
-              "{large-files|notebook-outputs} [FILE...]", file=sys.stderr)
+        print(
+            "usage: python -m soteria_research.notebook_policy "
+            "{large-files|notebook-outputs} [FILE...]",
+            file=sys.stderr,
+        )
         return 2
     command, files = args[0], [Path(a) for a in args[1:]]
     if command == "large-files":

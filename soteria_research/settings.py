@@ -18,7 +18,9 @@ REQUIRED_SECTIONS = ("synthetic", "pseudonymisation", "disclosure", "measures", 
 @lru_cache(maxsize=8)
 def _load(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise ConfigError(f"Settings file not found: {path}. Restore config/settings.yaml from git.")
+        raise ConfigError(
+            f"Settings file not found: {path}. Restore config/settings.yaml from git."
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

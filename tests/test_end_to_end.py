@@ -20,17 +20,25 @@ def soteria(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SOTERIA_ROOT": str(root)}
     return subprocess.run(
         [sys.executable, "-m", "soteria_research.cli", *args],
-        env=env, capture_output=True, text=True, timeout=900,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("root")
-    for args in (["synth", "--forces", *FORCES, "--scale", "0.5"], ["clean"],
-                 ["reports", "--jobs", "2"]):
+    for args in (
+        ["synth", "--forces", *FORCES, "--scale", "0.5"],
+        ["clean"],
+        ["reports", "--jobs", "2"],
+    ):
         result = soteria(root, *args)
-        assert result.returncode == 0, f"soteria {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+        assert result.returncode == 0, (
+            f"soteria {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+        )
     return root
 
 

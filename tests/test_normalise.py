@@ -94,7 +94,11 @@ def test_aliases_are_unambiguous() -> None:
         ("3A", 3, True),
         ("0", 0, False),
         ("Charged/Summonsed", 1, False),
-        ("Evidential difficulties: suspect identified; victim does not support further action", 16, False),
+        (
+            "Evidential difficulties: suspect identified; victim does not support further action",
+            16,
+            False,
+        ),
         ("Investigation complete – no suspect identified", 18, False),
         ("Investigation complete - no suspect identified", 18, False),
         (
@@ -102,7 +106,11 @@ def test_aliases_are_unambiguous() -> None:
             16,
             False,
         ),
-        ("f. Evidential difficulties victim based - named suspect not identified (OC14)", 14, False),
+        (
+            "f. Evidential difficulties victim based - named suspect not identified (OC14)",
+            14,
+            False,
+        ),
         ("Not yet assigned an outcome", 0, False),
     ],
 )
@@ -130,8 +138,14 @@ def test_outcome_near_miss_suggests_description() -> None:
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("19C", "19C"), ("19c", "19C"), (" 19 C ", "19C"), ("088A", "88A"), ("20", "20"),
-     ("Rape of a female aged 16 and over", "19C")],
+    [
+        ("19C", "19C"),
+        ("19c", "19C"),
+        (" 19 C ", "19C"),
+        ("088A", "88A"),
+        ("20", "20"),
+        ("Rape of a female aged 16 and over", "19C"),
+    ],
 )
 def test_offence_codes(code: str, expected: str) -> None:
     assert normalise.offence_code(code) == expected

@@ -49,8 +49,13 @@ def test_notebooks_are_thin(path: Path) -> None:
         assert len(code_lines) <= 7, f"cell too long, move it into the package:\n{source}"
         if "parameters" not in cell.get("metadata", {}).get("tags", []):
             assert not re.search(r"['\"][^'\"]*/[^'\"]*['\"]", source), f"literal path:\n{source}"
-            numbers = [n for n in ast.walk(tree) if isinstance(n, ast.Constant)
-                       and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)]
+            numbers = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Constant)
+                and isinstance(n.value, (int, float))
+                and not isinstance(n.value, bool)
+            ]
             assert not numbers, f"literal number (threshold?) in:\n{source}"
         chains = re.findall(r"(\.\w+\([^)]*\)){3,}", source)
         assert not chains, f"long pandas chain:\n{source}"

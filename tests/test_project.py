@@ -25,9 +25,20 @@ def _spec(requirement: str) -> str:
 
 
 def test_layout_from_the_design_brief() -> None:
-    for path in ["notebooks", "soteria_research", "data/raw", "data/processed", "reports",
-                 "tests", "environment.yml", "README.md", "pyproject.toml", "Makefile",
-                 ".ci/run", "config/settings.yaml"]:
+    for path in [
+        "notebooks",
+        "soteria_research",
+        "data/raw",
+        "data/processed",
+        "reports",
+        "tests",
+        "environment.yml",
+        "README.md",
+        "pyproject.toml",
+        "Makefile",
+        ".ci/run",
+        "config/settings.yaml",
+    ]:
         assert (ROOT / path).exists(), path
 
 
@@ -37,8 +48,9 @@ def test_environment_yml_agrees_with_pyproject() -> None:
     wanted |= {_name(r): _spec(r) for r in project["optional-dependencies"]["dev"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed = {
-        _name(d): _spec(d) for d in env["dependencies"] if isinstance(d, str)
-        and _name(d) not in {"python", "pip"}
+        _name(d): _spec(d)
+        for d in env["dependencies"]
+        if isinstance(d, str) and _name(d) not in {"python", "pip"}
     }
     assert listed == wanted
 
@@ -49,8 +61,19 @@ def test_constraints_pin_what_determines_results() -> None:
         if "==" in line and not line.startswith("#"):
             name, version = line.split("==")
             pins[_name(name)] = version.strip()
-    for package in ["pandas", "numpy", "statsmodels", "scipy", "matplotlib", "seaborn",
-                    "pyarrow", "pandera", "papermill", "nbconvert", "nbval"]:
+    for package in [
+        "pandas",
+        "numpy",
+        "statsmodels",
+        "scipy",
+        "matplotlib",
+        "seaborn",
+        "pyarrow",
+        "pandera",
+        "papermill",
+        "nbconvert",
+        "nbval",
+    ]:
         assert package in pins, f"{package} is not pinned in constraints.txt"
     assert pins["pandas"].startswith("3.")
     major, minor = (int(x) for x in pins["matplotlib"].split(".")[:2])
@@ -61,7 +84,8 @@ def test_installed_versions_match_the_pins() -> None:
     from importlib.metadata import version
 
     pins = dict(
-        line.split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()
+        line.split("==")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
         if "==" in line and not line.startswith("#")
     )
     for package in ["pandas", "numpy", "statsmodels", "matplotlib", "seaborn"]:
@@ -86,15 +110,23 @@ def test_cli_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for command in ["forces", "synth", "clean", "reports", "audit", "ho-outcomes",
-                    "assessment-template"]:
+    for command in [
+        "forces",
+        "synth",
+        "clean",
+        "reports",
+        "audit",
+        "ho-outcomes",
+        "assessment-template",
+    ]:
         assert command in out, command
 
 
 def test_cli_wrong_argument_is_a_message_not_a_traceback() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "soteria_research.cli", "no-such-command"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
@@ -104,7 +136,8 @@ def test_cli_wrong_argument_is_a_message_not_a_traceback() -> None:
 def test_cli_unknown_force_suggests() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "soteria_research.cli", "forces", "Avon and Somersett"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "Did you mean: 'Avon and Somerset'" in result.stderr

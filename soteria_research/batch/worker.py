@@ -159,6 +159,7 @@ def _execute(job: Job) -> Any:
         progress_bar=False,
         log_output=False,
         cwd=str(Path(job.notebook).parent),
+        shutdown_kernel="immediate",  # every output is in by then; saves a graceful wait
     )
 
 

@@ -112,8 +112,11 @@ def provenance_record(mapping, force: str) -> dict:
         "extraction_date": mapping.extraction_date.date().isoformat(),
         "mapping_sha256": hashlib.sha256(mapping.path.read_bytes()).hexdigest(),
         "files": [
-            {"name": p.name, "bytes": p.stat().st_size,
-             "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+            {
+                "name": p.name,
+                "bytes": p.stat().st_size,
+                "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+            }
             for p in sources
         ],
         "notes": dict(mapping.provenance),

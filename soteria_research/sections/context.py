@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from soteria_research import normalise, notebook_policy, paths, reference, settings
+from soteria_research import normalise, notebook_policy, paths, reference
 from soteria_research.disclosure import OutputLog, Rules
 from soteria_research.errors import DataError
 from soteria_research.measures import Period, resolve_period
@@ -129,7 +129,9 @@ def open_force(
     cases = _table(ingest.load_cases, name)
     if cases is None:
         notes.append(f"No processed data for {name}: run `soteria clean` (or `make reports`).")
-        cases = pd.DataFrame({c: pd.Series(dtype="object") for c in ingest.CasesSchema.to_schema().columns})
+        cases = pd.DataFrame(
+            {c: pd.Series(dtype="object") for c in ingest.CasesSchema.to_schema().columns}
+        )
     if subgroup != "all":
         cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
     assessment = _table(ingest.load_assessment, name)

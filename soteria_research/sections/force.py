@@ -9,9 +9,9 @@ A section with too little data says so instead of failing.
 
 from __future__ import annotations
 
-import pandas as pd
-
 import dataclasses
+
+import pandas as pd
 
 from soteria_research import measures, plots
 from soteria_research.disclosure import render_table_html
@@ -61,15 +61,28 @@ def data_quality(ctx: ForceContext) -> Section:
     counts = rows.set_index("item")["count"].rename("rows").astype("Int64")
     counts.index.name = "extract rows"
     protected, table = count_table(
-        counts.to_frame(), "data quality: rows", "Extract rows by what happened to them",
-        ctx.rules, ctx.log, margins=False,
+        counts.to_frame(),
+        "data quality: rows",
+        "Extract rows by what happened to them",
+        ctx.rules,
+        ctx.log,
+        margins=False,
     )
-    comp = q[q["section"] == "completeness"].rename(columns={"count": "numerator", "total": "denominator"})
-    comp = comp.set_index("item")[["numerator", "denominator"]].assign(ci_low=float("nan"), ci_high=float("nan"))
+    comp = q[q["section"] == "completeness"].rename(
+        columns={"count": "numerator", "total": "denominator"}
+    )
+    comp = comp.set_index("item")[["numerator", "denominator"]].assign(
+        ci_low=float("nan"), ci_high=float("nan")
+    )
     comp.index.name = "field"
     _, completeness = rate_table(
-        comp, "data quality: completeness", "Completeness of each canonical field (% of clean rows)",
-        ctx.rules, ctx.log, show=["rate"], labels={"rate": "complete (%)"},
+        comp,
+        "data quality: completeness",
+        "Completeness of each canonical field (% of clean rows)",
+        ctx.rules,
+        ctx.log,
+        show=["rate"],
+        labels={"rate": "complete (%)"},
     )
     total = int(counts.get("input rows", 0))
     used = protected.table.iloc[:, 0].get("clean")
@@ -93,10 +106,14 @@ def volumes(ctx: ForceContext) -> Section:
         if decision.draw and not pd.isna(decision.table).any():
             break
     if not decision.draw or pd.isna(decision.table).any():
-        return Section(title, pillar, decision.message or "Monthly volumes are too small to show.", [decision])
+        return Section(
+            title, pillar, decision.message or "Monthly volumes are too small to show.", [decision]
+        )
     chart = measures.xmr(
-        decision.table.astype(float).to_numpy(), index=decision.table.index,
-        run_length=ctx.measures["spc_run_length"], trend_length=ctx.measures["spc_trend_length"],
+        decision.table.astype(float).to_numpy(),
+        index=decision.table.index,
+        run_length=ctx.measures["spc_run_length"],
+        trend_length=ctx.measures["spc_trend_length"],
     )
     signals = signal_words(measures.summarise_signals(chart))
     finding = (
@@ -104,7 +121,9 @@ def volumes(ctx: ForceContext) -> Section:
         f"crimes a {freq}, with {signals}."
     )
     figure = plots.spc_chart(
-        chart, f"{ctx.subgroup} crimes recorded per {freq}: {signals}", f"Crimes recorded per {freq} (count)"
+        chart,
+        f"{ctx.subgroup} crimes recorded per {freq}: {signals}",
+        f"Crimes recorded per {freq} (count)",
     )
     return Section(title, pillar, finding, [figure, decision])
 
@@ -118,15 +137,22 @@ def outcomes(ctx: ForceContext) -> Section:
         basis: measures.outcome_distribution(ctx.cases, ctx.period, basis, level="group")
         for basis in ("cohort", "activity")
     }
-    counts = pd.DataFrame(
-        {basis: f.set_index("outcome_group")["numerator"] for basis, f in frames.items()}
-    ).fillna(0).astype("Int64")
+    counts = (
+        pd.DataFrame(
+            {basis: f.set_index("outcome_group")["numerator"] for basis, f in frames.items()}
+        )
+        .fillna(0)
+        .astype("Int64")
+    )
     counts = counts[counts.sum(axis=1) > 0]
     counts.index.name = "outcome group"
     counts.columns = ["recorded in period (cohort)", "assigned in period (activity)"]
     protected, table = count_table(
-        counts, "outcomes by group", f"Outcomes of {ctx.subgroup.lower()} crimes, {ctx.period_label}",
-        ctx.rules, ctx.log,
+        counts,
+        "outcomes by group",
+        f"Outcomes of {ctx.subgroup.lower()} crimes, {ctx.period_label}",
+        ctx.rules,
+        ctx.log,
     )
     shown = protected.table.drop(index="Total", columns="Total", errors="ignore")
     items = [table]
@@ -134,7 +160,12 @@ def outcomes(ctx: ForceContext) -> Section:
     if decision.draw:
         dist = pd.concat(frames.values(), ignore_index=True)
         dist = dist[dist["outcome_group"].isin(shown.dropna(how="all").index)]
-        items.insert(0, plots.outcome_distribution_bar(dist, f"How {ctx.subgroup.lower()} crimes ended, {ctx.period_label}"))
+        items.insert(
+            0,
+            plots.outcome_distribution_bar(
+                dist, f"How {ctx.subgroup.lower()} crimes ended, {ctx.period_label}"
+            ),
+        )
     items.append(decision)
     charged = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["charge_rate"])
     row = charged.iloc[0]
@@ -154,7 +185,9 @@ def censoring(ctx: ForceContext) -> Section:
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
     table = measures.cumulative_incidence(
-        ctx.cases, ctx.period, horizons=ctx.measures.get("horizons_days", (90, 180, 365, 730)),
+        ctx.cases,
+        ctx.period,
+        horizons=ctx.measures.get("horizons_days", (90, 180, 365, 730)),
         confidence=ctx.measures["confidence_level"],
     )
     charge = table[table["cause"] == "charge"].set_index("horizon_days")
@@ -164,7 +197,11 @@ def censoring(ctx: ForceContext) -> Section:
     view = charge[["numerator", "denominator", "ci_low", "ci_high"]].copy()
     view["numerator"] = view["numerator"].round().astype("Int64")
     protected, _ = rate_table(
-        view, "cumulative incidence of charge", "", ctx.rules, ctx.log,
+        view,
+        "cumulative incidence of charge",
+        "",
+        ctx.rules,
+        ctx.log,
         labels={"numerator": "charged", "denominator": "crimes", "rate": "charged (%)"},
     )
     # The estimate is the Aalen-Johansen value, not charged / crimes: show it where the
@@ -175,12 +212,17 @@ def censoring(ctx: ForceContext) -> Section:
     estimate["95% CI low"] = (charge["ci_low"] * 100).mask(hidden)
     estimate["95% CI high"] = (charge["ci_high"] * 100).mask(hidden)
     estimate["still followed"] = charge["n_at_risk"].astype("Int64")
-    protected = dataclasses.replace(protected, table=estimate, mask=protected.mask.reindex(columns=estimate.columns, fill_value=""))
+    protected = dataclasses.replace(
+        protected,
+        table=estimate,
+        mask=protected.mask.reindex(columns=estimate.columns, fill_value=""),
+    )
     rendered = render_table_html(
         protected,
         "Charged within each time since recording, pending cases censored (%); times with fewer "
         f"than {ctx.rules.min_survival_at_risk} crimes still followed are left out",
-        count_columns=["charged", "crimes", "still followed"], rules=ctx.rules,
+        count_columns=["charged", "crimes", "still followed"],
+        rules=ctx.rules,
     )
     naive = float(table["naive_value"].iloc[0]) * 100
     pending = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["pending_share"])
@@ -188,13 +230,20 @@ def censoring(ctx: ForceContext) -> Section:
     curve = measures.incidence_curve(ctx.cases, ctx.period)
     from soteria_research.disclosure import protect_survival
 
-    safe = protect_survival(curve[curve["cause_id"] == "charge"], ctx.rules, name="charge incidence curve")
+    safe = protect_survival(
+        curve[curve["cause_id"] == "charge"], ctx.rules, name="charge incidence curve"
+    )
     ctx.log.add(safe.log_entry)
     if len(safe.table.dropna(subset=["value"])) > 1:
-        items.insert(0, plots.incidence_chart(
-            safe.table, "Open cases keep adding charges: the naive rate understates the final rate",
-            naive=table, causes=("charge",),
-        ))
+        items.insert(
+            0,
+            plots.incidence_chart(
+                safe.table,
+                "Open cases keep adding charges: the naive rate understates the final rate",
+                naive=table,
+                causes=("charge",),
+            ),
+        )
     else:
         items.append("The incidence curve is not shown: too few crimes remain at risk.")
     shown = protected.table["charged (%)"].dropna()
@@ -223,17 +272,23 @@ def attrition(ctx: ForceContext) -> Section:
     table = measures.attrition(ctx.cases, ctx.period).set_index("stage_label")
     table.index.name = "stage"
     protected, rendered = rate_table(
-        table[["numerator", "denominator", "ci_low", "ci_high"]], "attrition",
+        table[["numerator", "denominator", "ci_low", "ci_high"]],
+        "attrition",
         f"Crimes recorded in {ctx.period_label} reaching each stage (% of recorded)",
-        ctx.rules, ctx.log,
+        ctx.rules,
+        ctx.log,
         labels={"numerator": "crimes", "denominator": "recorded", "rate": "% of recorded"},
     )
     shown = protected.table
     items = [rendered]
     if not shown["crimes"].isna().any():
-        items.insert(0, plots.attrition_chart(
-            measures.attrition(ctx.cases, ctx.period), f"Attrition of {ctx.subgroup.lower()} crimes, {ctx.period_label}"
-        ))
+        items.insert(
+            0,
+            plots.attrition_chart(
+                measures.attrition(ctx.cases, ctx.period),
+                f"Attrition of {ctx.subgroup.lower()} crimes, {ctx.period_label}",
+            ),
+        )
     else:
         items.append("The attrition chart is not shown because a stage count is withheld.")
     cps = shown["% of recorded"].get("Referred to the CPS")

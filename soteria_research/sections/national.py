@@ -14,15 +14,15 @@ from datetime import date
 
 import pandas as pd
 
-from soteria_research import homeoffice, measures, notebook_policy, plots, reference, settings
+from soteria_research import homeoffice, measures, notebook_policy, plots, settings
 from soteria_research.disclosure import OutputLog, Rules, protect_evidence, render_table_html
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.defaults import measure_settings
 from soteria_research.sections.context import code_version
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
-from soteria_research.sections.summary import PUBLISHED_YEAR, POSITION_WORDS
-from soteria_research.sections.tables import count_table, guarded_figure, rate_table
+from soteria_research.sections.summary import POSITION_WORDS, PUBLISHED_YEAR
+from soteria_research.sections.tables import guarded_figure, rate_table
 
 #: Key proportion measures shown on national funnel plots, with the pillar they evidence.
 FUNNEL_MEASURES = (
@@ -61,7 +61,9 @@ class NationalContext:
     def __repr__(self) -> str:
         synthetic = None
         if self.data_source == "synthetic":
-            synthetic = {k: settings.section("synthetic")[k] for k in ("seed", "first_year", "years")}
+            synthetic = {
+                k: settings.section("synthetic")[k] for k in ("seed", "first_year", "years")
+            }
         return "\n".join(
             [
                 "National evidence: England and Wales",
@@ -77,7 +79,10 @@ class NationalContext:
 
 
 def open_national(
-    period: str = "latest", findings_dir: str = "", subgroup: str = "Rape", run_id: str = "interactive"
+    period: str = "latest",
+    findings_dir: str = "",
+    subgroup: str = "Rape",
+    run_id: str = "interactive",
 ) -> NationalContext:
     """Gather every force's findings and the pooled cases for the national report."""
     from soteria_research import ingest
@@ -93,19 +98,31 @@ def open_national(
         assessment = ingest.load_assessment()
     except DataError as exc:
         notes.append(str(exc))
-        cases, assessment = pd.DataFrame(columns=["force", "data_source", "offence_subgroup"]), pd.DataFrame()
+        cases, assessment = (
+            pd.DataFrame(columns=["force", "data_source", "offence_subgroup"]),
+            pd.DataFrame(),
+        )
     if subgroup != "all" and len(cases):
         cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
     resolved = measures.resolve_period(cases, period).label if len(cases) else period
     return NationalContext(
-        findings=findings, cases=cases, assessment=assessment, period=resolved, subgroup=subgroup,
-        rules=Rules.from_settings(), measures=measure_settings(), run_id=run_id,
-        log=OutputLog("National evidence"), notes=notes,
+        findings=findings,
+        cases=cases,
+        assessment=assessment,
+        period=resolved,
+        subgroup=subgroup,
+        rules=Rules.from_settings(),
+        measures=measure_settings(),
+        run_id=run_id,
+        log=OutputLog("National evidence"),
+        notes=notes,
     )
 
 
 def _units(ctx: NationalContext, measure: str) -> pd.DataFrame:
-    rows = ctx.findings[(ctx.findings["measure"] == measure) & (ctx.findings["period"] == ctx.period)]
+    rows = ctx.findings[
+        (ctx.findings["measure"] == measure) & (ctx.findings["period"] == ctx.period)
+    ]
     rows = rows.dropna(subset=["numerator", "denominator"])
     return rows[rows["denominator"] > 0][["force", "numerator", "denominator"]].astype(
         {"numerator": float, "denominator": float}
@@ -118,22 +135,34 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     units = _units(ctx, measure)
     title = f"{info.label} across forces"
     if len(units) < 2:
-        return Section(title, info.pillar, f"{info.label}: fewer than two forces have published figures.")
+        return Section(
+            title, info.pillar, f"{info.label}: fewer than two forces have published figures."
+        )
     placed = measures.funnel_positions(
-        units, levels=ctx.measures["funnel_limits"],
+        units,
+        levels=ctx.measures["funnel_limits"],
         adjust_overdispersion=ctx.measures["funnel_overdispersion"],
     )
     target = float(placed["target"].iloc[0])
-    curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05, levels=ctx.measures["funnel_limits"])
+    curve = measures.funnel_curve(
+        target, float(units["denominator"].max()) * 1.05, levels=ctx.measures["funnel_limits"]
+    )
     outside = placed[placed["position"] != "within"]
     figure = plots.funnel_plot(
-        placed, curve,
+        placed,
+        curve,
         f"{info.label}, {ctx.period}: {len(outside)} of {len(placed)} forces outside the 95% limits",
         f"{info.label} (proportion)",
     )
     counts = placed["position"].map(POSITION_WORDS).value_counts().rename("forces").to_frame()
     counts.index.name = "position against the national rate"
-    table = render_table_html(counts, f"Forces by funnel position ({info.basis} measure)", count_columns=[], rules=ctx.rules, digits=0)
+    table = render_table_html(
+        counts,
+        f"Forces by funnel position ({info.basis} measure)",
+        count_columns=[],
+        rules=ctx.rules,
+        digits=0,
+    )
     finding = (
         f"{info.label} ({info.basis}), {ctx.period}: national {100 * target:.1f}%; "
         f"{len(outside)} of {len(placed)} forces lie outside the 95% limits."
@@ -151,18 +180,35 @@ def published_picture(ctx: NationalContext) -> Section:
     curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
     outside = placed[placed["position"] != "within"]
     figure = plots.funnel_plot(
-        placed, curve,
+        placed,
+        curve,
         f"Published rape charge rates {PUBLISHED_YEAR}: {len(outside)} of {len(placed)} forces outside the 95% limits",
         "Charge rate (cohort, Home Office published)",
     )
-    case_rows = _units(ctx, "charge_rate").rename(columns={"numerator": "charged", "denominator": "recorded"})
+    case_rows = _units(ctx, "charge_rate").rename(
+        columns={"numerator": "charged", "denominator": "recorded"}
+    )
     compared = homeoffice.compare_with_cases(
         published, case_rows, period=ctx.period, measure="cohort", data_source=ctx.data_source
     )
-    view = compared.set_index("force")[["charge_rate_published", "charge_rate_cases", "difference"]].round(2)
-    view.columns = [f"published {PUBLISHED_YEAR} (%)", f"case-level {ctx.period} (%)", "difference (points)"]
-    table = render_table_html(view, "Charge rate by force: published beside case-level", count_columns=[], rules=ctx.rules, digits=2)
-    explanation = compared["explanation"].dropna().iloc[0] if compared["explanation"].notna().any() else ""
+    view = compared.set_index("force")[
+        ["charge_rate_published", "charge_rate_cases", "difference"]
+    ].round(2)
+    view.columns = [
+        f"published {PUBLISHED_YEAR} (%)",
+        f"case-level {ctx.period} (%)",
+        "difference (points)",
+    ]
+    table = render_table_html(
+        view,
+        "Charge rate by force: published beside case-level",
+        count_columns=[],
+        rules=ctx.rules,
+        digits=2,
+    )
+    explanation = (
+        compared["explanation"].dropna().iloc[0] if compared["explanation"].notna().any() else ""
+    )
     finding = (
         f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {100 * target:.2f}% "
         f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the 95% limits."
@@ -176,15 +222,21 @@ def maturity(ctx: NationalContext) -> Section:
     if ctx.assessment.empty:
         return Section(title, None, "No self-assessments have been returned.")
     table = measures.maturity(ctx.assessment, level="pillar")
-    figure = plots.maturity_heatmap(table, "Self-assessed maturity by force and pillar", rater="self")
+    figure = plots.maturity_heatmap(
+        table, "Self-assessed maturity by force and pillar", rater="self"
+    )
     means = table[table["rater"] == "self"].groupby("pillar")["value"].mean().sort_values()
     lowest = means.index[0]
     from soteria_research.sections.display import pillar_name
 
-    view = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="mean").round(2)
+    view = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="mean").round(
+        2
+    )
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
-    rendered = render_table_html(view, "Mean maturity over forces", count_columns=[], rules=ctx.rules, digits=2)
+    rendered = render_table_html(
+        view, "Mean maturity over forces", count_columns=[], rules=ctx.rules, digits=2
+    )
     finding = (
         f"Forces rate themselves least mature on {pillar_name(lowest).lower()} "
         f"(mean {means.iloc[0]:.2f}) and most on {pillar_name(means.index[-1]).lower()} (mean {means.iloc[-1]:.2f})."
@@ -200,10 +252,18 @@ def trend(ctx: NationalContext) -> Section:
     series = measures.recorded_volumes(ctx.cases, freq="month")
     counts = series.set_index("period_start")["n"].rename("recorded")
     decision = guarded_figure(counts, "national recorded crimes by month", ctx.rules, ctx.log)
-    chart = measures.xmr(decision.table.astype(float).to_numpy(), index=decision.table.index,
-                         run_length=ctx.measures["spc_run_length"], trend_length=ctx.measures["spc_trend_length"])
+    chart = measures.xmr(
+        decision.table.astype(float).to_numpy(),
+        index=decision.table.index,
+        run_length=ctx.measures["spc_run_length"],
+        trend_length=ctx.measures["spc_trend_length"],
+    )
     signals = signal_words(measures.summarise_signals(chart))
-    figure = plots.spc_chart(chart, f"{ctx.subgroup} crimes recorded per month, all forces: {signals}", "Crimes recorded per month (count)")
+    figure = plots.spc_chart(
+        chart,
+        f"{ctx.subgroup} crimes recorded per month, all forces: {signals}",
+        "Crimes recorded per month (count)",
+    )
     finding = f"Forces recorded on average {chart['mean'].iloc[0]:,.0f} {ctx.subgroup.lower()} crimes a month, with {signals}."
     return Section(title, pillar, finding, [figure, decision])
 
@@ -214,14 +274,21 @@ def repeat_across(ctx: NationalContext) -> Section:
     if ctx.cases.empty:
         return Section(title, pillar, "No case data.")
     share = measures.repeat_suspect_share(ctx.cases, ctx.period)
-    share = share.set_index(share["measure"].map({
-        "repeat_within_force": "suspect linked to another crime of the same force",
-        "repeat_across_forces": "suspect linked to a crime of another force",
-    }))
+    share = share.set_index(
+        share["measure"].map(
+            {
+                "repeat_within_force": "suspect linked to another crime of the same force",
+                "repeat_across_forces": "suspect linked to a crime of another force",
+            }
+        )
+    )
     share.index.name = "crimes with a suspect identified"
     view, rendered = rate_table(
-        share[["numerator", "denominator", "ci_low", "ci_high"]], "repeat suspects, national",
-        f"All forces, crimes recorded in {ctx.period} (%)", ctx.rules, ctx.log,
+        share[["numerator", "denominator", "ci_low", "ci_high"]],
+        "repeat suspects, national",
+        f"All forces, crimes recorded in {ctx.period} (%)",
+        ctx.rules,
+        ctx.log,
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
     )
     across = view.table["%"].iloc[-1]
@@ -235,17 +302,30 @@ def charge_model(ctx: NationalContext) -> Section:
 
     title, pillar = "Who is charged, all forces", "suspect_focus"
     result = measures.charge_model(
-        ctx.cases, period="all", min_events_per_parameter=ctx.measures["min_events_per_parameter"],
-        confidence=ctx.measures["confidence_level"], age_bands=ctx.measures["age_bands"],
+        ctx.cases,
+        period="all",
+        min_events_per_parameter=ctx.measures["min_events_per_parameter"],
+        confidence=ctx.measures["confidence_level"],
+        age_bands=ctx.measures["age_bands"],
     )
     if result.refused:
         return Section(title, pillar, f"The charge model is not fitted: {result.reason}")
-    check = check_regression(result.n - result.parameters - 1, ctx.rules, name="national charge model")
+    check = check_regression(
+        result.n - result.parameters - 1, ctx.rules, name="national charge model"
+    )
     ctx.log.add(check.log_entry)
-    figure = plots.forest_plot(result.table, "Odds of charge by victim and offence characteristics, all forces")
+    figure = plots.forest_plot(
+        result.table, "Odds of charge by victim and offence characteristics, all forces"
+    )
     table = result.table[result.table["term"] != "Intercept"].set_index("term")
     show = table[["odds_ratio", "ci_low", "ci_high", "p_value"]]
-    rendered = render_table_html(show, f"Odds ratios of charge ({result.n:,} crimes, {result.events:,} events)", count_columns=[], rules=ctx.rules, digits=2)
+    rendered = render_table_html(
+        show,
+        f"Odds ratios of charge ({result.n:,} crimes, {result.events:,} events)",
+        count_columns=[],
+        rules=ctx.rules,
+        digits=2,
+    )
     significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)]
     finding = f"{len(significant)} of {len(show)} characteristics change the odds of charge beyond chance (95% intervals exclude 1)."
     return Section(title, pillar, finding, [figure, rendered])
@@ -258,9 +338,21 @@ def findings_table(ctx: NationalContext) -> Section:
     if rows.empty:
         return Section(title, None, "No findings to summarise.")
     rows = rows.assign(position=rows["funnel_position"].fillna("not placed"))
-    table = rows.pivot_table(index=["pillar", "measure"], columns="position", values="force", aggfunc="count", fill_value=0)
+    table = rows.pivot_table(
+        index=["pillar", "measure"],
+        columns="position",
+        values="force",
+        aggfunc="count",
+        fill_value=0,
+    )
     table.columns.name = None
-    rendered = render_table_html(table, "Forces per funnel position, by pillar and measure (published findings only)", count_columns=[], rules=ctx.rules, digits=0)
+    rendered = render_table_html(
+        table,
+        "Forces per funnel position, by pillar and measure (published findings only)",
+        count_columns=[],
+        rules=ctx.rules,
+        digits=0,
+    )
     withheld = int(rows["suppressed"].sum())
     finding = (
         f"{len(rows):,} findings from {rows['force'].nunique()} forces; {withheld} withheld by disclosure control. "
@@ -288,7 +380,7 @@ def evidence_base(findings: pd.DataFrame, rules: Rules | None = None) -> pd.Data
     """
     out = findings.copy()
     s = measure_settings()
-    for (measure, period), rows in out.groupby(["measure", "period"]):
+    for (measure, _period), rows in out.groupby(["measure", "period"]):
         info = MEASURES.get(measure)
         if info is None or info.unit != "proportion":
             continue
@@ -296,7 +388,9 @@ def evidence_base(findings: pd.DataFrame, rules: Rules | None = None) -> pd.Data
         usable = usable[usable["denominator"] > 0]
         if len(usable) < 2:
             continue
-        units = usable[["force", "numerator", "denominator"]].astype({"numerator": float, "denominator": float})
+        units = usable[["force", "numerator", "denominator"]].astype(
+            {"numerator": float, "denominator": float}
+        )
         placed = measures.funnel_positions(units, levels=s["funnel_limits"])
         out.loc[usable.index, "comparator_value"] = placed["target"].to_numpy()
         out.loc[usable.index, "funnel_position"] = placed["position"].to_numpy()

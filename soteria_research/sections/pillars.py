@@ -32,7 +32,11 @@ def _median_row(ctx: ForceContext, label: str, values: pd.Series, ci: tuple) -> 
 
 
 def _medians_table(ctx: ForceContext, rows: list[dict], caption: str):
-    frame = pd.DataFrame(rows).set_index("interval").astype({"crimes": "Int64", "median days": "Float64"})
+    frame = (
+        pd.DataFrame(rows)
+        .set_index("interval")
+        .astype({"crimes": "Int64", "median days": "Float64"})
+    )
     return render_table_html(frame, caption, count_columns=["crimes"], rules=ctx.rules, digits=0)
 
 
@@ -45,11 +49,15 @@ def timeliness(ctx: ForceContext) -> Section:
     for event, label in EVENTS.items():
         days = measures.days_to_event(ctx.cases, ctx.period, event=event, basis="activity")
         est = measures.median_days(ctx.cases, ctx.period, event=event, basis="activity").iloc[0]
-        row = _median_row(ctx, label, days["days"][days["days"] >= 0], (est["ci_low"], est["ci_high"]))
+        row = _median_row(
+            ctx, label, days["days"][days["days"] >= 0], (est["ci_low"], est["ci_high"])
+        )
         rows.append(row)
         if event == "charge":
             charge = row
-    table = _medians_table(ctx, rows, f"Days between dates, outcomes assigned in {ctx.period_label}")
+    table = _medians_table(
+        ctx, rows, f"Days between dates, outcomes assigned in {ctx.period_label}"
+    )
     value = charge["median days"] if charge else pd.NA
     finding = (
         f"Crimes charged in {ctx.period_label} took a median of {value:.0f} days from recording to charge."
@@ -65,7 +73,10 @@ def victim_engagement(ctx: ForceContext) -> Section:
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
     shares = measures.outcome_shares(
-        ctx.cases, ctx.period, "cohort", measures=["outcome_16_share", "victim_does_not_support_share"]
+        ctx.cases,
+        ctx.period,
+        "cohort",
+        measures=["outcome_16_share", "victim_does_not_support_share"],
     )
     isva = measures.flag_share(ctx.cases, "isva_referred", ctx.period)
     frame = pd.concat([shares, isva], ignore_index=True)
@@ -78,13 +89,21 @@ def victim_engagement(ctx: ForceContext) -> Section:
     frame.index = [labels.get(m, m) for m in frame["measure"]]
     frame.index.name = "measure (cohort)"
     protected, rendered = rate_table(
-        frame[["numerator", "denominator", "ci_low", "ci_high"]], "victim engagement",
-        f"Crimes recorded in {ctx.period_label} (%)", ctx.rules, ctx.log,
+        frame[["numerator", "denominator", "ci_low", "ci_high"]],
+        "victim engagement",
+        f"Crimes recorded in {ctx.period_label} (%)",
+        ctx.rules,
+        ctx.log,
         labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
     )
     days = measures.days_to_event(ctx.cases, ctx.period, event="withdrawal", basis="activity")
     est = measures.median_days(ctx.cases, ctx.period, event="withdrawal", basis="activity").iloc[0]
-    row = _median_row(ctx, "recording to victim withdrawal", days["days"][days["days"] >= 0], (est["ci_low"], est["ci_high"]))
+    row = _median_row(
+        ctx,
+        "recording to victim withdrawal",
+        days["days"][days["days"] >= 0],
+        (est["ci_low"], est["ci_high"]),
+    )
     timing = _medians_table(ctx, [row], "When victims withdrew support")
     o16 = protected.table["%"].iloc[0]
     isva_pct = protected.table["%"].iloc[-1]
@@ -101,10 +120,18 @@ def repeat_suspects(ctx: ForceContext) -> Section:
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
     share = measures.repeat_suspect_share(ctx.cases, ctx.period, force=ctx.force)
-    within = share[share["measure"] == "repeat_within_force"].set_index(pd.Index(["suspect linked to another crime of the force"], name="crimes with a suspect identified"))
+    within = share[share["measure"] == "repeat_within_force"].set_index(
+        pd.Index(
+            ["suspect linked to another crime of the force"],
+            name="crimes with a suspect identified",
+        )
+    )
     protected, rendered = rate_table(
-        within[["numerator", "denominator", "ci_low", "ci_high"]], "repeat suspects",
-        f"Crimes recorded in {ctx.period_label} with a suspect identified (%)", ctx.rules, ctx.log,
+        within[["numerator", "denominator", "ci_low", "ci_high"]],
+        "repeat suspects",
+        f"Crimes recorded in {ctx.period_label} with a suspect identified (%)",
+        ctx.rules,
+        ctx.log,
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
     )
     gaps = measures.repeat_intervals(ctx.cases, ctx.period)
@@ -112,11 +139,17 @@ def repeat_suspects(ctx: ForceContext) -> Section:
     row = {
         "interval": "days since the suspect's previous allegation",
         "crimes": days["denominator"],
-        "median days": days["value"] if days["denominator"] >= ctx.rules.min_cases_for_median else pd.NA,
-        "95% CI": f"{days['ci_low']:.0f} to {days['ci_high']:.0f}" if days["denominator"] >= ctx.rules.min_cases_for_median and not pd.isna(days["ci_low"]) else "",
+        "median days": days["value"]
+        if days["denominator"] >= ctx.rules.min_cases_for_median
+        else pd.NA,
+        "95% CI": f"{days['ci_low']:.0f} to {days['ci_high']:.0f}"
+        if days["denominator"] >= ctx.rules.min_cases_for_median and not pd.isna(days["ci_low"])
+        else "",
     }
     if pd.isna(row["median days"]):
-        row["crimes"] = pd.NA if days["denominator"] < ctx.rules.min_cell_count else days["denominator"]
+        row["crimes"] = (
+            pd.NA if days["denominator"] < ctx.rules.min_cell_count else days["denominator"]
+        )
     timing = _medians_table(ctx, [row], "Time between repeat allegations")
     pct = protected.table["%"].iloc[0]
     finding = (
@@ -134,15 +167,28 @@ def digital_forensics(ctx: ForceContext) -> Section:
     cohort = ctx.in_period
     seized = cohort["device_seized_date"].notna()
     returned = cohort["device_returned_date"].notna() & seized
-    days = (cohort.loc[returned, "device_returned_date"] - cohort.loc[returned, "device_seized_date"]).dt.days
-    row = _median_row(ctx, "device seizure to return", days[days >= 0], measures.median_ci(days[days >= 0])["ci_low":"ci_high"] if False else _ci(days[days >= 0]))
+    days = (
+        cohort.loc[returned, "device_returned_date"] - cohort.loc[returned, "device_seized_date"]
+    ).dt.days
+    in_order = days[days >= 0]
+    row = _median_row(ctx, "device seizure to return", in_order, _ci(in_order))
     seized_rate = pd.DataFrame(
-        {"numerator": [int(seized.sum()), int(returned.sum())], "denominator": [len(cohort), int(seized.sum())],
-         "ci_low": [float("nan")] * 2, "ci_high": [float("nan")] * 2},
-        index=pd.Index(["devices seized (of crimes recorded)", "devices returned (of seized)"], name="devices"),
+        {
+            "numerator": [int(seized.sum()), int(returned.sum())],
+            "denominator": [len(cohort), int(seized.sum())],
+            "ci_low": [float("nan")] * 2,
+            "ci_high": [float("nan")] * 2,
+        },
+        index=pd.Index(
+            ["devices seized (of crimes recorded)", "devices returned (of seized)"], name="devices"
+        ),
     )
-    protected, rendered = rate_table(
-        seized_rate, "digital forensics", f"Crimes recorded in {ctx.period_label} (%)", ctx.rules, ctx.log,
+    _, rendered = rate_table(
+        seized_rate,
+        "digital forensics",
+        f"Crimes recorded in {ctx.period_label} (%)",
+        ctx.rules,
+        ctx.log,
         labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
     )
     table = _medians_table(ctx, [row], "Device turnaround")
@@ -166,25 +212,46 @@ def who_is_charged(ctx: ForceContext) -> Section:
     if ctx.cases.empty:
         return _no_data(title, pillar, ctx)
     result = measures.charge_model(
-        ctx.cases, period="all", min_events_per_parameter=ctx.measures["min_events_per_parameter"],
-        confidence=ctx.measures["confidence_level"], age_bands=ctx.measures["age_bands"],
+        ctx.cases,
+        period="all",
+        min_events_per_parameter=ctx.measures["min_events_per_parameter"],
+        confidence=ctx.measures["confidence_level"],
+        age_bands=ctx.measures["age_bands"],
     )
     if result.refused:
-        return Section(title, pillar, f"The charge model is not fitted for {ctx.force}: {result.reason}")
+        return Section(
+            title, pillar, f"The charge model is not fitted for {ctx.force}: {result.reason}"
+        )
     check = check_regression(result.n - result.parameters - 1, ctx.rules, name="charge model")
     ctx.log.add(check.log_entry)
     if not check.passed:
         return Section(title, pillar, f"The charge model is withheld: {'; '.join(check.reasons)}")
-    table = result.table[result.table["term"] != "Intercept"] if "term" in result.table else result.table
-    show = table.set_index(table.columns[0])[["odds_ratio", "ci_low", "ci_high", "p_value"]] if "odds_ratio" in table else table
-    rendered = render_table_html(show, f"Odds ratios of charge, all years ({result.n:,} crimes)", count_columns=[], rules=ctx.rules, digits=2)
+    table = (
+        result.table[result.table["term"] != "Intercept"]
+        if "term" in result.table
+        else result.table
+    )
+    show = (
+        table.set_index(table.columns[0])[["odds_ratio", "ci_low", "ci_high", "p_value"]]
+        if "odds_ratio" in table
+        else table
+    )
+    rendered = render_table_html(
+        show,
+        f"Odds ratios of charge, all years ({result.n:,} crimes)",
+        count_columns=[],
+        rules=ctx.rules,
+        digits=2,
+    )
     figure = plots.forest_plot(result.table, "Odds of charge by victim and offence characteristics")
-    significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)] if "ci_low" in show else show.iloc[0:0]
+    significant = (
+        show[(show["ci_low"] > 1) | (show["ci_high"] < 1)] if "ci_low" in show else show.iloc[0:0]
+    )
     finding = (
         f"Across all years, {len(significant)} of {len(show)} characteristics change the odds of charge "
         "beyond chance (95% intervals exclude 1)."
     )
-    return Section(title, pillar, finding, [figure, rendered] + list(result.notes))
+    return Section(title, pillar, finding, [figure, rendered, *list(result.notes)])
 
 
 def self_assessment(ctx: ForceContext) -> Section:
@@ -196,27 +263,47 @@ def self_assessment(ctx: ForceContext) -> Section:
     title, pillar = "Self-assessment against the six pillars", None
     if ctx.assessment.empty:
         return _no_data(title, pillar, ctx, "no self-assessment returned")
-    table = measures.maturity(ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"])
+    table = measures.maturity(
+        ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"]
+    )
     agreement = measures.rating_agreement(ctx.assessment, weights="quadratic")
     figure = plots.self_peer_chart(table, "Self and peer ratings of maturity by pillar")
     gaps = measures.maturity_gaps(table, findings(ctx))
-    view = gaps.set_index("pillar")[["self_maturity", "peer_maturity", "measures_better", "measures_worse", "gap"]]
+    view = gaps.set_index("pillar")[
+        ["self_maturity", "peer_maturity", "measures_better", "measures_worse", "gap"]
+    ]
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
-    view.columns = ["self rating (mean)", "peer rating (mean)", "case measures better", "case measures worse", "stated maturity vs case evidence"]
+    view.columns = [
+        "self rating (mean)",
+        "peer rating (mean)",
+        "case measures better",
+        "case measures worse",
+        "stated maturity vs case evidence",
+    ]
     rendered = render_table_html(
-        view, f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the pillar",
-        count_columns=[], rules=ctx.rules, digits=2,
+        view,
+        f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the pillar",
+        count_columns=[],
+        rules=ctx.rules,
+        digits=2,
     )
     kappa = agreement["value"].iloc[0]
     wide = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="first")
-    gap = (wide["self"] - wide["peer"]).mean() if {"self", "peer"} <= set(wide.columns) else float("nan")
+    gap = (
+        (wide["self"] - wide["peer"]).mean()
+        if {"self", "peer"} <= set(wide.columns)
+        else float("nan")
+    )
     direction = "above" if gap >= 0 else "below"
     above = view.index[view["stated maturity vs case evidence"] == "stated above evidence"].tolist()
     finding = (
         f"Self ratings average {abs(gap):.2f} points {direction} the peer reviewer's (quadratic-weighted "
         f"kappa {kappa:.2f}); "
-        + (f"stated maturity runs ahead of the case evidence on: {', '.join(above).lower()}." if above
-           else "no pillar's stated maturity runs ahead of its case evidence.")
+        + (
+            f"stated maturity runs ahead of the case evidence on: {', '.join(above).lower()}."
+            if above
+            else "no pillar's stated maturity runs ahead of its case evidence."
+        )
     )
     return Section(title, pillar, finding, [figure, rendered])

@@ -46,8 +46,14 @@ def published_comparator(year: str = PUBLISHED_YEAR) -> pd.DataFrame:
     rows = []
     for measure, columns in PUBLISHED_MEASURES.items():
         numerator = int(sum(int(national[c]) for c in columns))
-        rows.append({"measure": measure, "value": numerator / int(national["recorded"]),
-                     "numerator": numerator, "denominator": int(national["recorded"])})
+        rows.append(
+            {
+                "measure": measure,
+                "value": numerator / int(national["recorded"]),
+                "numerator": numerator,
+                "denominator": int(national["recorded"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -60,29 +66,56 @@ def national_picture(ctx: ForceContext) -> Section:
     placed = measures.funnel_positions(units[["force", "numerator", "denominator"]], target=target)
     curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
     figure = plots.funnel_plot(
-        placed, curve,
+        placed,
+        curve,
         f"Published rape charge rates {PUBLISHED_YEAR}: {ctx.force} highlighted",
-        "Charge rate (cohort, published)", highlight=ctx.force,
+        "Charge rate (cohort, published)",
+        highlight=ctx.force,
     )
     own = published[published["force"] == ctx.force]
     items: list = [figure]
     if ctx.period is not None and len(own):
-        counts = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["charge_rate"]).iloc[0]
-        rate = protect_rate(int(counts["numerator"]), int(counts["denominator"]), ctx.rules, scale=100)
-        frame = pd.DataFrame(
-            {"crimes recorded": [int(own["recorded"].iloc[0]), int(counts["denominator"])],
-             "charged": [int(own["charged"].iloc[0]), int(counts["numerator"])]},
-            index=pd.Index([f"Home Office published, {PUBLISHED_YEAR}", f"case-level ({ctx.data_source}), {ctx.period_label}"], name=ctx.force),
+        counts = measures.outcome_shares(
+            ctx.cases, ctx.period, "cohort", measures=["charge_rate"]
+        ).iloc[0]
+        rate = protect_rate(
+            int(counts["numerator"]), int(counts["denominator"]), ctx.rules, scale=100
         )
-        _, table = count_table(frame, "published vs case-level", "Charge rate: published figures beside the case-level data", ctx.rules, ctx.log, margins=False)
+        frame = pd.DataFrame(
+            {
+                "crimes recorded": [int(own["recorded"].iloc[0]), int(counts["denominator"])],
+                "charged": [int(own["charged"].iloc[0]), int(counts["numerator"])],
+            },
+            index=pd.Index(
+                [
+                    f"Home Office published, {PUBLISHED_YEAR}",
+                    f"case-level ({ctx.data_source}), {ctx.period_label}",
+                ],
+                name=ctx.force,
+            ),
+        )
+        _, table = count_table(
+            frame,
+            "published vs case-level",
+            "Charge rate: published figures beside the case-level data",
+            ctx.rules,
+            ctx.log,
+            margins=False,
+        )
         items.append(table)
         items.append(
             f"The published figure counts rapes recorded in {PUBLISHED_YEAR} and their outcomes as "
             f"extracted in 2018; the case-level figure counts {ctx.period_label} and outcomes so far as "
             f"extracted on {ctx.provenance.get('extraction_date', 'the extraction date')}"
-            + (" from synthetic data, so the two are not comparable as evidence." if ctx.data_source == "synthetic" else ".")
+            + (
+                " from synthetic data, so the two are not comparable as evidence."
+                if ctx.data_source == "synthetic"
+                else "."
+            )
         )
-        position = POSITION_WORDS.get(placed.loc[placed["force"] == ctx.force, "position"].iloc[0], "unplaced on")
+        position = POSITION_WORDS.get(
+            placed.loc[placed["force"] == ctx.force, "position"].iloc[0], "unplaced on"
+        )
         finding = (
             f"In the published {PUBLISHED_YEAR} figures {ctx.force}'s charge rate was "
             f"{float(own['charge_rate'].iloc[0]):.1f}% ({position}; national "
@@ -103,8 +136,12 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
     if ctx.period is None:
         return pd.DataFrame(columns=["pillar", "measure", "funnel_position", "suppressed"])
     raw = measures.force_findings(
-        ctx.cases, ctx.assessment if not ctx.assessment.empty else None, ctx.force,
-        ctx.period, comparator=published_comparator(), settings=ctx.measures,
+        ctx.cases,
+        ctx.assessment if not ctx.assessment.empty else None,
+        ctx.force,
+        ctx.period,
+        comparator=published_comparator(),
+        settings=ctx.measures,
     )
     # Self-assessment rows count questions answered, not people: not subject to the rules.
     assessed = raw["basis"] == "assessment"
@@ -124,9 +161,19 @@ def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
         return _no_data(title, None, ctx)
     view = table.set_index("measure")[["pillar", "finding", "numerator", "denominator"]]
     view = view.rename(columns={"numerator": "n (numerator)", "denominator": "n (denominator)"})
-    rendered = render_table_html(view, f"Key findings for {ctx.force}, {ctx.period_label}", count_columns=["n (numerator)", "n (denominator)"], rules=ctx.rules)
+    rendered = render_table_html(
+        view,
+        f"Key findings for {ctx.force}, {ctx.period_label}",
+        count_columns=["n (numerator)", "n (denominator)"],
+        rules=ctx.rules,
+    )
     shown = int((~table["suppressed"]).sum())
-    return Section(title, None, f"{shown} of {len(table)} key measures can be published for {ctx.force}; the rest are withheld by disclosure control.", [rendered])
+    return Section(
+        title,
+        None,
+        f"{shown} of {len(table)} key measures can be published for {ctx.force}; the rest are withheld by disclosure control.",
+        [rendered],
+    )
 
 
 def save(ctx: ForceContext, table: pd.DataFrame, output_dir: str = "") -> list[Path]:
@@ -140,6 +187,10 @@ def save(ctx: ForceContext, table: pd.DataFrame, output_dir: str = "") -> list[P
 
     written = []
     if not table.empty:
-        written.append(save_findings(table, ctx.force, ctx.run_id, code_version=code_version(), out_dir=output_dir))
+        written.append(
+            save_findings(
+                table, ctx.force, ctx.run_id, code_version=code_version(), out_dir=output_dir
+            )
+        )
     written.append(ctx.log.write(Path(output_dir) / f"{ctx.slug}.disclosure.json"))
     return written

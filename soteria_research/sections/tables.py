@@ -51,7 +51,10 @@ def rate_table(
         work, num, den, rules, rate_col="rate", ci_cols=list(ci_cols), scale=100.0, name=name
     )
     log.add(protected.log_entry)
-    keep = list(show or [c for c in protected.table.columns if c not in ("suppressed", "suppression_reason")])
+    keep = list(
+        show
+        or [c for c in protected.table.columns if c not in ("suppressed", "suppression_reason")]
+    )
     labels = {"ci_low": "95% CI low", "ci_high": "95% CI high", **(labels or {})}
     table = protected.table[keep].rename(columns=labels)
     mask = protected.mask.reindex(columns=keep, fill_value="").rename(columns=labels)
