@@ -198,13 +198,21 @@ def _build_report(job: Job) -> dict[str, str]:
         outputs[_relative(target)] = hashing.file_digest(target)
     target = files.write_bytes(job.html, page)
     outputs[_relative(target)] = hashlib.sha256(page).hexdigest()
+    for log in sorted(Path(job.staging).glob("*.disclosure.json")):
+        # The output-checking log goes beside the report, for the output checker.
+        placed = files.move_into_place(log, Path(job.html).with_suffix(".disclosure.json"))
+        outputs[_relative(placed)] = hashing.file_digest(placed)
     return outputs
 
 
 def _build_evidence(job: Job) -> dict[str, str]:
     from soteria_research.report import evidence
 
-    written = evidence.write_evidence(evidence.gather_findings(job.findings_dir), job.evidence_dir)
+    from soteria_research.sections.national import evidence_base
+
+    protected, log = evidence_base(evidence.gather_findings(job.findings_dir))
+    written = evidence.write_evidence(protected, job.evidence_dir)
+    written["log"] = log.write(Path(job.evidence_dir) / "evidence_base.disclosure.json")
     return {_relative(p): hashing.file_digest(p) for p in written.values()}
 
 

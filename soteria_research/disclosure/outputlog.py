@@ -15,6 +15,7 @@ rejects a log holding one).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -151,7 +152,9 @@ class OutputLog:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-        path.write_text(text + "\n", encoding="utf-8")
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(text + "\n", encoding="utf-8")
+        os.replace(temp, path)  # never a half-written log
         return path
 
     @classmethod

@@ -370,13 +370,15 @@ def save(ctx: NationalContext, output_dir: str = "") -> list:
     return [ctx.log.write(Path(output_dir) / "national.disclosure.json")]
 
 
-def evidence_base(findings: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
+def evidence_base(
+    findings: pd.DataFrame, rules: Rules | None = None
+) -> tuple[pd.DataFrame, OutputLog]:
     """The evidence base: every force's findings placed against the pooled national value.
 
     Case measures that are proportions get ``comparator_value`` (pooled over the forces
     whose figures are published) and ``funnel_position`` (exact binomial limits); then the
     rows are protected again across forces, so that no withheld figure can be recovered
-    from a national total.
+    from a national total. Returns the protected rows and their output-checking log.
     """
     out = findings.copy()
     s = measure_settings()
@@ -394,5 +396,9 @@ def evidence_base(findings: pd.DataFrame, rules: Rules | None = None) -> pd.Data
         placed = measures.funnel_positions(units, levels=s["funnel_limits"])
         out.loc[usable.index, "comparator_value"] = placed["target"].to_numpy()
         out.loc[usable.index, "funnel_position"] = placed["position"].to_numpy()
-    protected, _ = protect_evidence(out, rules, lines=["measure", "period"], name="evidence base")
-    return protected
+    protected, entries = protect_evidence(
+        out, rules, lines=["measure", "period"], name="evidence base"
+    )
+    log = OutputLog("National Operating Model evidence base", rules)
+    log.extend(entries)
+    return protected, log
