@@ -189,7 +189,7 @@ class Run:
 
     def manifest(self, status: str, finished: str | None = None) -> dict[str, Any]:
         """The run manifest as it stands."""
-        outputs, tasks, inputs = {}, [], {"shared": self.options["shared"]}
+        outputs, tasks, inputs = {}, [], {"shared": self.options.get("shared", {})}
         for slug, task in self.tasks.items():
             row = self.rows.get(slug, {"status": "not started"})
             if row["status"] in ("ok", "up to date"):

@@ -168,26 +168,26 @@ def run_reports(
     )
     options |= {"progress": progress, "require_findings": require_findings}
     options["record"] = {
-        k: str(v) if isinstance(v, Path) else v
-        for k, v in options.items()
-        if k in ("forces", "jobs", "rerun", "period", "comparator", "force_notebook", "national")
+        **{k: options[k] for k in ("forces", "jobs", "rerun", "period", "comparator")},
+        "force_notebook": str(options["force_notebook"]),
+        "national_notebook": str(options["national"]) if options["national"] else None,
     }
     run_id, started = manifest.new_run_id(), manifest.now()
     with RunLock(run_id, started), pool.handle_signals():
         run = Run(run_id, started, options)
-        for path in remove_temp_files(run.reports):
-            log.info("Removed a temporary file left by an earlier run: %s", path.name)
-        options["shared"] = plan.shared_inputs()
-        tasks = plan.plan_forces(
-            options["forces"],
-            options["force_notebook"],
-            options["shared"],
-            options["parameters"],
-            run.state,
-            rerun=rerun,
-        )
-        manifest.write_manifest(run.manifest("running"))
         try:
+            for path in remove_temp_files(run.reports):
+                log.info("Removed a temporary file left by an earlier run: %s", path.name)
+            options["shared"] = plan.shared_inputs()
+            tasks = plan.plan_forces(
+                options["forces"],
+                options["force_notebook"],
+                options["shared"],
+                options["parameters"],
+                run.state,
+                rerun=rerun,
+            )
+            manifest.write_manifest(run.manifest("running"))
             run.stage(tasks)
             run.national()
         except BaseException as exc:

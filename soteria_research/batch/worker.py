@@ -207,7 +207,6 @@ def _build_report(job: Job) -> dict[str, str]:
 
 def _build_evidence(job: Job) -> dict[str, str]:
     from soteria_research.report import evidence
-
     from soteria_research.sections.national import evidence_base
 
     protected, log = evidence_base(evidence.gather_findings(job.findings_dir))

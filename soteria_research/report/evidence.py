@@ -27,6 +27,8 @@ from soteria_research.report import files
 
 EVIDENCE_STEM = "evidence_base"
 PROVENANCE = ("run_id", "code_version", "data_hash")
+#: Columns that identify a finding (one row each).
+UNIQUE_KEY = ("force", "period", "pillar", "measure", "basis")
 
 
 def __getattr__(name: str) -> Any:
@@ -78,12 +80,16 @@ def validate_findings(frame: pd.DataFrame, source: str = "findings") -> pd.DataF
     try:
         valid = EvidenceSchema.validate(frame, lazy=True)
     except SchemaErrors as exc:
-        cases = exc.failure_cases
+        cases = exc.failure_cases.copy()
+        whole = cases["schema_context"].ne("Column")  # a check across columns
+        cases["where"] = cases["column"].astype("string").mask(whole, "").fillna("")
         lines = []
-        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+        for (where, check), group in cases.groupby(["where", "check"], sort=False):
             rows = sorted({int(i) for i in group["index"].dropna()})[:10]
-            where = f"rows {rows}" if rows else "the frame"
-            lines.append(f"  column {column or '(rows)'}: {check} failed on {where}")
+            label = f"column {where}" if where else "rows"
+            if check == "multiple_fields_uniqueness":
+                check = f"one row per {', '.join(UNIQUE_KEY)} (not unique)"
+            lines.append(f"  {label}: {check} failed on {f'rows {rows}' if rows else 'the frame'}")
         raise DataError(
             f"{source} does not fit the evidence schema:\n" + "\n".join(lines)
         ) from None

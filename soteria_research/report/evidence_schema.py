@@ -75,7 +75,7 @@ class EvidenceSchema(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
-        unique = ["force", "period", "pillar", "measure", "basis"]  # noqa: RUF012
+        unique = ["force", "period", "pillar", "measure", "basis"]  # noqa: RUF012 (UNIQUE_KEY)
 
     @pa.dataframe_check(error="ci_low <= value <= ci_high where all three are given")
     def interval_contains_value(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805

@@ -16,7 +16,7 @@ def pillar_name(slug: str) -> str:
     return names.get(slug, slug)
 
 
-def figure_png(figure: Any, dpi: int = 110) -> bytes:
+def figure_png(figure: Any, dpi: int = 96) -> bytes:
     """A figure as PNG bytes (no pyplot state, same bytes for the same figure)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
