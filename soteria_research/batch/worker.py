@@ -66,6 +66,8 @@ def init_worker(root: str, log_file: str) -> None:
     """Set up a worker: the same project root for its kernels, logs to a file, signals."""
     os.environ["SOTERIA_ROOT"] = root
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    for threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(threads, "1")  # kernels run side by side: one thread each
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminate)
     Path(log_file).parent.mkdir(parents=True, exist_ok=True)

@@ -143,12 +143,11 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
         comparator=published_comparator(),
         settings=ctx.measures,
     )
-    # Self-assessment rows count questions answered, not people: not subject to the rules.
+    # Self-assessment rows count questions answered, not people: the ratings are published
+    # without those counts (the finding says how many questions stand behind each mean).
     assessed = raw["basis"] == "assessment"
-    questions = raw.loc[assessed, ["numerator", "denominator"]]
     raw.loc[assessed, ["numerator", "denominator"]] = pd.NA
     protected, entries = protect_evidence(raw, ctx.rules, name=f"findings: {ctx.force}")
-    protected.loc[assessed, ["numerator", "denominator"]] = questions
     ctx.log.extend(entries)
     ctx.cache["findings"] = protected
     return protected
