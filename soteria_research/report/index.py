@@ -133,7 +133,11 @@ def write_index(state: Mapping[str, Any], reports_dir: str | Path | None = None)
     for relative in evidence.get("outputs", {}):
         path = base / relative
         if path.is_file():
-            label = f"Evidence base: {FORMATS.get(path.suffix, path.suffix)}"
+            label = (
+                "Output-checking log of the evidence base (for the output checker)"
+                if path.name.endswith(".disclosure.json")
+                else f"Evidence base: {FORMATS.get(path.suffix, path.suffix)}"
+            )
             downloads.append((label, relative, path.stat().st_size))
     return files.write_text(
         base / INDEX_NAME,
