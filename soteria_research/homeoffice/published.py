@@ -22,6 +22,12 @@ PUBLISHED_DIR = REFERENCE_DIR / "published"
 #: Home Office outcomes open data, sexual offences, 2017/18 (all 85,008 rows as published).
 PUBLISHED_FILE = PUBLISHED_DIR / "ho-outcomes-open-data-2017-18-sexual-offences.csv.gz"
 PUBLISHED_YEARS = ("2017/18",)
+#: The per-force rape summary of that file, derived by :func:`derive_rape_rates` and kept
+#: beside it so that reports need not read 85,008 rows (a test checks the two agree).
+RAPE_RATES_FILE = PUBLISHED_DIR / "rape-cohort-by-force-2017-18.csv"
+RATE_COLUMNS = ["force", "police_uk_id", "region", "financial_year", "measure", "recorded",
+                "charged", "charge_rate", "outcome_14", "outcome_15", "outcome_16",
+                "outcome_18", "pending", "negative_rows"]  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -57,13 +63,28 @@ def published_rape_rates(year: str = "2017/18") -> pd.DataFrame:
             f"{year!r}. Download that year's outcomes open data into data/external/ and "
             "run `soteria ho-outcomes FILE --year YEAR`."
         )
+    if year == "2017/18" and RAPE_RATES_FILE.is_file():
+        return _rape_rates_file().copy()
+    return derive_rape_rates(year)
+
+
+@lru_cache(maxsize=1)
+def _rape_rates_file() -> pd.DataFrame:
+    table = pd.read_csv(RAPE_RATES_FILE, dtype={"financial_year": "string"})
+    text = ["force", "police_uk_id", "region", "financial_year", "measure"]
+    types = {c: "string" for c in text} | {
+        c: "Int64" for c in RATE_COLUMNS[5:] if c != "charge_rate"
+    }
+    return table.astype(types | {"charge_rate": "Float64"})[RATE_COLUMNS]
+
+
+def derive_rape_rates(year: str = "2017/18") -> pd.DataFrame:
+    """Per-force rape cohort figures computed from the packaged open data file."""
     summary = outcomes_summary(_published(), subgroup="Rape", measure="cohort", year=year)
     forces = reference.forces()[["name", "police_uk_id", "region"]]
     out = summary.merge(forces, left_on="force", right_on="name", how="left")
-    columns = ["force", "police_uk_id", "region", "financial_year", "measure", "recorded",
-               "charged", "charge_rate", "outcome_14", "outcome_15", "outcome_16",
-               "outcome_18", "pending", "negative_rows"]  # fmt: skip
-    return out[columns].astype({"police_uk_id": "string", "region": "string"})
+    text = ["force", "police_uk_id", "region", "financial_year", "measure"]
+    return out[RATE_COLUMNS].astype({c: "string" for c in text}).reset_index(drop=True)
 
 
 def _period_end(period: object) -> date | None:

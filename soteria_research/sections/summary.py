@@ -40,18 +40,17 @@ def published_comparator(year: str = PUBLISHED_YEAR) -> pd.DataFrame:
     Cohort measure for England and Wales (44 forces including British Transport Police),
     as :func:`soteria_research.measures.force_findings` takes its ``comparator``.
     """
-    national = homeoffice.outcomes_summary(
-        homeoffice.published_outcomes(), subgroup="Rape", measure="cohort", by="national", year=year
-    ).iloc[0]
+    forces = homeoffice.published_rape_rates(year)
+    recorded = int(forces["recorded"].sum())
     rows = []
     for measure, columns in PUBLISHED_MEASURES.items():
-        numerator = int(sum(int(national[c]) for c in columns))
+        numerator = int(sum(int(forces[c].sum()) for c in columns))
         rows.append(
             {
                 "measure": measure,
-                "value": numerator / int(national["recorded"]),
+                "value": numerator / recorded,
                 "numerator": numerator,
-                "denominator": int(national["recorded"]),
+                "denominator": recorded,
             }
         )
     return pd.DataFrame(rows)

@@ -145,3 +145,13 @@ def test_the_packaged_file_is_small_and_attributed():
     assert homeoffice.PUBLISHED_FILE.stat().st_size < 1_000_000
     readme = (homeoffice.PUBLISHED_FILE.parent / "README.md").read_text(encoding="utf-8")
     assert "Open Government Licence v3.0" in readme
+
+
+def test_packaged_rape_summary_agrees_with_the_open_data_file() -> None:
+    """The small per-force file the reports read is exactly the summary of the full file."""
+    from soteria_research.homeoffice import published
+
+    packaged = published._rape_rates_file().reset_index(drop=True)
+    pd.testing.assert_frame_equal(packaged, published.derive_rape_rates())
+    assert int(packaged["recorded"].sum()) == 53_931
+    assert int(packaged["charged"].sum()) == 2_238
