@@ -17,7 +17,7 @@ from pathlib import Path
 
 from soteria_research import settings
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 2_000_000
 PROVENANCE_PREFIX = "Data source:"
 
 
