@@ -298,37 +298,11 @@ def repeat_across(ctx: NationalContext) -> Section:
 
 def charge_model(ctx: NationalContext) -> Section:
     """The logistic regression of charge on the pooled national cases."""
-    from soteria_research.disclosure import check_regression
+    from soteria_research.sections.pillars import charge_model_section
 
-    title, pillar = "Who is charged, all forces", "suspect_focus"
-    result = measures.charge_model(
-        ctx.cases,
-        period="all",
-        min_events_per_parameter=ctx.measures["min_events_per_parameter"],
-        confidence=ctx.measures["confidence_level"],
-        age_bands=ctx.measures["age_bands"],
+    return charge_model_section(
+        ctx.cases, ctx.rules, ctx.measures, ctx.log, "Who is charged, all forces", "all forces"
     )
-    if result.refused:
-        return Section(title, pillar, f"The charge model is not fitted: {result.reason}")
-    check = check_regression(
-        result.n - result.parameters - 1, ctx.rules, name="national charge model"
-    )
-    ctx.log.add(check.log_entry)
-    figure = plots.forest_plot(
-        result.table, "Odds of charge by victim and offence characteristics, all forces"
-    )
-    table = result.table[result.table["term"] != "Intercept"].set_index("term")
-    show = table[["odds_ratio", "ci_low", "ci_high", "p_value"]]
-    rendered = render_table_html(
-        show,
-        f"Odds ratios of charge ({result.n:,} crimes, {result.events:,} events)",
-        count_columns=[],
-        rules=ctx.rules,
-        digits=2,
-    )
-    significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)]
-    finding = f"{len(significant)} of {len(show)} characteristics change the odds of charge beyond chance (95% intervals exclude 1)."
-    return Section(title, pillar, finding, [figure, rendered])
 
 
 def findings_table(ctx: NationalContext) -> Section:

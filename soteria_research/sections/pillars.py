@@ -206,52 +206,53 @@ def _ci(values: pd.Series) -> tuple[float, float]:
     return est["ci_low"], est["ci_high"]
 
 
-def who_is_charged(ctx: ForceContext) -> Section:
-    """Logistic regression of charge, with odds ratios, or a refusal with its reason."""
-    title, pillar = "Who is charged", "suspect_focus"
-    if ctx.cases.empty:
-        return _no_data(title, pillar, ctx)
+def charge_model_section(cases, rules, settings: dict, log, title: str, who: str) -> Section:
+    """The logistic regression of charge over all years of ``cases``, as a section.
+
+    Refused (with the reason) below the events-per-parameter threshold; withheld when the
+    regression fails disclosure control (residual degrees of freedom).
+    """
+    pillar = "suspect_focus"
     result = measures.charge_model(
-        ctx.cases,
+        cases,
         period="all",
-        min_events_per_parameter=ctx.measures["min_events_per_parameter"],
-        confidence=ctx.measures["confidence_level"],
-        age_bands=ctx.measures["age_bands"],
+        min_events_per_parameter=settings["min_events_per_parameter"],
+        confidence=settings["confidence_level"],
+        age_bands=settings["age_bands"],
     )
     if result.refused:
-        return Section(
-            title, pillar, f"The charge model is not fitted for {ctx.force}: {result.reason}"
-        )
-    check = check_regression(result.n - result.parameters - 1, ctx.rules, name="charge model")
-    ctx.log.add(check.log_entry)
+        return Section(title, pillar, f"The charge model is not fitted for {who}: {result.reason}")
+    check = check_regression(result.n - result.parameters - 1, rules, name=f"charge model: {who}")
+    log.add(check.log_entry)
     if not check.passed:
         return Section(title, pillar, f"The charge model is withheld: {'; '.join(check.reasons)}")
-    table = (
-        result.table[result.table["term"] != "Intercept"]
-        if "term" in result.table
-        else result.table
-    )
-    show = (
-        table.set_index(table.columns[0])[["odds_ratio", "ci_low", "ci_high", "p_value"]]
-        if "odds_ratio" in table
-        else table
-    )
+    show = result.table[result.table["term"] != "Intercept"].set_index("term")
+    show = show[["odds_ratio", "ci_low", "ci_high", "p_value"]]
     rendered = render_table_html(
         show,
-        f"Odds ratios of charge, all years ({result.n:,} crimes)",
+        f"Odds ratios of charge, all years ({result.n:,} crimes, {result.events:,} events)",
         count_columns=[],
-        rules=ctx.rules,
+        rules=rules,
         digits=2,
     )
-    figure = plots.forest_plot(result.table, "Odds of charge by victim and offence characteristics")
-    significant = (
-        show[(show["ci_low"] > 1) | (show["ci_high"] < 1)] if "ci_low" in show else show.iloc[0:0]
+    figure = plots.forest_plot(
+        result.table, f"Odds of charge by victim and offence characteristics, {who}"
     )
+    significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)]
     finding = (
-        f"Across all years, {len(significant)} of {len(show)} characteristics change the odds of charge "
-        "beyond chance (95% intervals exclude 1)."
+        f"Across all years, {len(significant)} of {len(show)} characteristics change the odds "
+        "of charge beyond chance (95% intervals exclude 1)."
     )
-    return Section(title, pillar, finding, [figure, rendered, *list(result.notes)])
+    return Section(title, pillar, finding, [figure, rendered, *result.notes])
+
+
+def who_is_charged(ctx: ForceContext) -> Section:
+    """Logistic regression of charge, with odds ratios, or a refusal with its reason."""
+    if ctx.cases.empty:
+        return _no_data("Who is charged", "suspect_focus", ctx)
+    return charge_model_section(
+        ctx.cases, ctx.rules, ctx.measures, ctx.log, "Who is charged", ctx.force
+    )
 
 
 def self_assessment(ctx: ForceContext) -> Section:

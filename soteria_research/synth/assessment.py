@@ -18,20 +18,11 @@ from openpyxl import Workbook
 
 from soteria_research import paths, reference
 from soteria_research.errors import ConfigError
+from soteria_research.ingest.assessment import HEADER as WORKBOOK_HEADER
 
 FILE_NAME = "self_assessment.xlsx"
-HEADER = [
-    "Pillar",
-    "Theme ID",
-    "Theme",
-    "Question ID",
-    "Question",
-    "Self rating",
-    "Peer rating",
-    "Evidence",
-    "Actions",
-    "Owner",
-]
+#: The workbook layout is the one the ingest stage reads (and its template writes).
+HEADER = list(WORKBOOK_HEADER)
 _SELF_LIFT = 0.4
 _UNANSWERED = 0.06
 _EVIDENCE = (
