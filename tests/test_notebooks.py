@@ -84,3 +84,12 @@ def test_policy_rejects_a_notebook_without_outputs(tmp_path: Path) -> None:
     planted = tmp_path / "empty.ipynb"
     planted.write_text(json.dumps(notebook), encoding="utf-8")
     assert notebook_policy.notebook_problems(planted)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_carry_no_warnings_or_errors(path: Path) -> None:
+    """Warnings and tracebacks would show in the published report (and hold local paths)."""
+    for cell in _code_cells(path):
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", _source(cell)
+            assert output.get("name") != "stderr", f"{_source(cell)}\n{output.get('text')}"

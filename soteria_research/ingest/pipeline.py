@@ -12,8 +12,6 @@ import logging
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from soteria_research import normalise, paths
 from soteria_research.errors import (
@@ -257,6 +255,11 @@ def clean_all(
     out = Path(out_dir or paths.processed_dir())
     rows = []
     folders = force_folders(raw, forces)
+    # Imported here: the progress bar belongs to the command line, not to notebooks that
+    # import the package (tqdm.auto warns inside a kernel without ipywidgets).
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     bar = tqdm(folders, desc="cleaning", unit="force", disable=not progress)
     with logging_redirect_tqdm():
         for folder in bar:
