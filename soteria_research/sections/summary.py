@@ -166,12 +166,13 @@ def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
         rules=ctx.rules,
     )
     shown = int((~table["suppressed"]).sum())
-    return Section(
-        title,
-        None,
-        f"{shown} of {len(table)} key measures can be published for {ctx.force}; the rest are withheld by disclosure control.",
-        [rendered],
+    finding = (
+        f"All {len(table)} key measures for {ctx.force} pass disclosure control."
+        if shown == len(table)
+        else f"{shown} of {len(table)} key measures can be published for {ctx.force}; "
+        f"{len(table) - shown} are withheld by disclosure control."
     )
+    return Section(title, None, finding, [rendered])
 
 
 def save(ctx: ForceContext, table: pd.DataFrame, output_dir: str = "") -> list[Path]:
