@@ -14,20 +14,11 @@ from functools import lru_cache
 import numpy as np
 
 from soteria_research import reference
+from soteria_research.ingest.vocabulary import DATE_FIELDS as INGEST_DATE_FIELDS
 
 MISSING_VALUES = ["#VALUE!", "#N/A", "NULL"]
 EXCEL_EPOCH = np.datetime64("1899-12-30")
-DATE_FIELDS = (
-    "committed_date",
-    "reported_date",
-    "recorded_date",
-    "arrest_date",
-    "cps_referral_date",
-    "outcome_date",
-    "victim_withdrawal_date",
-    "device_seized_date",
-    "device_returned_date",
-)
+DATE_FIELDS = INGEST_DATE_FIELDS  # the canonical date fields, as the ingest stage reads them
 FLAG_FIELDS = ("arrested", "referred_to_cps", "isva_referred")
 
 
