@@ -179,6 +179,59 @@ def outcomes(ctx: ForceContext) -> Section:
     return Section(title, pillar, finding, items)
 
 
+def _by_cohort(ctx: ForceContext):
+    """Naive charge rate so far beside the censoring-aware rate within a year, per cohort year."""
+    rows = []
+    for year in sorted(ctx.cases["financial_year"].dropna().unique()):
+        found = measures.cumulative_incidence(
+            ctx.cases, year, horizons=(365,), confidence=ctx.measures["confidence_level"]
+        )
+        charge = found[found["cause"] == "charge"].iloc[0]
+        rows.append(
+            {
+                "cohort": year,
+                "numerator": int(charge["naive_numerator"]),
+                "denominator": int(charge["denominator"]),
+                "within": round(float(charge["numerator"])),
+                "estimate": float(charge["value"]) * 100,
+                "followed": int(charge["n_at_risk"]),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("cohort").assign(ci_low=float("nan"), ci_high=float("nan"))
+    naive, _ = rate_table(
+        frame[["numerator", "denominator", "ci_low", "ci_high"]],
+        "charge rate by cohort",
+        "",
+        ctx.rules,
+        ctx.log,
+        labels={"numerator": "charged so far", "denominator": "crimes", "rate": "so far (%)"},
+    )
+    within, _ = rate_table(
+        frame[["within", "denominator", "ci_low", "ci_high"]].rename(
+            columns={"within": "numerator"}
+        ),
+        "charged within a year by cohort",
+        "",
+        ctx.rules,
+        ctx.log,
+    )
+    column = "within 365 days, censoring-aware (%)"
+    withheld = within.table["rate"].isna()
+    too_early = frame["followed"] < ctx.rules.min_survival_at_risk
+    table = naive.table[["crimes", "charged so far", "so far (%)"]].copy()
+    table[column] = frame["estimate"].mask(withheld | too_early)
+    mask = naive.mask.reindex(columns=table.columns, fill_value="")
+    mask[column] = withheld.map({True: "primary", False: ""})
+    view = dataclasses.replace(naive, table=table, mask=mask)
+    caption = (
+        "Charge rate by year of recording: so far (naive) and within a year allowing for pending "
+        f"cases (blank: fewer than {ctx.rules.min_survival_at_risk} crimes followed for a year yet)"
+    )
+    return render_table_html(
+        view, caption, count_columns=["crimes", "charged so far"], rules=ctx.rules
+    )
+
+
 def censoring(ctx: ForceContext) -> Section:
     """Naive charge rate beside the censoring-aware cumulative incidence of charge."""
     title, pillar = "Charge rate allowing for cases still open", "suspect_focus"
@@ -226,7 +279,7 @@ def censoring(ctx: ForceContext) -> Section:
     )
     naive = float(table["naive_value"].iloc[0]) * 100
     pending = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["pending_share"])
-    items: list = [rendered]
+    items: list = [rendered, _by_cohort(ctx)]
     curve = measures.incidence_curve(ctx.cases, ctx.period)
     from soteria_research.disclosure import protect_survival
 
