@@ -213,7 +213,8 @@ def published_picture(ctx: NationalContext) -> Section:
         f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {100 * target:.2f}% "
         f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the 95% limits."
     )
-    return Section(title, pillar, finding, [figure, table, explanation])
+    note = f"Why the figures differ: {explanation}." if explanation else ""
+    return Section(title, pillar, finding, [figure, table, note])
 
 
 def maturity(ctx: NationalContext) -> Section:
