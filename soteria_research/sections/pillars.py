@@ -3,10 +3,16 @@ model and the self-assessment."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from soteria_research import measures, plots
-from soteria_research.disclosure import check_regression, protect_median, render_table_html
+from soteria_research.disclosure import (
+    check_regression,
+    protect_statistics,
+    render_table_html,
+)
 from soteria_research.sections.context import ForceContext
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import _no_data, _pct
@@ -19,25 +25,36 @@ EVENTS = {
 }
 
 
-def _median_row(ctx: ForceContext, label: str, values: pd.Series, ci: tuple) -> dict:
-    stat = protect_median(values.dropna().astype(float), ctx.rules, name=f"median days {label}")
-    ctx.log.add(stat.log_entry)
-    shown = stat.value is not None and not pd.isna(stat.value)
-    return {
-        "interval": label,
-        "crimes": stat.n if shown else pd.NA,
-        "median days": stat.value if shown else pd.NA,
-        "95% CI": f"{ci[0]:.0f} to {ci[1]:.0f}" if shown and not pd.isna(ci[0]) else "",
-    }
+def _medians(ctx: ForceContext, estimates: dict[str, pd.Series], caption: str):
+    """Median-days estimates (rows of ``median_days`` or ``repeat_intervals``) as a protected
+    table: a median is shown only where enough crimes stand behind it (logged).
 
-
-def _medians_table(ctx: ForceContext, rows: list[dict], caption: str):
-    frame = (
-        pd.DataFrame(rows)
-        .set_index("interval")
-        .astype({"crimes": "Int64", "median days": "Float64"})
+    Returns the protected table (``median days`` is NA where withheld) and its rendering.
+    """
+    frame = pd.DataFrame(
+        {
+            "crimes": [e["denominator"] for e in estimates.values()],
+            "median days": [e["value"] for e in estimates.values()],
+            "ci_low": [e["ci_low"] for e in estimates.values()],
+            "ci_high": [e["ci_high"] for e in estimates.values()],
+        },
+        index=pd.Index(list(estimates), name="interval"),
     )
-    return render_table_html(frame, caption, count_columns=["crimes"], rules=ctx.rules, digits=0)
+    protected = protect_statistics(
+        frame, ["median days", "ci_low", "ci_high"], "crimes", ctx.rules, name=caption
+    )
+    ctx.log.add(protected.log_entry)
+    table = protected.table
+    interval = [
+        "" if pd.isna(low) else f"{low:.0f} to {high:.0f}"
+        for low, high in zip(table["ci_low"], table["ci_high"], strict=True)
+    ]
+    view = table[["crimes", "median days"]].assign(**{"95% CI": interval})
+    mask = protected.mask.reindex(index=view.index, columns=view.columns, fill_value="")
+    shown = dataclasses.replace(protected, table=view, mask=mask.fillna(""))
+    return view, render_table_html(
+        shown, caption, count_columns=["crimes"], rules=ctx.rules, digits=0
+    )
 
 
 def timeliness(ctx: ForceContext) -> Section:
@@ -45,20 +62,14 @@ def timeliness(ctx: ForceContext) -> Section:
     title, pillar = "Timeliness", "suspect_focus"
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
-    rows, charge = [], None
-    for event, label in EVENTS.items():
-        days = measures.days_to_event(ctx.cases, ctx.period, event=event, basis="activity")
-        est = measures.median_days(ctx.cases, ctx.period, event=event, basis="activity").iloc[0]
-        row = _median_row(
-            ctx, label, days["days"][days["days"] >= 0], (est["ci_low"], est["ci_high"])
-        )
-        rows.append(row)
-        if event == "charge":
-            charge = row
-    table = _medians_table(
-        ctx, rows, f"Days between dates, outcomes assigned in {ctx.period_label}"
+    estimates = {
+        label: measures.median_days(ctx.cases, ctx.period, event=event, basis="activity").iloc[0]
+        for event, label in EVENTS.items()
+    }
+    medians, table = _medians(
+        ctx, estimates, f"Days between dates, outcomes assigned in {ctx.period_label}"
     )
-    value = charge["median days"] if charge else pd.NA
+    value = medians["median days"].iloc[0]
     finding = (
         f"Crimes charged in {ctx.period_label} took a median of {value:.0f} days from recording to charge."
         if not pd.isna(value)
@@ -96,15 +107,10 @@ def victim_engagement(ctx: ForceContext) -> Section:
         ctx.log,
         labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
     )
-    days = measures.days_to_event(ctx.cases, ctx.period, event="withdrawal", basis="activity")
-    est = measures.median_days(ctx.cases, ctx.period, event="withdrawal", basis="activity").iloc[0]
-    row = _median_row(
-        ctx,
-        "recording to victim withdrawal",
-        days["days"][days["days"] >= 0],
-        (est["ci_low"], est["ci_high"]),
+    withdrawal = measures.median_days(ctx.cases, ctx.period, event="withdrawal", basis="activity")
+    _, timing = _medians(
+        ctx, {"recording to victim withdrawal": withdrawal.iloc[0]}, "When victims withdrew support"
     )
-    timing = _medians_table(ctx, [row], "When victims withdrew support")
     o16 = protected.table["%"].iloc[0]
     isva_pct = protected.table["%"].iloc[-1]
     finding = (
@@ -135,22 +141,11 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
     )
     gaps = measures.repeat_intervals(ctx.cases, ctx.period)
-    days = gaps.iloc[0]
-    row = {
-        "interval": "days since the suspect's previous allegation",
-        "crimes": days["denominator"],
-        "median days": days["value"]
-        if days["denominator"] >= ctx.rules.min_cases_for_median
-        else pd.NA,
-        "95% CI": f"{days['ci_low']:.0f} to {days['ci_high']:.0f}"
-        if days["denominator"] >= ctx.rules.min_cases_for_median and not pd.isna(days["ci_low"])
-        else "",
-    }
-    if pd.isna(row["median days"]):
-        row["crimes"] = (
-            pd.NA if days["denominator"] < ctx.rules.min_cell_count else days["denominator"]
-        )
-    timing = _medians_table(ctx, [row], "Time between repeat allegations")
+    _, timing = _medians(
+        ctx,
+        {"days since the suspect's previous allegation": gaps.iloc[0]},
+        "Time between repeat allegations",
+    )
     pct = protected.table["%"].iloc[0]
     finding = (
         f"{_pct(pct)} of crimes with an identified suspect involve a suspect linked to another "
@@ -167,11 +162,9 @@ def digital_forensics(ctx: ForceContext) -> Section:
     cohort = ctx.in_period
     seized = cohort["device_seized_date"].notna()
     returned = cohort["device_returned_date"].notna() & seized
-    days = (
-        cohort.loc[returned, "device_returned_date"] - cohort.loc[returned, "device_seized_date"]
-    ).dt.days
-    in_order = days[days >= 0]
-    row = _median_row(ctx, "device seizure to return", in_order, _ci(in_order))
+    turnaround = measures.median_days(
+        ctx.cases, ctx.period, event="device_return", basis="cohort"
+    ).iloc[0]
     seized_rate = pd.DataFrame(
         {
             "numerator": [int(seized.sum()), int(returned.sum())],
@@ -191,19 +184,14 @@ def digital_forensics(ctx: ForceContext) -> Section:
         ctx.log,
         labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
     )
-    table = _medians_table(ctx, [row], "Device turnaround")
-    median = row["median days"]
+    medians, table = _medians(ctx, {"device seizure to return": turnaround}, "Device turnaround")
+    median = medians["median days"].iloc[0]
     finding = (
         f"Devices seized in crimes recorded in {ctx.period_label} were returned after a median of {median:.0f} days."
         if not pd.isna(median)
         else "Too few devices were returned to publish a median turnaround."
     )
     return Section(title, pillar, finding, [rendered, table])
-
-
-def _ci(values: pd.Series) -> tuple[float, float]:
-    est = measures.median_ci(values.astype(float))
-    return est["ci_low"], est["ci_high"]
 
 
 def charge_model_section(cases, rules, settings: dict, log, title: str, who: str) -> Section:
