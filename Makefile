@@ -40,7 +40,8 @@ reports: clean-data ## set up, generate data if needed, clean, and build every r
 
 test: test-unit test-notebooks ## run the whole suite: unit, property, back-test, end-to-end and notebooks (nbval)
 
-test-unit: setup ## unit, property, back-test and end-to-end tests
+test-unit: setup ## unit, property, back-test and end-to-end tests, and the import layers
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 notebook-data: setup ## the synthetic default, cleaned and reported, in build/notebook-root/
@@ -59,7 +60,8 @@ notebooks: notebook-data ## re-execute the notebooks on the synthetic default an
 test-fast: setup ## unit tests only (skips slow end-to-end and notebook tests)
 	$(PY) -m pytest -m "not slow and not notebook" -n 2
 
-lint: setup ## ruff check and format check, as pre-commit and CI run them
+lint: setup ## ruff check, format check and the import layers, as pre-commit and CI run them
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

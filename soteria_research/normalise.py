@@ -185,3 +185,14 @@ def force_series(values: pd.Series) -> pd.Series:
 def offence_series(values: pd.Series) -> pd.Series:
     """Normalise a column of offence codes or descriptions."""
     return _series(values, offence_code)
+
+
+def police_uk_id(force: str) -> str:
+    """The police.uk id (folder and file name) of a force, given any known variant of its name.
+
+    >>> police_uk_id("Avon & Somerset Constabulary")
+    'avon-and-somerset'
+    """
+    name = force_name(force)
+    table = reference.forces().set_index("name")["police_uk_id"]
+    return str(table[name])

@@ -2,7 +2,7 @@
 
 :func:`run_reports` (in :mod:`.runner`) builds every force report that needs building,
 the evidence base and the national report, in parallel, incrementally (content hashes in
-:mod:`.plan` and :mod:`.hashing`), one run at a time (:mod:`.lock`), with a manifest per
+:mod:`.plan` and :mod:`soteria_research.digests`), one run at a time (:mod:`.lock`), with a manifest per
 run (:mod:`.manifest`). Modules are imported on first use to keep start-up fast.
 """
 

@@ -18,9 +18,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from soteria_research import paths
+from soteria_research import files, paths
 from soteria_research.errors import RunError
-from soteria_research.report import files
 
 log = logging.getLogger(__name__)
 

@@ -14,29 +14,12 @@ import datetime as dt
 import json
 import platform
 import secrets
-import subprocess
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from soteria_research import __version__, paths
-from soteria_research.batch import hashing
-from soteria_research.report import files
-
-#: Libraries whose versions can change results.
-RECORDED_PACKAGES = (
-    "pandas",
-    "numpy",
-    "statsmodels",
-    "scipy",
-    "matplotlib",
-    "seaborn",
-    "papermill",
-    "pandera",
-    "pyarrow",
-)
+from soteria_research import files, paths
+from soteria_research.versions import code_version_label, package_versions
 
 MANIFEST_NAME = "manifest.json"
 
@@ -54,54 +37,6 @@ def new_run_id() -> str:
 def run_dir(run_id: str) -> Path:
     """``reports/runs/<run_id>/``."""
     return paths.reports_dir() / "runs" / run_id
-
-
-@lru_cache(maxsize=4)
-def _git_commit(folder: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "-C", folder, "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = out.stdout.strip()
-    return commit if out.returncode == 0 and len(commit) == 40 else None
-
-
-def code_version(package_dir: str | Path | None = None) -> dict[str, str | None]:
-    """The version of the code: package version, git commit (or None) and source hash."""
-    folder = Path(package_dir or paths.PACKAGE_DIR)
-    return {
-        "package_version": __version__,
-        "git_commit": _git_commit(str(folder)),
-        "source_hash": hashing.code_digest(folder),
-    }
-
-
-def code_version_label(version: Mapping[str, str | None] | None = None) -> str:
-    """A short label of the code version, e.g. ``0.1.0 (git 4ed1100, source 1a2b3c4d)``.
-
-    This is the ``code_version`` recorded on every evidence row and in report headers.
-    """
-    version = version or code_version()
-    parts = [f"git {version['git_commit'][:7]}"] if version.get("git_commit") else []
-    parts.append(f"source {str(version['source_hash'])[:8]}")
-    return f"{version['package_version']} ({', '.join(parts)})"
-
-
-def package_versions(names: Sequence[str] = RECORDED_PACKAGES) -> dict[str, str | None]:
-    """Installed versions of ``names`` (None when a package is not installed)."""
-    found: dict[str, str | None] = {}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
 
 
 def build_manifest(

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from soteria_research import normalise, paths, reference
-from soteria_research.batch import hashing
+from soteria_research import digests, normalise, paths, reference
 from soteria_research.errors import RunError, UnknownValueError
 
 log = logging.getLogger(__name__)
@@ -40,17 +39,11 @@ class Task:
     @property
     def key(self) -> str:
         """One hash of all the inputs."""
-        return hashing.combine(self.inputs)
+        return digests.combine(self.inputs)
 
     @property
     def runs(self) -> bool:
         return self.reason is not None
-
-
-def police_uk_id(force: str) -> str:
-    """The police.uk id of a Home Office force name (the name of its folders and files)."""
-    table = reference.forces()
-    return str(table.loc[table["name"] == force, "police_uk_id"].iloc[0])
 
 
 def discover_forces(processed: Path | None = None) -> list[str]:
@@ -136,7 +129,7 @@ def outputs_intact(entry: Mapping[str, Any] | None, reports_dir: Path | None = N
     base = reports_dir or paths.reports_dir()
     for relative, digest in entry["outputs"].items():
         path = base / relative
-        if not path.is_file() or hashing.file_digest(path) != digest:
+        if not path.is_file() or digests.file_digest(path) != digest:
             return False
     return True
 
@@ -144,9 +137,9 @@ def outputs_intact(entry: Mapping[str, Any] | None, reports_dir: Path | None = N
 def shared_inputs() -> dict[str, str]:
     """Hashes every report depends on: the package code, the config, external data."""
     return {
-        "code": hashing.code_digest(),
-        "config": hashing.config_digest(),
-        "external": hashing.external_digest(),
+        "code": digests.code_digest(),
+        "config": digests.config_digest(),
+        "external": digests.external_digest(),
     }
 
 
@@ -168,15 +161,15 @@ def plan_forces(
     ``parameters`` are those shared by every force (period, comparator); the force name is
     added for each.
     """
-    notebook_hash = hashing.notebook_digest(notebook)
+    notebook_hash = digests.notebook_digest(notebook)
     tasks = []
     for force in forces:
-        slug = police_uk_id(force)
+        slug = normalise.police_uk_id(force)
         inputs = {
-            "data": hashing.force_data_digest(slug),
+            "data": digests.force_data_digest(slug),
             "notebook": notebook_hash,
             **shared,
-            "parameters": hashing.params_digest({"force": force, **parameters}),
+            "parameters": digests.params_digest({"force": force, **parameters}),
         }
         previous = state.get("forces", {}).get(slug)
         reason = decide(inputs, previous, rerun=rerun, outputs_intact=outputs_intact(previous))
@@ -198,7 +191,7 @@ def plan_national(
 
     Both depend on every force's findings as they stand after the force reports ran.
     """
-    findings = hashing.tree_digest(findings_dir)
+    findings = digests.tree_digest(findings_dir)
     evidence_inputs = {"findings": findings, "code": shared["code"], "config": shared["config"]}
     previous = state.get(EVIDENCE)
     tasks = [
@@ -213,9 +206,9 @@ def plan_national(
     if notebook is not None:
         inputs = {
             "findings": findings,
-            "notebook": hashing.notebook_digest(notebook),
+            "notebook": digests.notebook_digest(notebook),
             **shared,
-            "parameters": hashing.params_digest(dict(parameters)),
+            "parameters": digests.params_digest(dict(parameters)),
         }
         previous = state.get(NATIONAL)
         reason = decide(inputs, previous, rerun=rerun, outputs_intact=outputs_intact(previous))

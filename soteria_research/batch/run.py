@@ -12,10 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from soteria_research import paths, settings
+from soteria_research import files, paths, settings, versions
 from soteria_research.batch import manifest, plan, pool, state, worker
 from soteria_research.batch.plan import Task
-from soteria_research.report import files, index
+from soteria_research.report import index
 
 #: Folders of published outputs (relative to ``reports/``).
 OUTPUT_FOLDERS = ("forces", "national", "findings", "evidence")
@@ -41,8 +41,8 @@ class Run:
         self.reports = paths.reports_dir()
         self.findings = self.reports / "findings"
         self.state = state.load_state()
-        self.version = manifest.code_version()
-        self.label = manifest.code_version_label(self.version)
+        self.version = versions.code_version()
+        self.label = versions.code_version_label(self.version)
         self.tasks: dict[str, Task] = {}
         self.rows: dict[str, dict[str, Any]] = {}
         self.executor: Any = None

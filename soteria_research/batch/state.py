@@ -22,8 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from soteria_research import paths
-from soteria_research.report import files
+from soteria_research import files, paths
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from soteria_research import paths
-from soteria_research.batch import hashing
+from soteria_research import digests, files, paths
 from soteria_research.errors import RunError
-from soteria_research.report import files
 
 KERNEL = "python3"
 
@@ -197,24 +195,24 @@ def _build_report(job: Job) -> dict[str, str]:
     outputs = {}
     if job.kind == "force" and staged.is_file():
         target = files.move_into_place(staged, job.findings)
-        outputs[_relative(target)] = hashing.file_digest(target)
+        outputs[_relative(target)] = digests.file_digest(target)
     target = files.write_bytes(job.html, page)
     outputs[_relative(target)] = hashlib.sha256(page).hexdigest()
     for log in sorted(Path(job.staging).glob("*.disclosure.json")):
         # The output-checking log goes beside the report, for the output checker.
         placed = files.move_into_place(log, Path(job.html).with_suffix(".disclosure.json"))
-        outputs[_relative(placed)] = hashing.file_digest(placed)
+        outputs[_relative(placed)] = digests.file_digest(placed)
     return outputs
 
 
 def _build_evidence(job: Job) -> dict[str, str]:
+    from soteria_research.release.evidence import evidence_base
     from soteria_research.report import evidence
-    from soteria_research.sections.national import evidence_base
 
     protected, log = evidence_base(evidence.gather_findings(job.findings_dir))
     written = evidence.write_evidence(protected, job.evidence_dir)
     written["log"] = log.write(Path(job.evidence_dir) / "evidence_base.disclosure.json")
-    return {_relative(p): hashing.file_digest(p) for p in written.values()}
+    return {_relative(p): digests.file_digest(p) for p in written.values()}
 
 
 def run_job(job: Job) -> Outcome:

@@ -15,16 +15,10 @@ import pandas as pd
 
 from soteria_research import normalise, paths, reference
 from soteria_research.errors import DataError
+from soteria_research.normalise import police_uk_id
 
 TABLES = ("cases", "quarantine", "duplicates", "assessment", "quality")
 _TMP = ".tmp-"
-
-
-def police_uk_id(force: str) -> str:
-    """The police.uk id (folder name) of a force given any known variant of its name."""
-    name = normalise.force_name(force)
-    table = reference.forces().set_index("name")["police_uk_id"]
-    return str(table[name])
 
 
 def force_folder(force: str, processed_dir: Path | None = None) -> Path:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from soteria_research.report import files
+from soteria_research import files
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #555; --rule: #d0d0d0; --band: #f3f3f3; --accent: #1d4f91; }

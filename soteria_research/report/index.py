@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from soteria_research import paths, reference
-from soteria_research.report import files
+from soteria_research import files, paths, reference
 from soteria_research.report.html import CSS
 
 INDEX_NAME = "index.html"

@@ -9,17 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from soteria_research import normalise, notebook_policy, paths, reference
+from soteria_research import normalise, notebook_policy, paths, reference, versions
 from soteria_research.disclosure import OutputLog, Rules
 from soteria_research.errors import DataError
 from soteria_research.measures import Period, resolve_period
 from soteria_research.measures.defaults import measure_settings
-
-
-def police_uk_id(force: str) -> str:
-    """The police.uk id of a force (any name variant)."""
-    table = reference.forces()
-    return str(table.loc[table["name"] == normalise.force_name(force), "police_uk_id"].iloc[0])
 
 
 def read_provenance(force_dir) -> dict[str, Any]:
@@ -30,9 +24,7 @@ def read_provenance(force_dir) -> dict[str, Any]:
 
 def code_version() -> str:
     """The code version label reports carry."""
-    from soteria_research.batch import manifest
-
-    return manifest.code_version_label()
+    return versions.code_version_label()
 
 
 @dataclass
@@ -121,7 +113,7 @@ def open_force(
     from soteria_research import ingest
 
     name = normalise.force_name(force)
-    slug = police_uk_id(name)
+    slug = normalise.police_uk_id(name)
     subgroups = set(reference.offences()["subgroup"]) | {"all"}
     if subgroup not in subgroups:
         raise DataError(f"Unknown offence subgroup {subgroup!r}; use one of {sorted(subgroups)}.")

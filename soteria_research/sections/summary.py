@@ -182,7 +182,7 @@ def save(ctx: ForceContext, table: pd.DataFrame, output_dir: str = "") -> list[P
     """
     if not output_dir:
         return []
-    from soteria_research.report.evidence import save_findings
+    from soteria_research.release.findings import save_findings
 
     written = []
     if not table.empty:

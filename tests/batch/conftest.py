@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from soteria_research.batch import hashing
+from soteria_research import digests
 
 from .helpers import REPO, write_cases
 
@@ -37,10 +37,10 @@ def pinned_code(monkeypatch: pytest.MonkeyPatch) -> str:
     The checkout's code does not change during a test, but a file saved in it while a test
     runs would otherwise count as a code change and make every report re-run.
     """
-    original = hashing.code_digest
+    original = digests.code_digest
     digest = original()
     monkeypatch.setattr(
-        hashing,
+        digests,
         "code_digest",
         lambda package_dir=None: original(package_dir) if package_dir else digest,
     )

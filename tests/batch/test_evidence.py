@@ -9,10 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from soteria_research import reference
+from soteria_research import files, reference
 from soteria_research.errors import DataError
-from soteria_research.report import evidence, files
-from soteria_research.report.evidence_schema import COLUMNS
+from soteria_research.release.evidence_schema import COLUMNS
+from soteria_research.report import evidence
 
 PROVENANCE = {"run_id": "r1", "code_version": "0.1.0 (source abcd1234)", "data_hash": "f" * 64}
 
@@ -61,14 +61,14 @@ def test_save_findings_adds_provenance(root: Path) -> None:
 
 
 def test_save_findings_default_provenance(root: Path) -> None:
-    from soteria_research.batch import hashing
+    from soteria_research import digests
 
     (root / "data" / "processed" / "durham").mkdir(parents=True)
     (root / "data" / "processed" / "durham" / "cases.parquet").write_bytes(b"cases")
     path = evidence.save_findings(findings(), "Durham", "r1", out_dir=root / "staging")
     saved = pd.read_parquet(path)
     assert path.parent == root / "staging"
-    assert set(saved["data_hash"]) == {hashing.force_data_digest("durham")}
+    assert set(saved["data_hash"]) == {digests.force_data_digest("durham")}
     assert saved["code_version"].iloc[0].startswith("0.")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from soteria_research.report import files
+from soteria_research import files
 
 
 def test_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:

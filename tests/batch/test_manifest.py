@@ -5,22 +5,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from soteria_research import __version__
+from soteria_research import __version__, versions
 from soteria_research.batch import manifest
 
 
 def test_code_version_and_label() -> None:
-    version = manifest.code_version()
+    version = versions.code_version()
     assert version["package_version"] == __version__
     assert re.fullmatch(r"[0-9a-f]{64}", version["source_hash"])
     assert version["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", version["git_commit"])
-    label = manifest.code_version_label(version)
+    label = versions.code_version_label(version)
     assert label.startswith(f"{__version__} (") and version["source_hash"][:8] in label
 
 
 def test_label_without_git() -> None:
     version = {"package_version": "1.2.3", "git_commit": None, "source_hash": "ab" * 32}
-    assert manifest.code_version_label(version) == "1.2.3 (source abababab)"
+    assert versions.code_version_label(version) == "1.2.3 (source abababab)"
 
 
 def test_manifest_holds_what_a_reader_needs(root: Path) -> None:
@@ -41,7 +41,7 @@ def test_manifest_holds_what_a_reader_needs(root: Path) -> None:
     assert path == root / "reports" / "runs" / "20240701-100000-abcd" / "manifest.json"
     read = manifest.read_manifest(path)
     assert read["code_version"]["label"] == f"1.2.3 (git {'c' * 7}, source abababab)"
-    assert set(read["packages"]) == set(manifest.RECORDED_PACKAGES)
+    assert set(read["packages"]) == set(versions.RECORDED_PACKAGES)
     assert read["packages"]["pandas"] and read["packages"]["papermill"]
     assert read["settings"]["disclosure"]["min_cell_count"] == 10
     assert read["inputs"]["durham"]["data"] == "d" * 64

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from soteria_research.batch import hashing, plan, state
+from soteria_research import digests
+from soteria_research.batch import plan, state
 from soteria_research.errors import RunError, UnknownValueError
 
 from .helpers import FORCE_NB, NATIONAL_NB, write_cases
@@ -54,7 +55,7 @@ def _built(root: Path, tasks: list[plan.Task]) -> dict:
         report = root / "reports" / "forces" / f"{task.slug}.html"
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(f"report of {task.name}")
-        outputs = {f"forces/{task.slug}.html": hashing.file_digest(report)}
+        outputs = {f"forces/{task.slug}.html": digests.file_digest(report)}
         built["forces"][task.slug] = state.record_success(
             None, name=task.name, key=task.key, inputs=task.inputs, run_id="r1",
             finished="2024-07-01T10:00:00+01:00", outputs=outputs,
@@ -96,7 +97,7 @@ def test_settings_change_runs_every_force(two_forces: Path, built: dict) -> None
 
 
 def test_code_change_runs_every_force(built: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hashing, "code_digest", lambda package_dir=None: "edited")
+    monkeypatch.setattr(digests, "code_digest", lambda package_dir=None: "edited")
     assert set(_plan(built).values()) == {"code changed"}
 
 

@@ -11,7 +11,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from soteria_research.batch import hashing, plan, state
+from soteria_research import digests
+from soteria_research.batch import plan, state
 from soteria_research.batch.lock import lock_path
 from soteria_research.batch.runner import run_reports
 from soteria_research.errors import RunError
@@ -56,14 +57,14 @@ def test_incremental_runs(two_forces: Path, pinned_code: str) -> None:
 
     manifest = json.loads(first.manifest.read_text())
     assert manifest["status"] == "ok" and manifest["finished"]
-    assert manifest["inputs"]["durham"]["data"] == hashing.force_data_digest("durham")
+    assert manifest["inputs"]["durham"]["data"] == digests.force_data_digest("durham")
     assert manifest["inputs"]["shared"]["code"] == pinned_code
     assert manifest["parameters"]["period"] == "latest"
     assert manifest["settings"]["disclosure"]["min_cell_count"] == 10
     assert manifest["packages"]["papermill"]
     assert manifest["code_version"]["source_hash"]
     for relative, digest in manifest["outputs"].items():
-        assert hashing.file_digest(reports / relative) == digest
+        assert digests.file_digest(reports / relative) == digest
     assert {"forces/durham.html", "evidence/evidence_base.xlsx"} <= set(manifest["outputs"])
 
     second = _run()

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from soteria_research.batch import hashing
+from soteria_research import digests
 
 
 def _tree(folder: Path) -> Path:
@@ -21,38 +21,38 @@ def _tree(folder: Path) -> Path:
 
 def test_tree_digest_follows_content_not_timestamps(tmp_path: Path) -> None:
     folder = _tree(tmp_path / "d")
-    before = hashing.tree_digest(folder)
+    before = digests.tree_digest(folder)
     os.utime(folder / "a.csv", (1, 1))  # a new timestamp, same bytes
     (folder / "sub" / "b.txt").write_text("hello")  # rewritten, same bytes
-    assert hashing.tree_digest(folder) == before
+    assert digests.tree_digest(folder) == before
     (folder / "sub" / "b.txt").write_text("hellp")
-    assert hashing.tree_digest(folder) != before
+    assert digests.tree_digest(folder) != before
 
 
 def test_tree_digest_sees_added_and_renamed_files(tmp_path: Path) -> None:
     folder = _tree(tmp_path / "d")
-    before = hashing.tree_digest(folder)
+    before = digests.tree_digest(folder)
     (folder / "a.csv").rename(folder / "c.csv")
-    renamed = hashing.tree_digest(folder)
+    renamed = digests.tree_digest(folder)
     assert renamed != before
     (folder / "new.txt").write_text("")
-    assert hashing.tree_digest(folder) not in (before, renamed)
+    assert digests.tree_digest(folder) not in (before, renamed)
 
 
 def test_tree_digest_ignores_hidden_files_and_caches(tmp_path: Path) -> None:
     folder = _tree(tmp_path / "d")
-    before = hashing.tree_digest(folder)
+    before = digests.tree_digest(folder)
     (folder / ".a.csv.123.abc.tmp").write_text("half written")
     (folder / "__pycache__").mkdir()
     (folder / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"\0")
     (folder / "sub" / "x.pyc").write_bytes(b"\0")
-    assert hashing.tree_digest(folder) == before
+    assert digests.tree_digest(folder) == before
 
 
 def test_missing_and_empty_folders_differ(tmp_path: Path) -> None:
-    assert hashing.tree_digest(tmp_path / "absent") == hashing.MISSING
+    assert digests.tree_digest(tmp_path / "absent") == digests.MISSING
     (tmp_path / "empty").mkdir()
-    assert hashing.tree_digest(tmp_path / "empty") != hashing.MISSING
+    assert digests.tree_digest(tmp_path / "empty") != digests.MISSING
 
 
 def test_notebook_digest_ignores_outputs_and_metadata(tmp_path: Path) -> None:
@@ -61,18 +61,18 @@ def test_notebook_digest_ignores_outputs_and_metadata(tmp_path: Path) -> None:
     nb = new_notebook(cells=[cell])
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
-    before = hashing.notebook_digest(path)
+    before = digests.notebook_digest(path)
 
     data = json.loads(path.read_text())
     data["cells"][0]["outputs"] = []
     data["cells"][0]["execution_count"] = None
     data["metadata"]["papermill"] = {"duration": 1.0}
     path.write_text(json.dumps(data))
-    assert hashing.notebook_digest(path) == before
+    assert digests.notebook_digest(path) == before
 
     data["cells"][0]["source"] = "x = 2\nx"
     path.write_text(json.dumps(data))
-    assert hashing.notebook_digest(path) != before
+    assert digests.notebook_digest(path) != before
 
 
 def test_code_digest_covers_source_and_reference_files(tmp_path: Path) -> None:
@@ -80,14 +80,14 @@ def test_code_digest_covers_source_and_reference_files(tmp_path: Path) -> None:
     (package / "reference").mkdir(parents=True)
     (package / "m.py").write_text("A = 1\n")
     (package / "reference" / "forces.csv").write_text("name\nDurham\n")
-    before = hashing.code_digest(package)
+    before = digests.code_digest(package)
     (package / "reference" / "forces.csv").write_text("name\nDurham\nGwent\n")
-    after_reference = hashing.code_digest(package)
+    after_reference = digests.code_digest(package)
     (package / "m.py").write_text("A = 2\n")
-    assert len({before, after_reference, hashing.code_digest(package)}) == 3
+    assert len({before, after_reference, digests.code_digest(package)}) == 3
 
 
 def test_params_digest_ignores_key_order() -> None:
-    one = hashing.params_digest({"force": "Durham", "period": "2023/24"})
-    assert one == hashing.params_digest({"period": "2023/24", "force": "Durham"})
-    assert one != hashing.params_digest({"force": "Durham", "period": "2022/23"})
+    one = digests.params_digest({"force": "Durham", "period": "2023/24"})
+    assert one == digests.params_digest({"period": "2023/24", "force": "Durham"})
+    assert one != digests.params_digest({"force": "Durham", "period": "2022/23"})

@@ -1,0 +1,211 @@
+"""What a determined reader can work out about each withheld count, by linear programming.
+
+The reader knows every published count and every relation in the ledger, and that counts
+are whole and never negative. For each withheld count the smallest and largest values
+consistent with all of that are two linear programmes (HiGHS through
+:func:`scipy.optimize.linprog`). Published counts are constants, so each relation is
+written over its withheld cells only, and the problem splits into connected components
+of withheld cells that share a relation; most are tiny.
+
+>>> from soteria_research.release.ledger import Ledger
+>>> ledger = Ledger()
+>>> a, b = (ledger.count("F", "t", r, "n", v) for r, v in (("a", 3), ("b", 40)))
+>>> total = ledger.count("F", "t", "Total", "n", 43)
+>>> ledger.total(total, [a, b])
+>>> ledger.cells[a].status = "primary"
+>>> intervals(ledger).loc[a, ["low", "high"]].tolist()
+[3.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
+
+from soteria_research.release.ledger import EQ, Ledger, Relation
+
+
+def _withheld_counts(ledger: Ledger) -> list[str]:
+    return [k for k, c in ledger.cells.items() if c.kind == "count" and c.withheld]
+
+
+def _reduced(
+    ledger: Ledger, hidden: set[str]
+) -> list[tuple[dict[str, float], str, float, Relation]]:
+    """Each relation over its hidden cells, published values moved to the right-hand side."""
+    out = []
+    for rel in ledger.relations:
+        terms: dict[str, float] = {}
+        rhs = rel.rhs
+        for key, coef in rel.terms:
+            if key in hidden:
+                terms[key] = terms.get(key, 0.0) + coef
+            else:
+                rhs -= coef * ledger.cells[key].value
+        terms = {k: c for k, c in terms.items() if c != 0}
+        if terms:
+            out.append((terms, rel.sense, rhs, rel))
+    return out
+
+
+def components(ledger: Ledger, hidden: set[str] | None = None) -> list[tuple[list[str], list]]:
+    """Connected components of withheld counts linked by relations, with their relations."""
+    hidden = set(_withheld_counts(ledger)) if hidden is None else hidden
+    reduced = _reduced(ledger, hidden)
+    parent = {k: k for k in hidden}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for terms, *_ in reduced:
+        keys = list(terms)
+        root = find(keys[0])
+        for other in keys[1:]:
+            r = find(other)
+            if r != root:
+                parent[r] = root
+    members: dict[str, list[str]] = defaultdict(list)
+    for key in hidden:
+        members[find(key)].append(key)
+    rels: dict[str, list] = defaultdict(list)
+    for item in reduced:
+        rels[find(next(iter(item[0])))].append(item)
+    return [(sorted(keys), rels.get(root, [])) for root, keys in members.items()]
+
+
+def _solve(cost: np.ndarray, key: str, kwargs: dict) -> float:
+    """The optimum of one direction (``+inf`` when a maximum is unbounded)."""
+    res = linprog(cost, bounds=(0, None), method="highs", **kwargs)
+    if res.status == 3:
+        return math.inf
+    if res.status != 0:
+        raise ValueError(f"relations around {key!r} are inconsistent ({res.message})")
+    return float(abs(res.fun)) if cost.sum() < 0 else float(res.fun)
+
+
+def _bounds(keys: list[str], rels: list) -> dict[str, tuple[float, float]]:
+    """Smallest and largest value of each cell of one component."""
+    if not rels:
+        return {k: (0.0, math.inf) for k in keys}
+    index = {k: i for i, k in enumerate(keys)}
+    eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
+    for terms, sense, rhs, _ in rels:
+        row = np.zeros(len(keys))
+        for key, coef in terms.items():
+            row[index[key]] = coef
+        if sense == EQ:
+            eq_rows.append(row)
+            eq_rhs.append(rhs)
+        else:
+            ub_rows.append(row)
+            ub_rhs.append(rhs)
+    kwargs = {}
+    if eq_rows:
+        kwargs["A_eq"], kwargs["b_eq"] = csr_matrix(np.array(eq_rows)), np.array(eq_rhs)
+    if ub_rows:
+        kwargs["A_ub"], kwargs["b_ub"] = csr_matrix(np.array(ub_rows)), np.array(ub_rhs)
+    out = {}
+    for key, i in index.items():
+        cost = np.zeros(len(keys))
+        cost[i] = -1.0
+        high = _solve(cost, key, kwargs)
+        if math.isfinite(high) and high < 0.5:
+            out[key] = (0.0, 0.0)
+            continue
+        cost[i] = 1.0
+        low = _solve(cost, key, kwargs)
+        # Counts are whole numbers: the reader rounds inwards.
+        low = math.ceil(low - 1e-7) if math.isfinite(low) else low
+        high = math.floor(high + 1e-7) if math.isfinite(high) else high
+        out[key] = (float(max(low, 0.0)), float(high))
+    return out
+
+
+def _peel(keys: list[str], rels: list) -> tuple[dict[str, float], list]:
+    """Cells an equality pins alone (then substituted, as a reader would), and what is left."""
+    known: dict[str, float] = {}
+    rels = [(dict(t), sense, rhs, rel) for t, sense, rhs, rel in rels]
+    changed = True
+    while changed:
+        changed = False
+        left = []
+        for terms, sense, rhs, rel in rels:
+            for key in [k for k in terms if k in known]:
+                rhs -= terms.pop(key) * known[key]
+            if not terms:
+                continue
+            if sense == EQ and len(terms) == 1:
+                ((key, coef),) = terms.items()
+                known[key] = rhs / coef
+                changed = True
+                continue
+            left.append((terms, sense, rhs, rel))
+        rels = left
+    return known, rels
+
+
+def intervals(ledger: Ledger, only: set[str] | None = None) -> pd.DataFrame:
+    """For every withheld count: ``low``, ``high`` (what a reader can work out) and ``value``.
+
+    ``only`` limits the work to the components holding those cells.
+    """
+    rows = []
+    for keys, rels in components(ledger):
+        if only is not None and not only.intersection(keys):
+            continue
+        known, left = _peel(keys, rels)
+        found = {k: (v, v) for k, v in known.items()}
+        rest = [k for k in keys if k not in known]
+        for sub_keys, sub_rels in _split(rest, left):
+            found.update(_bounds(sub_keys, sub_rels))
+        for key, (low, high) in found.items():
+            rows.append(
+                {
+                    "key": key,
+                    "value": ledger.cells[key].value,
+                    "low": low,
+                    "high": high,
+                    "relations": "; ".join(sorted({r[3].why for r in rels if key in r[0]})),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["key", "value", "low", "high", "relations"])
+    return frame.set_index("key")
+
+
+def _split(keys: list[str], rels: list) -> list[tuple[list[str], list]]:
+    """Connected components of ``keys`` under ``rels`` (after peeling)."""
+    parent = {k: k for k in keys}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for terms, *_ in rels:
+        first, *others = list(terms)
+        for other in others:
+            a, b = find(first), find(other)
+            if a != b:
+                parent[b] = a
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        groups[find(key)].append(key)
+    by_root: dict[str, list] = defaultdict(list)
+    for item in rels:
+        by_root[find(next(iter(item[0])))].append(item)
+    return [(members, by_root.get(root, [])) for root, members in groups.items()]
+
+
+def exposed(ledger: Ledger, width: float, only: set[str] | None = None) -> pd.DataFrame:
+    """Withheld counts a reader can pin to an interval narrower than ``width``."""
+    found = intervals(ledger, only)
+    return found[(found["high"] - found["low"]) < width]

@@ -1,0 +1,293 @@
+"""The release ledger: every number a release publishes, and how the numbers relate.
+
+One row per published quantity (a *cell*), keyed by unit (a force, or ``England and
+Wales``), the output it belongs to and its row and column there. Cells that are the same
+quantity shown in two places share one key (a *shared key*, e.g. the charges of a force's
+2023/24 cohort, shown in the outcomes table and in the key findings), so they are one value
+with one disclosure decision. The ledger also holds the **linear relations** a reader can
+see between cells: totals and margins, a breakdown and its parts, a rate's numerator and
+its complement, a subset and the records it leaves out, national = sum of the forces.
+
+Two kinds of cell:
+
+``count``
+    A whole, non-negative count. Counts take part in relations and are what disclosure
+    control suppresses (:mod:`soteria_research.release.protect`).
+``derived``
+    Anything computed from counts (a rate, an interval, a median, a model estimate): it
+    names the counts it rests on (``depends``) and is withheld whenever one of them is,
+    or when its own rule fails (``primary`` set when it is added).
+
+The ledger is built once for a whole release and protected as a whole; renderers only
+read it (:meth:`Ledger.lookup`).
+
+>>> ledger = Ledger()
+>>> a = ledger.count("Durham", "outcomes", "charged", "cohort", 3)
+>>> b = ledger.count("Durham", "outcomes", "other", "cohort", 40)
+>>> t = ledger.count("Durham", "outcomes", "Total", "cohort", 43)
+>>> ledger.total(t, [a, b])
+>>> len(ledger.relations)
+1
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from soteria_research.errors import DataError
+
+NATIONAL = "England and Wales"
+EQ, LE = "=", "<="
+KEY_SEP = " | "
+
+
+def make_key(unit: str, output: str, row: object, column: object) -> str:
+    """The key of an output-specific cell."""
+    return KEY_SEP.join(str(part) for part in (unit, output, row, column))
+
+
+def shared_key(unit: str, *parts: object) -> str:
+    """The key of a quantity shown in more than one place (unit first)."""
+    return KEY_SEP.join(str(part) for part in (unit, "=", *parts))
+
+
+@dataclass
+class Cell:
+    """One published quantity."""
+
+    key: str
+    unit: str
+    kind: str  # "count" | "derived"
+    value: float
+    label: str = ""
+    depends: tuple[str, ...] = ()
+    primary: str = ""  # reason the cell fails a rule itself ("" when it passes)
+    priority: int = 1  # cost of hiding it to protect another cell (headlines cost more)
+    status: str = ""  # "" published | "primary" | "secondary" | "derived"
+    reason: str = ""
+    places: list[str] = field(default_factory=list)
+
+    @property
+    def withheld(self) -> bool:
+        return bool(self.status)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``sum(coef * cell) (= or <=) rhs`` over count cells."""
+
+    terms: tuple[tuple[str, float], ...]
+    sense: str = EQ
+    rhs: float = 0.0
+    why: str = ""
+
+
+class Ledger:
+    """Cells and relations of one release."""
+
+    def __init__(self) -> None:
+        self.cells: dict[str, Cell] = {}
+        self.relations: list[Relation] = []
+
+    # -- building ---------------------------------------------------------------------------
+    def _add(self, cell: Cell, place: str) -> str:
+        known = self.cells.get(cell.key)
+        if known is None:
+            cell.places.append(place)
+            self.cells[cell.key] = cell
+            return cell.key
+        same = (math.isnan(known.value) and math.isnan(cell.value)) or math.isclose(
+            known.value, cell.value, rel_tol=1e-9, abs_tol=1e-9
+        )
+        if known.kind != cell.kind or not same:
+            raise DataError(
+                f"Release ledger: {cell.key!r} is published twice with different values "
+                f"({place} and {known.places[0]}); one label must have one basis."
+            )
+        known.priority = max(known.priority, cell.priority)
+        known.primary = known.primary or cell.primary
+        known.depends = tuple(dict.fromkeys((*known.depends, *cell.depends)))
+        if place not in known.places:
+            known.places.append(place)
+        return known.key
+
+    def count(
+        self,
+        unit: str,
+        output: str,
+        row: object,
+        column: object,
+        value: float,
+        *,
+        key: str | None = None,
+        priority: int = 1,
+        label: str = "",
+    ) -> str:
+        """Add (or find) a count cell; returns its key."""
+        if value is None or pd.isna(value):
+            raise DataError(
+                f"Release ledger: count {make_key(unit, output, row, column)!r} is missing."
+            )
+        value = float(value)
+        if value < 0 or value != round(value):
+            raise DataError(
+                f"Release ledger: count {make_key(unit, output, row, column)!r} is not a whole, "
+                "non-negative number."
+            )
+        cell = Cell(
+            key or make_key(unit, output, row, column),
+            unit,
+            "count",
+            value,
+            label,
+            priority=priority,
+        )
+        return self._add(cell, f"{output} [{row} / {column}]")
+
+    def derived(
+        self,
+        unit: str,
+        output: str,
+        row: object,
+        column: object,
+        value: float,
+        depends: Iterable[str] = (),
+        *,
+        primary: str = "",
+        key: str | None = None,
+        priority: int = 1,
+    ) -> str:
+        """Add (or find) a value computed from counts; withheld with any of ``depends``."""
+        missing = [d for d in depends if d not in self.cells]
+        if missing:
+            raise DataError(f"Release ledger: {output!r} depends on unknown cells {missing[:3]}.")
+        value = float("nan") if value is None or pd.isna(value) else float(value)
+        cell = Cell(
+            key or make_key(unit, output, row, column),
+            unit,
+            "derived",
+            value,
+            depends=tuple(depends),
+            primary=primary,
+            priority=priority,
+        )
+        return self._add(cell, f"{output} [{row} / {column}]")
+
+    def relate(
+        self, terms: Mapping[str, float], sense: str = EQ, rhs: float = 0.0, why: str = ""
+    ) -> None:
+        """Add a linear relation over count cells."""
+        for key in terms:
+            cell = self.cells.get(key)
+            if cell is None or cell.kind != "count":
+                raise DataError(
+                    f"Release ledger: relation ({why}) names {key!r}, not a count cell."
+                )
+        terms_t = tuple((k, float(c)) for k, c in terms.items() if c != 0)
+        if terms_t:
+            self.relations.append(Relation(terms_t, sense, float(rhs), why))
+
+    def total(self, total: str, parts: Sequence[str], why: str = "total") -> None:
+        """``total = sum(parts)``."""
+        terms: dict[str, float] = {}
+        for part in parts:
+            terms[part] = terms.get(part, 0.0) + 1.0
+        terms[total] = terms.get(total, 0.0) - 1.0
+        self.relate(terms, EQ, 0.0, why)
+
+    def at_most(self, part: str, whole: str, why: str = "subset") -> None:
+        """``part <= whole`` (a subset, e.g. charges timed from recording of all charges)."""
+        if part != whole:
+            self.relate({part: 1.0, whole: -1.0}, LE, 0.0, why)
+
+    def same(self, a: str, b: str, why: str = "same quantity") -> None:
+        """``a = b``: one quantity shown under two keys."""
+        if a != b:
+            self.relate({a: 1.0, b: -1.0}, EQ, 0.0, why)
+
+    # -- reading ----------------------------------------------------------------------------
+    def lookup(self, key: str) -> Cell:
+        """The cell under ``key``; a renderer asking for a cell not in the release is an error."""
+        try:
+            return self.cells[key]
+        except KeyError:
+            raise DataError(
+                f"Release ledger: {key!r} is not in the release. Every number shown must be "
+                "computed into the release first (run `soteria reports`)."
+            ) from None
+
+    def published(self, key: str) -> float | None:
+        """The value under ``key`` when published, else None."""
+        cell = self.lookup(key)
+        return None if cell.withheld or math.isnan(cell.value) else cell.value
+
+    def frame(self) -> pd.DataFrame:
+        """The cells as a table (values of withheld cells included: internal use only)."""
+        rows = [
+            {
+                "key": c.key,
+                "unit": c.unit,
+                "kind": c.kind,
+                "value": c.value,
+                "status": c.status,
+                "reason": c.reason,
+                "primary": c.primary,
+                "priority": c.priority,
+                "depends": list(c.depends),
+                "places": list(c.places),
+            }
+            for c in self.cells.values()
+        ]
+        return pd.DataFrame(rows)
+
+    def relations_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {"terms": [list(t) for t in r.terms], "sense": r.sense, "rhs": r.rhs, "why": r.why}
+                for r in self.relations
+            ]
+        )
+
+    @classmethod
+    def from_frames(cls, cells: pd.DataFrame, relations: pd.DataFrame) -> Ledger:
+        ledger = cls()
+        for row in cells.itertuples(index=False):
+            ledger.cells[row.key] = Cell(
+                row.key,
+                row.unit,
+                row.kind,
+                float(row.value),
+                depends=tuple(row.depends),
+                primary=row.primary,
+                priority=int(row.priority),
+                status=row.status,
+                reason=row.reason,
+                places=list(row.places),
+            )
+        for row in relations.itertuples(index=False):
+            terms = tuple((str(k), float(c)) for k, c in row.terms)
+            ledger.relations.append(Relation(terms, row.sense, float(row.rhs), row.why))
+        return ledger
+
+    def merge(self, other: Ledger) -> None:
+        """Add another ledger's cells and relations (one force's part of the release)."""
+        for cell in other.cells.values():
+            for place in cell.places:
+                self._add(
+                    Cell(
+                        cell.key,
+                        cell.unit,
+                        cell.kind,
+                        cell.value,
+                        cell.label,
+                        cell.depends,
+                        cell.primary,
+                        cell.priority,
+                    ),
+                    place,
+                )
+        self.relations.extend(other.relations)

@@ -1,0 +1,152 @@
+"""Disclosure control of a whole release, then the check that it holds.
+
+1. **Primary**: every count that fails the minimum-count rule (and zeros, when they are
+   disclosive) is withheld; so is every derived value whose own rule fails (a median on
+   too few cases, an interval end resting on too few records).
+2. **Secondary**: a determined reader with every relation in the ledger
+   (:mod:`soteria_research.release.attack`) must not be able to pin a withheld count to an
+   interval narrower than the protection width. While one can, the cheapest published
+   count in a relation that pins it (lowest priority, then smallest) is withheld too: the
+   greedy form of the classic cell-suppression problem, checked by the solver each time.
+3. **Derived**: values resting on a withheld count are withheld with it.
+4. **Check**: the whole release is attacked once more; a cell still exposed stops the
+   release (:class:`~soteria_research.errors.DisclosureError` naming the cells).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from soteria_research.disclosure.rules import Rules, resolve
+from soteria_research.errors import DisclosureError
+from soteria_research.release.attack import exposed
+from soteria_research.release.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+PRIMARY, SECONDARY, DERIVED = "primary", "secondary", "derived"
+SECONDARY_REASON = "withheld so that another withheld figure cannot be worked out"
+DERIVED_REASON = "rests on a withheld count"
+
+
+def protection_width(rules: Rules) -> float:
+    """The narrowest interval a reader may be left with (``protection_width``, default the
+    minimum cell count)."""
+    width = getattr(rules, "protection_width", None)
+    return float(width if width else rules.min_cell_count)
+
+
+def apply_primary(ledger: Ledger, rules: Rules) -> int:
+    """Withhold every cell that fails a rule itself; returns how many."""
+    n = 0
+    for cell in ledger.cells.values():
+        if cell.kind == "count" and rules.count_fails(cell.value):
+            cell.status, cell.reason = PRIMARY, rules.count_reason(cell.value)
+        elif cell.kind == "derived" and cell.primary:
+            cell.status, cell.reason = PRIMARY, cell.primary
+        else:
+            continue
+        n += 1
+    return n
+
+
+def _complement(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> str | None:
+    """The published count whose hiding best protects ``key``.
+
+    Take the relation through ``key`` with the fewest withheld cells (the one that pins
+    it); in it, the published count of lowest priority that already shares another
+    relation with a withheld cell (so the hidden cells close a cycle, as in the
+    hypercube method), then the smallest.
+    """
+    best: tuple | None = None
+    for index in by_cell.get(key, ()):
+        keys = [k for k, _ in ledger.relations[index].terms]
+        hidden = sum(ledger.cells[k].withheld for k in keys)
+        for other in keys:
+            cell = ledger.cells[other]
+            if cell.withheld:
+                continue
+            links = sum(
+                any(ledger.cells[k].withheld for k, _ in ledger.relations[j].terms if k != other)
+                for j in by_cell.get(other, ())
+                if j != index
+            )
+            rank = (hidden, cell.priority, -links, cell.value == 0, cell.value, other)
+            if best is None or rank < best:
+                best = rank
+    return None if best is None else best[-1]
+
+
+def _tightness(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> tuple[int, str]:
+    """Fewest withheld cells in a relation through ``key`` (1: it is pinned alone)."""
+    counts = [
+        sum(ledger.cells[k].withheld for k, _ in ledger.relations[i].terms)
+        for i in by_cell.get(key, ())
+    ]
+    return (min(counts, default=0), key)
+
+
+def apply_secondary(ledger: Ledger, width: float) -> int:
+    """Withhold complementary counts until no withheld count is exposed; returns how many."""
+    by_cell: dict[str, list[int]] = {}
+    for index, rel in enumerate(ledger.relations):
+        for key, _ in rel.terms:
+            by_cell.setdefault(key, []).append(index)
+    added = 0
+    todo = exposed(ledger, width)
+    while len(todo):
+        chosen = None
+        for key in sorted(todo.index, key=lambda k: _tightness(ledger, k, by_cell)):
+            chosen = _complement(ledger, key, by_cell)
+            if chosen is not None:
+                break
+        if chosen is None:
+            break  # nothing left to hide: check() names the cells
+        ledger.cells[chosen].status = SECONDARY
+        ledger.cells[chosen].reason = SECONDARY_REASON
+        added += 1
+        # Re-attack the component that changed; one complement often protects several cells.
+        todo = exposed(ledger, width, only=set(todo.index) | {chosen})
+    return added
+
+
+def apply_derived(ledger: Ledger) -> int:
+    """Withhold derived values resting on a withheld cell; returns how many."""
+    n = 0
+    for cell in ledger.cells.values():
+        if cell.kind != "derived" or cell.withheld:
+            continue
+        if any(ledger.cells[d].withheld for d in cell.depends):
+            cell.status, cell.reason = DERIVED, DERIVED_REASON
+            n += 1
+    return n
+
+
+def check(ledger: Ledger, width: float) -> None:
+    """Attack the whole release; raise naming every exposed cell."""
+    found = exposed(ledger, width)
+    if len(found):
+        lines = [
+            f"  {key}: a reader can narrow it to {row.low:.0f}-{row.high:.0f} ({row.relations})"
+            for key, row in found.head(20).iterrows()
+        ]
+        raise DisclosureError(
+            f"The release would let a reader work out {len(found)} withheld count(s):\n"
+            + "\n".join(lines)
+        )
+
+
+def protect(ledger: Ledger, rules: Rules | None = None) -> dict[str, int]:
+    """Protect ``ledger`` in place as a whole and check it; returns counts per step."""
+    rules = resolve(rules)
+    for cell in ledger.cells.values():
+        cell.status, cell.reason = "", ""
+    if not rules.enabled:
+        return {"primary": 0, "secondary": 0, "derived": 0}
+    width = protection_width(rules)
+    summary = {"primary": apply_primary(ledger, rules)}
+    summary["secondary"] = apply_secondary(ledger, width)
+    summary["derived"] = apply_derived(ledger)
+    check(ledger, width)
+    log.info("release protected: %s", summary)
+    return summary

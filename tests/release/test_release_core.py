@@ -1,0 +1,175 @@
+"""The release ledger, the reader's linear programmes and whole-release protection."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from soteria_research.disclosure import Rules
+from soteria_research.errors import DataError
+from soteria_research.release import Ledger, intervals, protect
+from soteria_research.release.attack import exposed
+
+RULES = Rules(min_cell_count=10, zeros_disclosive=False)
+
+
+def table(values, ledger=None, unit="F", output="t"):
+    """A table with row, column and grand totals in ``ledger``; returns (ledger, keys)."""
+    ledger = ledger or Ledger()
+    values = np.asarray(values)
+    rows, cols = values.shape
+    keys = [
+        [ledger.count(unit, output, r, c, values[r, c]) for c in range(cols)] for r in range(rows)
+    ]
+    row_totals = [ledger.count(unit, output, r, "Total", values[r].sum()) for r in range(rows)]
+    col_totals = [ledger.count(unit, output, "Total", c, values[:, c].sum()) for c in range(cols)]
+    grand = ledger.count(unit, output, "Total", "Total", values.sum())
+    for r in range(rows):
+        ledger.total(row_totals[r], keys[r])
+    for c in range(cols):
+        ledger.total(col_totals[c], [keys[r][c] for r in range(rows)])
+    ledger.total(grand, row_totals)
+    return ledger, keys
+
+
+def test_a_hidden_cell_beside_its_total_is_recovered_exactly():
+    ledger, keys = table([[3, 40], [30, 20]])
+    ledger.cells[keys[0][0]].status = "primary"
+    found = intervals(ledger)
+    assert found.loc[keys[0][0], ["low", "high"]].tolist() == [3.0, 3.0]
+
+
+def test_a_rectangle_of_hidden_cells_is_safe():
+    ledger, keys = table([[3, 40, 50], [30, 20, 60], [25, 35, 45]])
+    summary = protect(ledger, RULES)
+    assert summary == {"primary": 1, "secondary": 3, "derived": 0}
+    hidden = {k for k, c in ledger.cells.items() if c.withheld}
+    assert hidden == {keys[0][0], keys[0][1], keys[2][0], keys[2][1]}
+    assert exposed(ledger, 10).empty
+
+
+def test_parts_that_sum_to_a_whole_across_outputs():
+    # input = clean + quarantined + duplicates; quarantined = sum of its reasons
+    ledger = Ledger()
+    count = lambda row, v: ledger.count("F", "quality", row, "rows", v)  # noqa: E731
+    total, clean, quarantined, dup = (
+        count("input", 40),
+        count("clean", 4),
+        count("q", 12),
+        count("dup", 24),
+    )
+    reasons = [count("reason a", 4), count("reason b", 8)]
+    ledger.total(total, [clean, quarantined, dup])
+    ledger.total(quarantined, reasons)
+    protect(ledger, RULES)
+    found = intervals(ledger)
+    assert (found["high"] - found["low"]).min() >= 10
+    assert ledger.cells[clean].withheld
+
+
+def test_national_total_minus_the_forces_is_protected():
+    ledger = Ledger()
+    forces = [
+        ledger.count(f"F{i}", "repeat", "suspects", "n", v) for i, v in enumerate([1, 30, 45, 60])
+    ]
+    national = ledger.count("England and Wales", "repeat", "suspects", "n", 136)
+    ledger.total(national, forces)
+    protect(ledger, RULES)
+    assert ledger.cells[forces[0]].withheld and ledger.cells[forces[1]].withheld
+    assert not ledger.cells[
+        national
+    ].withheld  # the cheapest complement is a force, not the headline
+
+
+def test_a_shared_key_is_one_cell_and_a_second_basis_is_refused():
+    ledger = Ledger()
+    a = ledger.count("F", "outcomes", "Charged", "cohort", 17, key="F | = | charged")
+    b = ledger.count("F", "findings", "charge_rate", "numerator", 17, key="F | = | charged")
+    assert a == b and len(ledger.cells) == 1
+    with pytest.raises(DataError, match="one basis"):
+        ledger.count("F", "findings", "charge_rate", "numerator", 16, key="F | = | charged")
+
+
+def test_derived_values_follow_their_counts():
+    ledger = Ledger()
+    n = ledger.count("F", "rate", "charged", "n", 3)
+    d = ledger.count("F", "rate", "crimes", "n", 814)
+    comp = ledger.count("F", "rate", "not charged", "n", 811)
+    ledger.total(d, [n, comp])
+    rate = ledger.derived("F", "rate", "charged", "%", 0.37, [n, d])
+    protect(ledger, RULES)
+    assert ledger.cells[rate].status == "derived"
+    assert ledger.published(rate) is None
+
+
+def test_a_near_duplicate_subset_is_protected():
+    # 25 charges assigned, 24 timed from recording: the one without a date is a small count
+    ledger = Ledger()
+    assigned = ledger.count("F", "outcomes", "charged", "n", 25)
+    timed = ledger.count("F", "timeliness", "charged", "n", 24)
+    undated = ledger.count("F", "timeliness", "charged without a date", "n", 1)
+    ledger.total(assigned, [timed, undated])
+    protect(ledger, RULES)
+    assert ledger.cells[undated].withheld
+    assert exposed(ledger, 10).empty
+
+
+def _brute_force_interval(ledger: Ledger, key: str, cap: int = 60) -> tuple[int, int]:
+    """Every whole-number assignment of the hidden cells that fits every relation."""
+    hidden = [k for k, c in ledger.cells.items() if c.kind == "count" and c.withheld]
+    fits = []
+    for values in itertools.product(range(cap + 1), repeat=len(hidden)):
+        assign = {k: c.value for k, c in ledger.cells.items()} | dict(
+            zip(hidden, values, strict=True)
+        )
+        if all(
+            abs(sum(coef * assign[k] for k, coef in r.terms) - r.rhs) < 1e-9
+            for r in ledger.relations
+        ):
+            fits.append(assign[key])
+    return min(fits), max(fits)
+
+
+def test_the_linear_programme_agrees_with_brute_force():
+    ledger, keys = table([[3, 12], [14, 5]])
+    for row in keys:
+        for key in row:
+            ledger.cells[key].status = "primary"
+    found = intervals(ledger)
+    for key in (keys[0][0], keys[1][1]):
+        assert tuple(found.loc[key, ["low", "high"]]) == _brute_force_interval(ledger, key, cap=20)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(2, 4).flatmap(
+        lambda r: st.integers(2, 4).flatmap(
+            lambda c: st.lists(
+                st.lists(st.integers(0, 40), min_size=c, max_size=c), min_size=r, max_size=r
+            )
+        )
+    )
+)
+def test_protected_tables_leave_every_withheld_cell_wide(values):
+    ledger, _ = table(values)
+    protect(ledger, RULES)
+    found = intervals(ledger)
+    assert ((found["high"] - found["low"]) >= 10).all()
+    # the reader's interval always holds the truth
+    assert ((found["low"] <= found["value"]) & (found["value"] <= found["high"])).all()
+    for key, cell in ledger.cells.items():
+        if not cell.withheld:
+            assert not RULES.count_fails(cell.value), key
+
+
+def test_a_release_that_cannot_be_protected_stops_naming_the_cells():
+    from soteria_research.errors import DisclosureError
+
+    # zeros disclosive, and a published total of 10 pins the all-zero column
+    ledger, _ = table([[0, 0], [0, 10]])
+    with pytest.raises(DisclosureError, match="work out"):
+        protect(ledger, Rules(min_cell_count=10, zeros_disclosive=True))
