@@ -155,11 +155,14 @@ def plan_forces(
     state: Mapping[str, Any],
     *,
     rerun: bool = False,
+    release: Mapping[str, str] | None = None,
 ) -> list[Task]:
     """One task per force, in reference order, each saying whether and why it runs.
 
     ``parameters`` are those shared by every force (period, comparator); the force name is
-    added for each.
+    added for each. ``release`` maps each force to the digest of what the protected release
+    lets its report show: a report re-runs when that changes (another force's data can
+    change what this one may publish).
     """
     notebook_hash = digests.notebook_digest(notebook)
     tasks = []
@@ -171,6 +174,8 @@ def plan_forces(
             **shared,
             "parameters": digests.params_digest({"force": force, **parameters}),
         }
+        if release is not None:
+            inputs["release"] = release.get(force, "missing")
         previous = state.get("forces", {}).get(slug)
         reason = decide(inputs, previous, rerun=rerun, outputs_intact=outputs_intact(previous))
         size = _folder_size(paths.processed_dir() / slug)
@@ -186,6 +191,7 @@ def plan_national(
     state: Mapping[str, Any],
     *,
     rerun: bool = False,
+    release: str | None = None,
 ) -> list[Task]:
     """The evidence-base task and (unless ``notebook`` is None) the national report task.
 
@@ -210,6 +216,8 @@ def plan_national(
             **shared,
             "parameters": digests.params_digest(dict(parameters)),
         }
+        if release is not None:
+            inputs["release"] = release
         previous = state.get(NATIONAL)
         reason = decide(inputs, previous, rerun=rerun, outputs_intact=outputs_intact(previous))
         tasks.append(Task(NATIONAL, "National evidence", NATIONAL, inputs, reason))

@@ -15,6 +15,7 @@ from typing import Any
 from soteria_research import files, paths, settings, versions
 from soteria_research.batch import manifest, plan, pool, state, worker
 from soteria_research.batch.plan import Task
+from soteria_research.release import NATIONAL as NATIONAL_UNIT
 from soteria_research.report import index
 
 #: Folders of published outputs (relative to ``reports/``).
@@ -158,6 +159,7 @@ class Run:
             self.findings,
             self.state,
             rerun=o["rerun"],
+            release=(o.get("release") or {}).get(NATIONAL_UNIT),
         )
         have = self.findings.is_dir() and any(self.findings.glob("*.parquet"))
         runnable = [

@@ -1,7 +1,7 @@
 """``soteria reports`` as a function: build every report that needs building.
 
 :func:`run_reports` plans the run from content hashes (:mod:`.plan`), takes the run lock,
-runs the force notebooks in one process pool (papermill's Python API, one kernel per
+builds the release (every report's numbers collected and protected as a whole, :mod:`.release_stage`), runs the force notebooks in one process pool (papermill's Python API, one kernel per
 notebook, ``jobs`` at a time, largest data first), then writes the evidence base and runs
 the national notebook, and finally writes the run state, the landing page and the run
 manifest. A run in which nothing changed starts no kernel and imports neither papermill
@@ -23,6 +23,7 @@ import pandas as pd
 from soteria_research import paths, settings
 from soteria_research.batch import manifest, plan, pool
 from soteria_research.batch.lock import RunLock
+from soteria_research.batch.release_stage import build_release
 from soteria_research.batch.run import Run, remove_temp_files
 from soteria_research.errors import RunError
 
@@ -179,6 +180,13 @@ def run_reports(
             for path in remove_temp_files(run.reports):
                 log.info("Removed a temporary file left by an earlier run: %s", path.name)
             options["shared"] = plan.shared_inputs()
+            options["release"] = build_release(
+                options["forces"],
+                options["parameters"],
+                options["shared"],
+                jobs=options["jobs"],
+                rerun=rerun,
+            )
             tasks = plan.plan_forces(
                 options["forces"],
                 options["force_notebook"],
@@ -186,6 +194,7 @@ def run_reports(
                 options["parameters"],
                 run.state,
                 rerun=rerun,
+                release=options["release"],
             )
             manifest.write_manifest(run.manifest("running"))
             run.stage(tasks)

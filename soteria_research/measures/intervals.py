@@ -176,6 +176,20 @@ def median_ci(values: Iterable[float], confidence: float = 0.95) -> dict[str, fl
     return out
 
 
+def median_ci_rank(n: int, confidence: float = 0.95) -> int:
+    """``k`` of :func:`median_ci`'s interval ``(x_(k), x_(n-k+1))``: ``k - 1`` records lie
+    below its lower end and ``k - 1`` above its upper end (0 when there is no interval).
+
+    >>> median_ci_rank(10)
+    2
+    """
+    if n <= 0:
+        return 0
+    tail = stats.binom.cdf(np.arange(n), n, 0.5)
+    ks = np.nonzero(tail <= (1 - confidence) / 2)[0] + 1
+    return int(ks.max()) if len(ks) else 0
+
+
 def mean_ci(values: Iterable[float], confidence: float = 0.95) -> dict[str, float | int | str]:
     """Mean with a t-interval; NaN interval (with a reason) below two values."""
     x = np.asarray([v for v in values if pd.notna(v)], dtype=float)

@@ -205,6 +205,17 @@ def _split(keys: list[str], rels: list) -> list[tuple[list[str], list]]:
     return [(members, by_root.get(root, [])) for root, members in groups.items()]
 
 
+def pinned(ledger: Ledger) -> list[list[str]]:
+    """Withheld counts an equality pins to one value once published values and other pinned
+    cells are substituted (no linear programme needed), grouped by component."""
+    found = []
+    for keys, rels in components(ledger):
+        known, _ = _peel(keys, rels)
+        if known:
+            found.append(sorted(known))
+    return found
+
+
 def exposed(ledger: Ledger, width: float, only: set[str] | None = None) -> pd.DataFrame:
     """Withheld counts a reader can pin to an interval narrower than ``width``."""
     found = intervals(ledger, only)

@@ -1,44 +1,37 @@
-"""The evidence base: every force's findings placed against the pooled national value."""
+"""The evidence base: every force's published findings, as the release protected them.
+
+The findings were protected with every other number of the release, national totals
+included (:mod:`soteria_research.release.protect`), so the evidence base publishes exactly
+the rows the force reports show: no second round of suppression that could withhold
+here what a force report prints, or the reverse.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from soteria_research import measures
-from soteria_research.disclosure import OutputLog, Rules, protect_evidence
-from soteria_research.measures.catalogue import MEASURES
-from soteria_research.measures.defaults import measure_settings
+from soteria_research.disclosure import OutputLog, Rules
+from soteria_research.disclosure.outputlog import make_entry
+from soteria_research.disclosure.rules import resolve
 
 
 def evidence_base(
     findings: pd.DataFrame, rules: Rules | None = None
 ) -> tuple[pd.DataFrame, OutputLog]:
-    """The evidence base: every force's findings placed against the pooled national value.
-
-    Case measures that are proportions get ``comparator_value`` (pooled over the forces
-    whose figures are published) and ``funnel_position`` (exact binomial limits); then the
-    rows are protected again across forces, so that no withheld figure can be recovered
-    from a national total. Returns the protected rows and their output-checking log.
-    """
+    """The evidence base rows (every force's published findings) and their output log."""
+    rules = resolve(rules)
     out = findings.copy()
-    s = measure_settings()
-    for (measure, _period), rows in out.groupby(["measure", "period"]):
-        info = MEASURES.get(measure)
-        if info is None or info.unit != "proportion":
-            continue
-        usable = rows.dropna(subset=["numerator", "denominator"])
-        usable = usable[usable["denominator"] > 0]
-        if len(usable) < 2:
-            continue
-        units = usable[["force", "numerator", "denominator"]].astype(
-            {"numerator": float, "denominator": float}
-        )
-        placed = measures.funnel_positions(units, levels=s["funnel_limits"])
-        out.loc[usable.index, "comparator_value"] = placed["target"].to_numpy()
-        out.loc[usable.index, "funnel_position"] = placed["position"].to_numpy()
-    protected, entries = protect_evidence(
-        out, rules, lines=["measure", "period"], name="evidence base"
-    )
     log = OutputLog("National Operating Model evidence base", rules)
-    log.extend(entries)
-    return protected, log
+    withheld = int(out["suppressed"].sum()) if "suppressed" in out.columns else 0
+    log.add(
+        make_entry(
+            "evidence base",
+            "evidence base",
+            "protected" if withheld else "pass",
+            rules,
+            thresholds=("min_cell_count",),
+            rules_applied=["rows as published by the release (protected as a whole)"],
+            summary=f"{withheld} of {len(out)} rows withheld",
+        )
+    )
+    return out, log

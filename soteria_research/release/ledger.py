@@ -66,7 +66,8 @@ class Cell:
     label: str = ""
     depends: tuple[str, ...] = ()
     primary: str = ""  # reason the cell fails a rule itself ("" when it passes)
-    priority: int = 1  # cost of hiding it to protect another cell (headlines cost more)
+    priority: int = 1  # cost of hiding it: 0 for cells no output shows (a complement, the
+    # records between a count and its subset), 2 for headlines
     status: str = ""  # "" published | "primary" | "secondary" | "derived"
     reason: str = ""
     places: list[str] = field(default_factory=list)
@@ -247,7 +248,13 @@ class Ledger:
     def relations_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [
-                {"terms": [list(t) for t in r.terms], "sense": r.sense, "rhs": r.rhs, "why": r.why}
+                {
+                    "keys": [k for k, _ in r.terms],
+                    "coefs": [c for _, c in r.terms],
+                    "sense": r.sense,
+                    "rhs": r.rhs,
+                    "why": r.why,
+                }
                 for r in self.relations
             ]
         )
@@ -256,7 +263,7 @@ class Ledger:
     def from_frames(cls, cells: pd.DataFrame, relations: pd.DataFrame) -> Ledger:
         ledger = cls()
         for row in cells.itertuples(index=False):
-            ledger.cells[row.key] = Cell(
+            ledger.cells[str(row.key)] = Cell(
                 row.key,
                 row.unit,
                 row.kind,
@@ -269,7 +276,7 @@ class Ledger:
                 places=list(row.places),
             )
         for row in relations.itertuples(index=False):
-            terms = tuple((str(k), float(c)) for k, c in row.terms)
+            terms = tuple((str(k), float(c)) for k, c in zip(row.keys, row.coefs, strict=True))
             ledger.relations.append(Relation(terms, row.sense, float(row.rhs), row.why))
         return ledger
 

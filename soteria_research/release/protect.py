@@ -19,7 +19,7 @@ import logging
 
 from soteria_research.disclosure.rules import Rules, resolve
 from soteria_research.errors import DisclosureError
-from soteria_research.release.attack import exposed
+from soteria_research.release.attack import exposed, pinned
 from soteria_research.release.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -86,27 +86,43 @@ def _tightness(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> tuple
     return (min(counts, default=0), key)
 
 
+def _hide_one_per_group(ledger: Ledger, groups: list[list[str]], by_cell) -> int:
+    """Withhold one complement for each group of exposed cells; returns how many."""
+    added = 0
+    for group in groups:
+        for key in sorted(group, key=lambda k: _tightness(ledger, k, by_cell)):
+            chosen = _complement(ledger, key, by_cell)
+            if chosen is not None and not ledger.cells[chosen].withheld:
+                ledger.cells[chosen].status = SECONDARY
+                ledger.cells[chosen].reason = SECONDARY_REASON
+                added += 1
+                break
+    return added
+
+
 def apply_secondary(ledger: Ledger, width: float) -> int:
-    """Withhold complementary counts until no withheld count is exposed; returns how many."""
+    """Withhold complementary counts until no withheld count is exposed; returns how many.
+
+    Cells pinned exactly by one relation are found by substitution alone and fixed first
+    (one complement per component each round); the linear programmes then look for
+    intervals narrower than ``width``, and the rounds go on until none is left.
+    """
     by_cell: dict[str, list[int]] = {}
     for index, rel in enumerate(ledger.relations):
         for key, _ in rel.terms:
             by_cell.setdefault(key, []).append(index)
     added = 0
-    todo = exposed(ledger, width)
-    while len(todo):
-        chosen = None
-        for key in sorted(todo.index, key=lambda k: _tightness(ledger, k, by_cell)):
-            chosen = _complement(ledger, key, by_cell)
-            if chosen is not None:
+    while True:
+        groups = pinned(ledger)
+        if not groups:
+            found = exposed(ledger, width)
+            if found.empty:
                 break
-        if chosen is None:
+            groups = [[k] for k in found.index]
+        more = _hide_one_per_group(ledger, groups, by_cell)
+        if not more:
             break  # nothing left to hide: check() names the cells
-        ledger.cells[chosen].status = SECONDARY
-        ledger.cells[chosen].reason = SECONDARY_REASON
-        added += 1
-        # Re-attack the component that changed; one complement often protects several cells.
-        todo = exposed(ledger, width, only=set(todo.index) | {chosen})
+        added += more
     return added
 
 

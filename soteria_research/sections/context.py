@@ -14,6 +14,9 @@ from soteria_research.disclosure import OutputLog, Rules
 from soteria_research.errors import DataError
 from soteria_research.measures import Period, resolve_period
 from soteria_research.measures.defaults import measure_settings
+from soteria_research.release import Ledger, shared_key
+from soteria_research.release.publisher import COLLECT, RENDER, Publisher
+from soteria_research.release.store import load_release
 
 
 def read_provenance(force_dir) -> dict[str, Any]:
@@ -25,6 +28,23 @@ def read_provenance(force_dir) -> dict[str, Any]:
 def code_version() -> str:
     """The code version label reports carry."""
     return versions.code_version_label()
+
+
+def cohort_key(ctx: Any, what: object, year: str | None = None) -> str:
+    """The shared ledger key of a count about the force's crimes recorded in ``year`` (the
+    report's period by default), e.g. those charged so far: one quantity, one key,
+    wherever a section shows it."""
+    return shared_key(ctx.force, ctx.subgroup, year or ctx.period_label, "cohort", what)
+
+
+def recorded_key(ctx: Any, denominator: object) -> str | None:
+    """The shared key of the crimes recorded in the period when ``denominator`` is that count
+    (a cohort measure), else None (the cell keeps a key of its own)."""
+    key = cohort_key(ctx, "recorded")
+    cell = ctx.publisher.ledger.cells.get(key)
+    if cell is None or pd.isna(denominator) or float(denominator) != cell.value:
+        return None
+    return key
 
 
 @dataclass
@@ -49,6 +69,7 @@ class ForceContext:
     measures: dict[str, Any]
     run_id: str
     log: OutputLog
+    publisher: Publisher | None = None
     notes: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -104,11 +125,17 @@ def open_force(
     comparator: str = "national",
     subgroup: str = "Rape",
     run_id: str = "interactive",
+    *,
+    collect: Ledger | None = None,
 ) -> ForceContext:
     """Load a force's processed tables and resolve the report's parameters.
 
     An unknown force raises at once, naming the closest forces. A force without
     processed data gives a context with no cases, so each section says so.
+
+    With ``collect`` the sections add their numbers to that ledger (the release's collect
+    pass). Otherwise they render from the latest release (``data/release/``); with no
+    release built yet, the force is protected on its own, with a note saying so.
     """
     from soteria_research import ingest
 
@@ -129,7 +156,7 @@ def open_force(
     assessment = _table(ingest.load_assessment, name)
     quality = _table(ingest.load_quality, name)
     resolved = resolve_period(cases, period) if len(cases) else None
-    return ForceContext(
+    ctx = ForceContext(
         force=name,
         slug=slug,
         subgroup=subgroup,
@@ -145,3 +172,18 @@ def open_force(
         log=OutputLog(f"Force report: {name}"),
         notes=notes,
     )
+    rules = ctx.rules
+    if collect is not None:
+        ctx.publisher = Publisher(name, collect, COLLECT, rules)
+        return ctx
+    try:
+        ctx.publisher = Publisher(name, load_release(), RENDER, rules)
+    except DataError:
+        from soteria_research.sections.collect import single_force_release
+
+        single_force_release(ctx)
+        ctx.notes.append(
+            "No release has been built yet, so this force was protected on its own; "
+            "`soteria reports` protects every report of a release together."
+        )
+    return ctx

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 from soteria_research import measures, plots
 from soteria_research.disclosure import render_table_html
-from soteria_research.sections.context import ForceContext
+from soteria_research.measures.intervals import proportion_ci
+from soteria_research.release import make_key
+from soteria_research.release.ledger import KEY_SEP
+from soteria_research.sections.context import ForceContext, cohort_key
 from soteria_research.sections.display import Section
 from soteria_research.sections.tables import count_table, guarded_figure, rate_table
+
+CHARGED_GROUP = "Charged/Summonsed"
+PENDING_GROUP = "Not yet assigned an outcome"
+COHORT_COLUMN = "recorded in period (cohort)"
+ACTIVITY_COLUMN = "assigned in period (activity)"
 
 QUALITY_ROWS = ("input rows", "clean", "quarantined", "duplicates")
 
@@ -60,14 +69,23 @@ def data_quality(ctx: ForceContext) -> Section:
     rows = q[q["section"].isin(["rows", "quarantine", "duplicates", "date_flags"])]
     counts = rows.set_index("item")["count"].rename("rows").astype("Int64")
     counts.index.name = "extract rows"
+    section_of = rows.set_index("item")["section"]
+    parts = {"input rows": ["clean", "quarantined", "duplicates"]}
+    for whole, section in (("quarantined", "quarantine"), ("duplicates", "duplicates")):
+        members = section_of.index[section_of == section].tolist()
+        if members and whole in counts.index:
+            parts[whole] = members
+    name = "data quality: rows"
     protected, table = count_table(
+        ctx,
         counts.to_frame(),
-        "data quality: rows",
+        name,
         "Extract rows by what happened to them",
-        ctx.rules,
-        ctx.log,
         margins=False,
+        parts={k: v for k, v in parts.items() if k in counts.index},
+        priority=lambda r, c: 2 if r in ("input rows", "clean") else 1,
     )
+    clean_key = ctx.publisher.key(name, "clean", "rows")
     comp = q[q["section"] == "completeness"].rename(
         columns={"count": "numerator", "total": "denominator"}
     )
@@ -76,19 +94,24 @@ def data_quality(ctx: ForceContext) -> Section:
     )
     comp.index.name = "field"
     _, completeness = rate_table(
+        ctx,
         comp,
         "data quality: completeness",
         "Completeness of each canonical field (% of clean rows)",
-        ctx.rules,
-        ctx.log,
         show=["rate"],
         labels={"rate": "complete (%)"},
+        den_keys=lambda r, c: clean_key if "clean" in counts.index else None,
     )
-    total = int(counts.get("input rows", 0))
-    used = protected.table.iloc[:, 0].get("clean")
-    share = "withheld" if pd.isna(used) or not total else f"{100 * float(used) / total:.1f}%"
+    shown = protected.table.iloc[:, 0]
+    total, used = shown.get("input rows"), shown.get("clean")
+    share = (
+        "withheld"
+        if pd.isna(used) or pd.isna(total) or not total
+        else f"{100 * float(used) / float(total):.1f}%"
+    )
+    of = "" if pd.isna(total) else f" of {int(total):,}"
     finding = (
-        f"{share} of {total:,} extract rows were usable; every other row is accounted for "
+        f"{share}{of} extract rows were usable; every other row is accounted for "
         "as quarantined (with its reason) or a removed duplicate."
     )
     return Section(title, pillar, finding, [table, completeness])
@@ -99,13 +122,14 @@ def volumes(ctx: ForceContext) -> Section:
     title, pillar = "Volumes and trends", "data_performance"
     if ctx.cases.empty:
         return _no_data(title, pillar, ctx)
+    decisions = {}
     for freq in ("month", "quarter"):
         series = measures.recorded_volumes(ctx.cases, freq=freq)
         counts = series.set_index("period_start")["n"].rename("recorded")
-        decision = guarded_figure(counts, f"recorded crimes by {freq}", ctx.rules, ctx.log)
-        if decision.draw and not pd.isna(decision.table).any():
-            break
-    if not decision.draw or pd.isna(decision.table).any():
+        decisions[freq] = guarded_figure(ctx, counts, f"recorded crimes by {freq}")
+    freq = next((f for f, d in decisions.items() if d.draw), "quarter")
+    decision = decisions[freq]
+    if not decision.draw:
         return Section(
             title, pillar, decision.message or "Monthly volumes are too small to show.", [decision]
         )
@@ -120,12 +144,17 @@ def volumes(ctx: ForceContext) -> Section:
         f"{ctx.force} recorded on average {chart['mean'].iloc[0]:.0f} {ctx.subgroup.lower()} "
         f"crimes a {freq}, with {signals}."
     )
-    figure = plots.spc_chart(
-        chart,
-        f"{ctx.subgroup} crimes recorded per {freq}: {signals}",
-        f"Crimes recorded per {freq} (count)",
-    )
-    return Section(title, pillar, finding, [figure, decision])
+    items: list = [decision]
+    if not ctx.publisher.collecting:
+        items.insert(
+            0,
+            plots.spc_chart(
+                chart,
+                f"{ctx.subgroup} crimes recorded per {freq}: {signals}",
+                f"Crimes recorded per {freq} (count)",
+            ),
+        )
+    return Section(title, pillar, finding, items)
 
 
 def outcomes(ctx: ForceContext) -> Section:
@@ -146,43 +175,123 @@ def outcomes(ctx: ForceContext) -> Section:
     )
     counts = counts[counts.sum(axis=1) > 0]
     counts.index.name = "outcome group"
-    counts.columns = ["recorded in period (cohort)", "assigned in period (activity)"]
+    counts.columns = [COHORT_COLUMN, ACTIVITY_COLUMN]
+
+    def keys(row, column):
+        if column != COHORT_COLUMN:
+            return None
+        return cohort_key(ctx, "recorded" if row == "Total" else row)
+
     protected, table = count_table(
+        ctx,
         counts,
         "outcomes by group",
-        f"Outcomes of {ctx.subgroup.lower()} crimes, {ctx.period_label}",
-        ctx.rules,
-        ctx.log,
+        f"Outcomes of {ctx.subgroup.lower()} crimes, {ctx.period_label} (each column is its "
+        "own measure: do not add them)",
+        margins="columns",
+        keys=keys,
     )
-    shown = protected.table.drop(index="Total", columns="Total", errors="ignore")
-    items = [table]
-    decision = guarded_figure(counts, "outcome distribution chart", ctx.rules, ctx.log)
-    if decision.draw:
-        dist = pd.concat(frames.values(), ignore_index=True)
-        dist = dist[dist["outcome_group"].isin(shown.dropna(how="all").index)]
+    shown = protected.table
+    items: list = [table]
+    drawable = shown.drop(index="Total", errors="ignore").dropna(how="all")
+    if not ctx.publisher.collecting and len(drawable):
         items.insert(
             0,
             plots.outcome_distribution_bar(
-                dist, f"How {ctx.subgroup.lower()} crimes ended, {ctx.period_label}"
+                _shares(shown, ctx.measures["confidence_level"]),
+                f"How {ctx.subgroup.lower()} crimes ended, {ctx.period_label}",
             ),
         )
-    items.append(decision)
-    charged = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["charge_rate"])
-    row = charged.iloc[0]
-    from soteria_research.disclosure import protect_rate
-
-    rate = protect_rate(int(row["numerator"]), int(row["denominator"]), ctx.rules, scale=100)
-    finding = (
-        f"{_pct(rate.rate)} of {ctx.subgroup.lower()} crimes recorded in {ctx.period_label} "
-        f"have been charged so far (cohort measure, n = {int(row['denominator']):,})."
+    charged = shown[COHORT_COLUMN].get(CHARGED_GROUP)
+    recorded = shown[COHORT_COLUMN].get("Total")
+    rate = (
+        None
+        if charged is None or pd.isna(charged) or pd.isna(recorded) or not recorded
+        else 100 * float(charged) / float(recorded)
     )
+    n = "" if recorded is None or pd.isna(recorded) else f", n = {int(recorded):,}"
+    if rate is not None:
+        finding = (
+            f"{rate:.1f}% of {ctx.subgroup.lower()} crimes recorded in {ctx.period_label} "
+            f"have been charged so far (cohort measure{n})."
+        )
+    else:
+        pooled = pooled_charge_rate(ctx)
+        finding = (
+            f"The charge rate for {ctx.period_label} alone is withheld by disclosure control"
+            + (
+                f"; over {pooled[0]}, {pooled[1]:.1f}% of {ctx.subgroup.lower()} crimes "
+                f"recorded have been charged so far (n = {int(pooled[2]):,})."
+                if pooled
+                else "."
+            )
+        )
     return Section(title, pillar, finding, items)
 
 
-def _by_cohort(ctx: ForceContext):
-    """Naive charge rate so far beside the censoring-aware rate within a year, per cohort year."""
+def pooled_charge_rate(ctx: ForceContext) -> tuple[str, float, float] | None:
+    """(label, %, crimes) of the charge rate so far pooled over every year, when published
+    (the fallback headline when one year's figure must be withheld)."""
+    ledger = ctx.publisher.ledger
+    name = "charge rate by cohort"
+    prefix = make_key(ctx.force, name, "all ", "")
+    rows = {
+        k.split(KEY_SEP)[2] for k in ledger.cells if k.startswith(prefix[: prefix.rindex(KEY_SEP)])
+    }
+    for label in rows:
+        num = ctx.publisher.key(name, label, "numerator")
+        den = ctx.publisher.key(name, label, "denominator")
+        if num in ledger.cells and den in ledger.cells:
+            n, d = ctx.publisher.value_of(num), ctx.publisher.value_of(den)
+            if n is not None and d:
+                return label, 100 * n / d, d
+    return None
+
+
+def _shares(shown: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """Each published outcome count as a share of its published column total, for the bar
+    chart (withheld counts are not drawn)."""
     rows = []
-    for year in sorted(ctx.cases["financial_year"].dropna().unique()):
+    for column, basis in ((COHORT_COLUMN, "cohort"), (ACTIVITY_COLUMN, "activity")):
+        total = shown[column].get("Total")
+        for group, count in shown[column].drop("Total", errors="ignore").items():
+            if pd.isna(count) or pd.isna(total) or not total:
+                continue
+            low, high = (
+                float(np.ravel(x)[0]) for x in proportion_ci(int(count), int(total), confidence)
+            )
+            rows.append(
+                {
+                    "outcome_group": group,
+                    "basis": basis,
+                    "numerator": int(count),
+                    "denominator": int(total),
+                    "value": int(count) / int(total),
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _cohort_counts(ctx: ForceContext, year: str) -> tuple[str, str]:
+    """Keys of the crimes recorded in ``year`` and of those charged so far (added when the
+    outcomes table did not add them), for relations with counts that leave some out."""
+    keys = cohort_key(ctx, "recorded", year=year), cohort_key(ctx, CHARGED_GROUP, year=year)
+    if ctx.publisher.collecting:
+        rows = ctx.cases[ctx.cases["financial_year"] == year]
+        values = (len(rows), int(rows["charged"].fillna(False).astype(bool).sum()))
+        for key, value in zip(keys, values, strict=True):
+            if key not in ctx.publisher.ledger.cells:
+                ctx.publisher.number(key, value, count=True, key=key)
+    return keys
+
+
+def _by_cohort(ctx: ForceContext):
+    """Charge rate by year of recording: naive so far beside censoring-aware within a year,
+    with every year pooled as a last row (published when a single year cannot be)."""
+    rows, years = [], sorted(ctx.cases["financial_year"].dropna().unique())
+    for year in years:
         found = measures.cumulative_incidence(
             ctx.cases, year, horizons=(365,), confidence=ctx.measures["confidence_level"]
         )
@@ -192,44 +301,92 @@ def _by_cohort(ctx: ForceContext):
                 "cohort": year,
                 "numerator": int(charge["naive_numerator"]),
                 "denominator": int(charge["denominator"]),
-                "within": round(float(charge["numerator"])),
-                "estimate": float(charge["value"]) * 100,
+                "ci_low": float("nan"),
+                "ci_high": float("nan"),
+                "within": int(charge["numerator"]),
+                "estimate": float(charge["value"]),
+                "est_low": float(charge["ci_low"]),
+                "est_high": float(charge["ci_high"]),
                 "followed": int(charge["n_at_risk"]),
             }
         )
-    frame = pd.DataFrame(rows).set_index("cohort").assign(ci_low=float("nan"), ci_high=float("nan"))
-    naive, _ = rate_table(
-        frame[["numerator", "denominator", "ci_low", "ci_high"]],
-        "charge rate by cohort",
-        "",
-        ctx.rules,
-        ctx.log,
-        labels={"numerator": "charged so far", "denominator": "crimes", "rate": "so far (%)"},
+    frame = pd.DataFrame(rows).set_index("cohort")
+    pooled = f"all {len(years)} years ({years[0]} to {years[-1]})" if years else "all years"
+    naive_frame = frame[["numerator", "denominator", "ci_low", "ci_high"]].copy()
+    naive_frame.loc[pooled] = naive_frame.sum(numeric_only=True)
+    low, high = proportion_ci(
+        naive_frame["numerator"], naive_frame["denominator"], ctx.measures["confidence_level"]
     )
+    naive_frame["ci_low"], naive_frame["ci_high"] = low, high
+    name = "charge rate by cohort"
+
+    def keyed(what):
+        return lambda row, column: None if row == pooled else cohort_key(ctx, what, year=row)
+
+    naive, _ = rate_table(
+        ctx,
+        naive_frame,
+        name,
+        "",
+        labels={"numerator": "charged so far", "denominator": "crimes", "rate": "so far (%)"},
+        num_keys=keyed("charged so far, dates usable"),
+        den_keys=keyed("followed from recording"),
+        priority=2,
+    )
+    if ctx.publisher.collecting:
+        ledger = ctx.publisher.ledger
+        for column, what in (
+            ("numerator", "charged so far, dates usable"),
+            ("denominator", "followed from recording"),
+        ):
+            ledger.total(
+                ctx.publisher.key(name, pooled, column),
+                [cohort_key(ctx, what, year=y) for y in years],
+                "all years = sum of the years",
+            )
+    for year in years:
+        recorded, charged = _cohort_counts(ctx, year)
+        ctx.publisher.gap(
+            f"crimes without usable dates, {year}",
+            recorded,
+            cohort_key(ctx, "followed from recording", year=year),
+        )
+        ctx.publisher.gap(
+            f"charges without usable dates, {year}",
+            charged,
+            cohort_key(ctx, "charged so far, dates usable", year=year),
+        )
+    followed = frame["followed"] >= ctx.rules.min_survival_at_risk
+    within_frame = frame.loc[followed, ["within", "denominator", "estimate", "est_low", "est_high"]]
     within, _ = rate_table(
-        frame[["within", "denominator", "ci_low", "ci_high"]].rename(
-            columns={"within": "numerator"}
+        ctx,
+        within_frame.rename(
+            columns={"within": "numerator", "est_low": "ci_low", "est_high": "ci_high"}
         ),
         "charged within a year by cohort",
         "",
-        ctx.rules,
-        ctx.log,
+        estimate="estimate",
+        num_keys=keyed("charged within 365 days"),
+        den_keys=keyed("followed from recording"),
     )
     column = "within 365 days, censoring-aware (%)"
-    withheld = within.table["rate"].isna()
-    too_early = frame["followed"] < ctx.rules.min_survival_at_risk
-    table = naive.table[["crimes", "charged so far", "so far (%)"]].copy()
-    table[column] = frame["estimate"].mask(withheld | too_early)
+    table = naive.table[
+        ["crimes", "charged so far", "so far (%)", "95% CI low", "95% CI high"]
+    ].copy()
+    table[column] = within.table["rate"].reindex(table.index)
     mask = naive.mask.reindex(columns=table.columns, fill_value="")
-    mask[column] = withheld.map({True: "primary", False: ""})
+    mask[column] = within.mask["rate"].reindex(table.index).fillna("")
     view = dataclasses.replace(naive, table=table, mask=mask)
     caption = (
-        "Charge rate by year of recording: so far (naive) and within a year allowing for pending "
-        f"cases (blank: fewer than {ctx.rules.min_survival_at_risk} crimes followed for a year yet)"
+        "Charge rate by year of recording: so far (naive, with its 95% interval) and within a "
+        "year allowing for pending cases (blank: fewer than "
+        f"{ctx.rules.min_survival_at_risk} crimes followed for a year yet). Recent years are "
+        "still maturing: their naive rate will rise as open cases close"
     )
-    return render_table_html(
+    rendered = render_table_html(
         view, caption, count_columns=["crimes", "charged so far"], rules=ctx.rules
     )
+    return naive.table, pooled, rendered
 
 
 def censoring(ctx: ForceContext) -> Section:
@@ -247,74 +404,92 @@ def censoring(ctx: ForceContext) -> Section:
     charge.index.name = "days since recording"
     followed = charge["n_at_risk"] >= ctx.rules.min_survival_at_risk
     charge = charge[followed]
-    view = charge[["numerator", "denominator", "ci_low", "ci_high"]].copy()
+    view = charge[["numerator", "denominator", "value", "ci_low", "ci_high"]].copy()
     view["numerator"] = view["numerator"].round().astype("Int64")
-    protected, _ = rate_table(
+    name = "cumulative incidence of charge"
+    recorded = cohort_key(ctx, "recorded")
+    protected, rendered = rate_table(
+        ctx,
         view,
-        "cumulative incidence of charge",
-        "",
-        ctx.rules,
-        ctx.log,
-        labels={"numerator": "charged", "denominator": "crimes", "rate": "charged (%)"},
-    )
-    # The estimate is the Aalen-Johansen value, not charged / crimes: show it where the
-    # counts behind it pass, and hide it with them.
-    estimate = protected.table.copy()
-    hidden = estimate["charged (%)"].isna()
-    estimate["charged (%)"] = (charge["value"] * 100).mask(hidden)
-    estimate["95% CI low"] = (charge["ci_low"] * 100).mask(hidden)
-    estimate["95% CI high"] = (charge["ci_high"] * 100).mask(hidden)
-    estimate["still followed"] = charge["n_at_risk"].astype("Int64")
-    protected = dataclasses.replace(
-        protected,
-        table=estimate,
-        mask=protected.mask.reindex(columns=estimate.columns, fill_value=""),
-    )
-    rendered = render_table_html(
-        protected,
+        name,
         "Charged within each time since recording, pending cases censored (%); times with fewer "
         f"than {ctx.rules.min_survival_at_risk} crimes still followed are left out",
-        count_columns=["charged", "crimes", "still followed"],
-        rules=ctx.rules,
+        labels={"numerator": "charged", "denominator": "crimes", "rate": "charged (%)"},
+        estimate="value",
+        nested="increasing",
+        num_keys=lambda r, c: cohort_key(ctx, f"charged within {r} days"),
+        den_keys=lambda r, c: cohort_key(ctx, "followed from recording"),
     )
-    naive = float(table["naive_value"].iloc[0]) * 100
-    pending = measures.outcome_shares(ctx.cases, ctx.period, "cohort", measures=["pending_share"])
-    items: list = [rendered, _by_cohort(ctx)]
-    curve = measures.incidence_curve(ctx.cases, ctx.period)
-    from soteria_research.disclosure import protect_survival
-
-    safe = protect_survival(
-        curve[curve["cause_id"] == "charge"], ctx.rules, name="charge incidence curve"
-    )
-    ctx.log.add(safe.log_entry)
-    if len(safe.table.dropna(subset=["value"])) > 1:
+    by_year, pooled, by_cohort = _by_cohort(ctx)
+    items: list = [rendered, by_cohort]
+    shown = protected.table["charged (%)"].dropna()
+    if not ctx.publisher.collecting and len(shown) > 1:
+        points = protected.table.dropna(subset=["charged (%)"])
+        curve = pd.DataFrame(
+            {
+                "cause_id": "charge",
+                "time": [0, *points.index],
+                "value": [0.0, *(points["charged (%)"] / 100)],
+                "ci_low": [0.0, *(points["95% CI low"] / 100)],
+                "ci_high": [0.0, *(points["95% CI high"] / 100)],
+            }
+        )
+        naive_rate = by_year["so far (%)"].get(ctx.period_label)
+        naive = (
+            None
+            if naive_rate is None or pd.isna(naive_rate)
+            else pd.DataFrame({"cause": ["charge"], "naive_value": [naive_rate / 100]})
+        )
         items.insert(
             0,
             plots.incidence_chart(
-                safe.table,
-                "Open cases keep adding charges: the naive rate understates the final rate",
-                naive=table,
+                curve,
+                "Open cases keep adding charges: the naive rate understates the final rate "
+                "(published time points only)",
+                naive=naive,
                 causes=("charge",),
             ),
         )
-    else:
-        items.append("The incidence curve is not shown: too few crimes remain at risk.")
-    shown = protected.table["charged (%)"].dropna()
-    usable = list(shown.index)
-    pending_pct = float(pending["value"].iloc[0]) * 100
-    if usable:
-        horizon = usable[-1]
+    elif not ctx.publisher.collecting:
+        items.append("The incidence curve is not shown: too few published time points.")
+    pending = (
+        ctx.publisher.value_of(cohort_key(ctx, PENDING_GROUP))
+        if _has_cohort(ctx, PENDING_GROUP)
+        else 0.0
+    )
+    total = ctx.publisher.value_of(recorded)
+    pending_text = (
+        f"{100 * pending / total:.0f}% of crimes recorded in {ctx.period_label} are still pending"
+        if pending is not None and total
+        else f"The share of crimes recorded in {ctx.period_label} still pending is withheld"
+    )
+    naive_now = by_year["so far (%)"].get(ctx.period_label)
+    naive_text = (
+        "" if naive_now is None or pd.isna(naive_now) else f" (naive rate so far: {naive_now:.1f}%)"
+    )
+    if len(shown):
+        horizon = shown.index[-1]
         finding = (
-            f"{pending_pct:.0f}% of crimes recorded in {ctx.period_label} are still pending; "
-            f"allowing for them, {shown[horizon]:.1f}% are charged within {horizon} days of "
-            f"recording (naive rate so far: {naive:.1f}%)."
+            f"{pending_text}; allowing for them, {shown[horizon]:.1f}% are charged within "
+            f"{horizon} days of recording{naive_text}."
         )
     else:
+        pooled_rate = by_year["so far (%)"].get(pooled)
+        fallback = (
+            f" Over {pooled}, {pooled_rate:.1f}% have been charged so far."
+            if pooled_rate is not None and not pd.isna(pooled_rate)
+            else ""
+        )
         finding = (
-            f"{pending_pct:.0f}% of crimes recorded in {ctx.period_label} are still pending; "
-            "too few charges to publish a censoring-aware estimate."
+            f"{pending_text}; too few charges to publish a censoring-aware estimate for "
+            f"{ctx.period_label}.{fallback}"
         )
     return Section(title, pillar, finding, items)
+
+
+def _has_cohort(ctx: ForceContext, group: str) -> bool:
+    """Whether the outcomes table holds a cohort cell for ``group`` (it leaves out empty rows)."""
+    return cohort_key(ctx, group) in ctx.publisher.ledger.cells
 
 
 def attrition(ctx: ForceContext) -> Section:
@@ -322,24 +497,30 @@ def attrition(ctx: ForceContext) -> Section:
     title, pillar = "Attrition", "suspect_focus"
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
-    table = measures.attrition(ctx.cases, ctx.period).set_index("stage_label")
+    stages = measures.attrition(ctx.cases, ctx.period)
+    table = stages.set_index("stage_label")
     table.index.name = "stage"
     protected, rendered = rate_table(
+        ctx,
         table[["numerator", "denominator", "ci_low", "ci_high"]],
         "attrition",
         f"Crimes recorded in {ctx.period_label} reaching each stage (% of recorded)",
-        ctx.rules,
-        ctx.log,
         labels={"numerator": "crimes", "denominator": "recorded", "rate": "% of recorded"},
+        nested="decreasing",
+        den_keys=lambda r, c: cohort_key(ctx, "recorded"),
     )
     shown = protected.table
     items = [rendered]
-    if not shown["crimes"].isna().any():
+    if ctx.publisher.collecting:
+        pass
+    elif not shown["crimes"].isna().any():
+        drawn = stages.assign(
+            numerator=shown["crimes"].to_numpy(), value=(shown["% of recorded"] / 100).to_numpy()
+        )
         items.insert(
             0,
             plots.attrition_chart(
-                measures.attrition(ctx.cases, ctx.period),
-                f"Attrition of {ctx.subgroup.lower()} crimes, {ctx.period_label}",
+                drawn, f"Attrition of {ctx.subgroup.lower()} crimes, {ctx.period_label}"
             ),
         )
     else:

@@ -18,10 +18,13 @@ from soteria_research import homeoffice, measures, notebook_policy, plots, setti
 from soteria_research.disclosure import OutputLog, Rules, render_table_html
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.defaults import measure_settings
+from soteria_research.release import NATIONAL, Ledger
+from soteria_research.release.publisher import COLLECT, RENDER, Publisher
+from soteria_research.release.store import load_release
 from soteria_research.sections.context import code_version
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
-from soteria_research.sections.summary import POSITION_WORDS, PUBLISHED_YEAR
+from soteria_research.sections.summary import POSITION_WORDS, PUBLISHED_YEAR, finding_key
 from soteria_research.sections.tables import guarded_figure, rate_table
 
 #: Key proportion measures shown on national funnel plots, with the pillar they evidence.
@@ -47,6 +50,7 @@ class NationalContext:
     measures: dict
     run_id: str
     log: OutputLog
+    publisher: Publisher | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -83,14 +87,24 @@ def open_national(
     findings_dir: str = "",
     subgroup: str = "Rape",
     run_id: str = "interactive",
+    *,
+    collect: Ledger | None = None,
+    findings: pd.DataFrame | None = None,
 ) -> NationalContext:
-    """Gather every force's findings and the pooled cases for the national report."""
+    """Gather every force's findings and the pooled cases for the national report.
+
+    With ``collect`` (the release's collect pass) the sections add their numbers to that
+    ledger and ``findings`` are every force's findings before protection; otherwise the
+    findings are the published ones in ``findings_dir`` and the sections render from the
+    latest release.
+    """
     from soteria_research import ingest
     from soteria_research.errors import DataError
     from soteria_research.release.findings import gather_findings
 
     notes = []
-    findings = gather_findings(findings_dir or None)
+    if findings is None:
+        findings = gather_findings(findings_dir or None)
     if findings.empty:
         notes.append("No force findings yet: run `soteria reports` (or `make reports`) first.")
     try:
@@ -105,16 +119,24 @@ def open_national(
     if subgroup != "all" and len(cases):
         cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
     resolved = measures.resolve_period(cases, period).label if len(cases) else period
+    rules = Rules.from_settings()
+    publisher = Publisher(
+        NATIONAL,
+        collect if collect is not None else load_release(),
+        COLLECT if collect is not None else RENDER,
+        rules,
+    )
     return NationalContext(
         findings=findings,
         cases=cases,
         assessment=assessment,
         period=resolved,
         subgroup=subgroup,
-        rules=Rules.from_settings(),
+        rules=rules,
         measures=measure_settings(),
         run_id=run_id,
         log=OutputLog("National evidence"),
+        publisher=publisher,
         notes=notes,
     )
 
@@ -130,44 +152,95 @@ def _units(ctx: NationalContext, measure: str) -> pd.DataFrame:
 
 
 def funnel(ctx: NationalContext, measure: str) -> Section:
-    """One key measure across forces on a funnel plot around the pooled national rate."""
+    """One key measure across forces on a funnel plot around the national rate, pooled over
+    every force (before protection) and published through the release."""
     info = MEASURES[measure]
     units = _units(ctx, measure)
     title = f"{info.label} across forces"
+    pub = ctx.publisher
+    rows = ctx.findings[
+        (ctx.findings["measure"] == measure) & (ctx.findings["period"] == ctx.period)
+    ]
+    pillar = rows["pillar"].iloc[0] if len(rows) else info.pillar
+    keys = {
+        column: finding_key(NATIONAL, ctx.subgroup, ctx.period, measure, pillar, column)
+        for column in ("numerator", "denominator")
+    }
+    if pub.collecting:
+        counted = rows.dropna(subset=["numerator", "denominator"])
+        for column, key in keys.items():
+            pub.number(key, float(counted[column].sum()), count=True, key=key)
+            pub.ledger.total(
+                key,
+                [
+                    finding_key(f, ctx.subgroup, ctx.period, measure, pillar, column)
+                    for f in counted["force"]
+                ],
+                "national = sum of the forces",
+            )
+    if not all(k in pub.ledger.cells for k in keys.values()):
+        return Section(title, info.pillar, f"{info.label}: no national figure for {ctx.period}.")
+    num, den = (pub.value_of(k) for k in keys.values())
+    target_key = finding_key(NATIONAL, ctx.subgroup, ctx.period, measure, pillar, "value")
+    if pub.collecting:
+        target = float(num) / float(den) if den else float("nan")
+        pub.number(target_key, target, list(keys.values()), key=target_key)
+    else:
+        target = pub.value_of(target_key)
+    if target is None or num is None or den is None:
+        return Section(
+            title,
+            info.pillar,
+            f"{info.label}, {ctx.period}: the national figure is withheld by disclosure control.",
+        )
     if len(units) < 2:
         return Section(
             title, info.pillar, f"{info.label}: fewer than two forces have published figures."
         )
     placed = measures.funnel_positions(
         units,
+        target=target,
         levels=ctx.measures["funnel_limits"],
         adjust_overdispersion=ctx.measures["funnel_overdispersion"],
     )
-    target = float(placed["target"].iloc[0])
     curve = measures.funnel_curve(
         target, float(units["denominator"].max()) * 1.05, levels=ctx.measures["funnel_limits"]
     )
     outside = placed[placed["position"] != "within"]
-    figure = plots.funnel_plot(
-        placed,
-        curve,
-        f"{info.label}, {ctx.period}: {len(outside)} of {len(placed)} forces outside the 95% limits",
-        f"{info.label} (proportion)",
-    )
+    withheld = int(rows["force"].nunique()) - len(placed)
+    items: list = []
+    if not pub.collecting:
+        items.append(
+            plots.funnel_plot(
+                placed,
+                curve,
+                f"{info.label}, {ctx.period}: {len(outside)} of {len(placed)} forces shown lie "
+                "outside the 95% limits",
+                f"{info.label} (proportion)",
+            )
+        )
     counts = placed["position"].map(POSITION_WORDS).value_counts().rename("forces").to_frame()
     counts.index.name = "position against the national rate"
-    table = render_table_html(
-        counts,
-        f"Forces by funnel position ({info.basis} measure)",
-        count_columns=[],
-        rules=ctx.rules,
-        digits=0,
+    items.append(
+        render_table_html(
+            counts,
+            f"Forces by funnel position ({info.basis} measure)",
+            count_columns=[],
+            rules=ctx.rules,
+            digits=0,
+        )
     )
     finding = (
-        f"{info.label} ({info.basis}), {ctx.period}: national {100 * target:.1f}%; "
-        f"{len(outside)} of {len(placed)} forces lie outside the 95% limits."
+        f"{info.label} ({info.basis}), {ctx.period}: national {100 * target:.1f}% "
+        f"({int(num):,} of {int(den):,}, pooled over every force); {len(outside)} of "
+        f"{len(placed)} forces shown lie outside the 95% limits"
+        + (
+            f"; {withheld} force(s) are not placed because their figures are withheld."
+            if withheld
+            else "."
+        )
     )
-    return Section(title, info.pillar, finding, [figure, table, info.definition])
+    return Section(title, info.pillar, finding, [*items, info.definition])
 
 
 def published_picture(ctx: NationalContext) -> Section:
@@ -252,7 +325,9 @@ def trend(ctx: NationalContext) -> Section:
         return Section(title, pillar, "No case data.")
     series = measures.recorded_volumes(ctx.cases, freq="month")
     counts = series.set_index("period_start")["n"].rename("recorded")
-    decision = guarded_figure(counts, "national recorded crimes by month", ctx.rules, ctx.log)
+    decision = guarded_figure(ctx, counts, "national recorded crimes by month")
+    if not decision.draw:
+        return Section(title, pillar, decision.message, [decision])
     chart = measures.xmr(
         decision.table.astype(float).to_numpy(),
         index=decision.table.index,
@@ -260,12 +335,14 @@ def trend(ctx: NationalContext) -> Section:
         trend_length=ctx.measures["spc_trend_length"],
     )
     signals = signal_words(measures.summarise_signals(chart))
+    finding = f"Forces recorded on average {chart['mean'].iloc[0]:,.0f} {ctx.subgroup.lower()} crimes a month, with {signals}."
+    if ctx.publisher.collecting:
+        return Section(title, pillar, finding, [decision])
     figure = plots.spc_chart(
         chart,
         f"{ctx.subgroup} crimes recorded per month, all forces: {signals}",
         "Crimes recorded per month (count)",
     )
-    finding = f"Forces recorded on average {chart['mean'].iloc[0]:,.0f} {ctx.subgroup.lower()} crimes a month, with {signals}."
     return Section(title, pillar, finding, [figure, decision])
 
 
@@ -285,14 +362,15 @@ def repeat_across(ctx: NationalContext) -> Section:
     )
     share.index.name = "crimes with a suspect identified"
     view, rendered = rate_table(
+        ctx,
         share[["numerator", "denominator", "ci_low", "ci_high"]],
         "repeat suspects, national",
         f"All forces, crimes recorded in {ctx.period} (%)",
-        ctx.rules,
-        ctx.log,
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
     )
     across = view.table["%"].iloc[-1]
+    if pd.isna(across):
+        return Section(title, pillar, "The share linked across forces is withheld.", [rendered])
     finding = f"{across:.1f}% of crimes with an identified suspect involve a suspect also linked to a crime in another force."
     return Section(title, pillar, finding, [rendered])
 
@@ -301,9 +379,7 @@ def charge_model(ctx: NationalContext) -> Section:
     """The logistic regression of charge on the pooled national cases."""
     from soteria_research.sections.pillars import charge_model_section
 
-    return charge_model_section(
-        ctx.cases, ctx.rules, ctx.measures, ctx.log, "Who is charged, all forces", "all forces"
-    )
+    return charge_model_section(ctx, ctx.cases, "Who is charged, all forces", "all forces")
 
 
 def findings_table(ctx: NationalContext) -> Section:
@@ -328,7 +404,7 @@ def findings_table(ctx: NationalContext) -> Section:
         rules=ctx.rules,
         digits=0,
     )
-    withheld = int(rows["suppressed"].sum())
+    withheld = int(rows["suppressed"].sum()) if "suppressed" in rows.columns else 0
     finding = (
         f"{len(rows):,} findings from {rows['force'].nunique()} forces; {withheld} withheld by disclosure control. "
         "The full evidence base is in reports/evidence/ (parquet, CSV, Excel by pillar)."

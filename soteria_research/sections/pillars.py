@@ -8,14 +8,12 @@ import dataclasses
 import pandas as pd
 
 from soteria_research import measures, plots
-from soteria_research.disclosure import (
-    check_regression,
-    protect_statistics,
-    render_table_html,
-)
-from soteria_research.sections.context import ForceContext
+from soteria_research.disclosure import check_regression, render_table_html
+from soteria_research.measures.intervals import median_ci_rank
+from soteria_research.release import make_key
+from soteria_research.sections.context import ForceContext, cohort_key, recorded_key
 from soteria_research.sections.display import Section
-from soteria_research.sections.force import _no_data, _pct
+from soteria_research.sections.force import ACTIVITY_COLUMN, CHARGED_GROUP, _no_data, _pct
 from soteria_research.sections.tables import rate_table
 
 EVENTS = {
@@ -25,28 +23,48 @@ EVENTS = {
 }
 
 
-def _medians(ctx: ForceContext, estimates: dict[str, pd.Series], caption: str):
-    """Median-days estimates (rows of ``median_days`` or ``repeat_intervals``) as a protected
-    table: a median is shown only where enough crimes stand behind it (logged).
+def _medians(
+    ctx: ForceContext,
+    estimates: dict[str, pd.Series],
+    caption: str,
+    within: dict[str, str] | None = None,
+):
+    """Median-days estimates (rows of ``median_days`` or ``repeat_intervals``) published
+    through the release: a median only where enough crimes stand behind it, an interval end
+    only where enough records lie beyond it (an end is one record's value). ``within`` maps
+    a row to the key of a count it is a subset of (e.g. charges timed from recording are
+    charges), so that the few records left out are protected.
 
-    Returns the protected table (``median days`` is NA where withheld) and its rendering.
+    Returns the published table (``median days`` is NA where withheld) and its rendering.
     """
+    confidence = ctx.measures["confidence_level"]
+    n = [int(e["denominator"]) if pd.notna(e["denominator"]) else 0 for e in estimates.values()]
     frame = pd.DataFrame(
         {
-            "crimes": [e["denominator"] for e in estimates.values()],
+            "crimes": n,
             "median days": [e["value"] for e in estimates.values()],
             "ci_low": [e["ci_low"] for e in estimates.values()],
             "ci_high": [e["ci_high"] for e in estimates.values()],
+            "beyond": [max(median_ci_rank(k, confidence) - 1, 0) for k in n],
         },
         index=pd.Index(list(estimates), name="interval"),
     )
-    protected = protect_statistics(
-        frame, ["median days", "ci_low", "ci_high"], "crimes", ctx.rules, name=caption
+    protected = ctx.publisher.statistics(
+        frame,
+        caption,
+        ["median days", "ci_low", "ci_high"],
+        "crimes",
+        beyond={"ci_low": "beyond", "ci_high": "beyond"},
     )
+    for row, whole in (within or {}).items():
+        if whole in ctx.publisher.ledger.cells:
+            ctx.publisher.gap(
+                f"{caption}: {row}, not timed", whole, ctx.publisher.key(caption, row, "crimes")
+            )
     ctx.log.add(protected.log_entry)
     table = protected.table
     interval = [
-        "" if pd.isna(low) else f"{low:.0f} to {high:.0f}"
+        "" if pd.isna(low) or pd.isna(high) else f"{low:.0f} to {high:.0f}"
         for low, high in zip(table["ci_low"], table["ci_high"], strict=True)
     ]
     view = table[["crimes", "median days"]].assign(**{"95% CI": interval})
@@ -66,8 +84,12 @@ def timeliness(ctx: ForceContext) -> Section:
         label: measures.median_days(ctx.cases, ctx.period, event=event, basis="activity").iloc[0]
         for event, label in EVENTS.items()
     }
+    charged = make_key(ctx.force, "outcomes by group", CHARGED_GROUP, ACTIVITY_COLUMN)
     medians, table = _medians(
-        ctx, estimates, f"Days between dates, outcomes assigned in {ctx.period_label}"
+        ctx,
+        estimates,
+        f"Days between dates, outcomes assigned in {ctx.period_label}",
+        within={EVENTS["charge"]: charged},
     )
     value = medians["median days"].iloc[0]
     finding = (
@@ -100,12 +122,12 @@ def victim_engagement(ctx: ForceContext) -> Section:
     frame.index = [labels.get(m, m) for m in frame["measure"]]
     frame.index.name = "measure (cohort)"
     protected, rendered = rate_table(
+        ctx,
         frame[["numerator", "denominator", "ci_low", "ci_high"]],
         "victim engagement",
         f"Crimes recorded in {ctx.period_label} (%)",
-        ctx.rules,
-        ctx.log,
         labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
+        den_keys=lambda r, c: recorded_key(ctx, frame.at[r, "denominator"]),
     )
     withdrawal = measures.median_days(ctx.cases, ctx.period, event="withdrawal", basis="activity")
     _, timing = _medians(
@@ -133,11 +155,10 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         )
     )
     protected, rendered = rate_table(
+        ctx,
         within[["numerator", "denominator", "ci_low", "ci_high"]],
         "repeat suspects",
         f"Crimes recorded in {ctx.period_label} with a suspect identified (%)",
-        ctx.rules,
-        ctx.log,
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
     )
     gaps = measures.repeat_intervals(ctx.cases, ctx.period)
@@ -176,13 +197,19 @@ def digital_forensics(ctx: ForceContext) -> Section:
             ["devices seized (of crimes recorded)", "devices returned (of seized)"], name="devices"
         ),
     )
+    seized_key = cohort_key(ctx, "devices seized")
     _, rendered = rate_table(
+        ctx,
         seized_rate,
         "digital forensics",
         f"Crimes recorded in {ctx.period_label} (%)",
-        ctx.rules,
-        ctx.log,
         labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
+        num_keys=lambda r, c: seized_key if r.startswith("devices seized") else None,
+        den_keys=lambda r, c: (
+            seized_key
+            if r.startswith("devices returned")
+            else recorded_key(ctx, seized_rate.at[r, "denominator"])
+        ),
     )
     medians, table = _medians(ctx, {"device seizure to return": turnaround}, "Device turnaround")
     median = medians["median days"].iloc[0]
@@ -194,13 +221,14 @@ def digital_forensics(ctx: ForceContext) -> Section:
     return Section(title, pillar, finding, [rendered, table])
 
 
-def charge_model_section(cases, rules, settings: dict, log, title: str, who: str) -> Section:
+def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Section:
     """The logistic regression of charge over all years of ``cases``, as a section.
 
     Refused (with the reason) below the events-per-parameter threshold; withheld when the
     regression fails disclosure control (residual degrees of freedom).
     """
     pillar = "suspect_focus"
+    rules, settings, log = ctx.rules, ctx.measures, ctx.log
     result = measures.charge_model(
         cases,
         period="all",
@@ -209,7 +237,13 @@ def charge_model_section(cases, rules, settings: dict, log, title: str, who: str
         age_bands=settings["age_bands"],
     )
     if result.refused:
-        return Section(title, pillar, f"The charge model is not fitted for {who}: {result.reason}")
+        why = (
+            f"fewer than {settings['min_events_per_parameter']} charges (and non-charges) per "
+            "characteristic estimated"
+            if result.events
+            else "no crimes with an outcome"
+        )
+        return Section(title, pillar, f"The charge model is not fitted for {who}: {why}.")
     check = check_regression(result.n - result.parameters - 1, rules, name=f"charge model: {who}")
     log.add(check.log_entry)
     if not check.passed:
@@ -218,29 +252,32 @@ def charge_model_section(cases, rules, settings: dict, log, title: str, who: str
     show = show[["odds_ratio", "ci_low", "ci_high", "p_value"]]
     rendered = render_table_html(
         show,
-        f"Odds ratios of charge, all years ({result.n:,} crimes, {result.events:,} events)",
+        "Odds ratios of charge, all years (crimes with an outcome assigned)",
         count_columns=[],
         rules=rules,
         digits=2,
     )
-    figure = plots.forest_plot(
-        result.table, f"Odds of charge by victim and offence characteristics, {who}"
+    figure = (
+        None
+        if ctx.publisher.collecting
+        else plots.forest_plot(
+            result.table, f"Odds of charge by victim and offence characteristics, {who}"
+        )
     )
     significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)]
     finding = (
         f"Across all years, {len(significant)} of {len(show)} characteristics change the odds "
         "of charge beyond chance (95% intervals exclude 1)."
     )
-    return Section(title, pillar, finding, [figure, rendered, *result.notes])
+    items = [figure, rendered, *result.notes] if figure is not None else [rendered]
+    return Section(title, pillar, finding, items)
 
 
 def who_is_charged(ctx: ForceContext) -> Section:
     """Logistic regression of charge, with odds ratios, or a refusal with its reason."""
     if ctx.cases.empty:
         return _no_data("Who is charged", "suspect_focus", ctx)
-    return charge_model_section(
-        ctx.cases, ctx.rules, ctx.measures, ctx.log, "Who is charged", ctx.force
-    )
+    return charge_model_section(ctx, ctx.cases, "Who is charged", ctx.force)
 
 
 def self_assessment(ctx: ForceContext) -> Section:
@@ -256,7 +293,11 @@ def self_assessment(ctx: ForceContext) -> Section:
         ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"]
     )
     agreement = measures.rating_agreement(ctx.assessment, weights="quadratic")
-    figure = plots.self_peer_chart(table, "Self and peer ratings of maturity by pillar")
+    figure = (
+        None
+        if ctx.publisher.collecting
+        else plots.self_peer_chart(table, "Self and peer ratings of maturity by pillar")
+    )
     gaps = measures.maturity_gaps(table, findings(ctx))
     view = gaps.set_index("pillar")[
         ["self_maturity", "peer_maturity", "measures_better", "measures_worse", "gap"]
@@ -295,4 +336,4 @@ def self_assessment(ctx: ForceContext) -> Section:
             else "no pillar's stated maturity runs ahead of its case evidence."
         )
     )
-    return Section(title, pillar, finding, [figure, rendered])
+    return Section(title, pillar, finding, [i for i in (figure, rendered) if i is not None])

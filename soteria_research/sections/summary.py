@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 
 from soteria_research import homeoffice, measures, plots
-from soteria_research.disclosure import protect_evidence, protect_rate, render_table_html
-from soteria_research.sections.context import ForceContext, code_version
+from soteria_research.disclosure import render_table_html
+from soteria_research.release import shared_key
+from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
 from soteria_research.sections.display import Section
-from soteria_research.sections.force import _no_data, _pct
+from soteria_research.sections.force import CHARGED_GROUP, PENDING_GROUP, _no_data, _pct
 from soteria_research.sections.tables import count_table
 
 #: The Home Office year the packaged published figures cover.
@@ -64,26 +65,32 @@ def national_picture(ctx: ForceContext) -> Section:
     units = published.assign(numerator=published["charged"], denominator=published["recorded"])
     placed = measures.funnel_positions(units[["force", "numerator", "denominator"]], target=target)
     curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
-    figure = plots.funnel_plot(
-        placed,
-        curve,
-        f"Published rape charge rates {PUBLISHED_YEAR}: {ctx.force} highlighted",
-        "Charge rate (cohort, published)",
-        highlight=ctx.force,
-    )
     own = published[published["force"] == ctx.force]
-    items: list = [figure]
-    if ctx.period is not None and len(own):
-        counts = measures.outcome_shares(
-            ctx.cases, ctx.period, "cohort", measures=["charge_rate"]
-        ).iloc[0]
-        rate = protect_rate(
-            int(counts["numerator"]), int(counts["denominator"]), ctx.rules, scale=100
+    items: list = []
+    if not ctx.publisher.collecting:
+        items.append(
+            plots.funnel_plot(
+                placed,
+                curve,
+                f"Published rape charge rates {PUBLISHED_YEAR}: {ctx.force} highlighted",
+                "Charge rate (cohort, published)",
+                highlight=ctx.force,
+            )
         )
+    recorded = cohort_key(ctx, "recorded")
+    if ctx.period is not None and len(own) and recorded in ctx.publisher.ledger.cells:
+        charged_key = cohort_key(ctx, CHARGED_GROUP)
+        case_recorded = ctx.publisher.ledger.cells[recorded].value
+        case_charged = (
+            ctx.publisher.ledger.cells[charged_key].value
+            if charged_key in ctx.publisher.ledger.cells
+            else 0
+        )
+        case_label = f"case-level ({ctx.data_source}), {ctx.period_label}"
         frame = pd.DataFrame(
             {
-                "crimes recorded": [int(own["recorded"].iloc[0]), int(counts["denominator"])],
-                "charged": [int(own["charged"].iloc[0]), int(counts["numerator"])],
+                "crimes recorded": [int(own["recorded"].iloc[0]), int(case_recorded)],
+                "charged": [int(own["charged"].iloc[0]), int(case_charged)],
             },
             index=pd.Index(
                 [
@@ -93,13 +100,22 @@ def national_picture(ctx: ForceContext) -> Section:
                 name=ctx.force,
             ),
         )
-        _, table = count_table(
+        shared = {"crimes recorded": recorded, "charged": charged_key}
+        shown, table = count_table(
+            ctx,
             frame,
             "published vs case-level",
             "Charge rate: published figures beside the case-level data",
-            ctx.rules,
-            ctx.log,
             margins=False,
+            keys=lambda r, c: shared[c] if r == case_label else None,
+        )
+        got = shown.table.loc[case_label]
+        rate = (
+            None
+            if pd.isna(got["charged"])
+            or pd.isna(got["crimes recorded"])
+            or not got["crimes recorded"]
+            else 100 * float(got["charged"]) / float(got["crimes recorded"])
         )
         items.append(table)
         items.append(
@@ -118,17 +134,25 @@ def national_picture(ctx: ForceContext) -> Section:
         finding = (
             f"In the published {PUBLISHED_YEAR} figures {ctx.force}'s charge rate was "
             f"{float(own['charge_rate'].iloc[0]):.1f}% ({position}; national "
-            f"{100 * target:.1f}%); its case-level rate for {ctx.period_label} is {_pct(rate.rate)}."
+            f"{100 * target:.1f}%); its case-level rate for {ctx.period_label} is {_pct(rate)}, which "
+            "is not comparable with it (another period, extracted at another time)."
         )
     else:
-        finding = f"{ctx.force} has no published or case-level figures to compare."
+        finding = (
+            f"{ctx.force}'s published {PUBLISHED_YEAR} figures are shown; it has no case-level "
+            "figures for the period."
+            if len(own)
+            else f"{ctx.force} has no published or case-level figures to compare."
+        )
     return Section(title, pillar, finding, items)
 
 
 def findings(ctx: ForceContext) -> pd.DataFrame:
-    """The force's key findings after disclosure control (the evidence-base rows).
+    """The force's key findings, published through the release (the evidence-base rows).
 
-    Computed once per context (the self-assessment section reads them too).
+    Each row's numerator and denominator are count cells (the same cells as the outcomes
+    table's where they are the same quantity); its value and interval are withheld with
+    them. Computed once per context (the self-assessment section reads them too).
     """
     if "findings" in ctx.cache:
         return ctx.cache["findings"]
@@ -146,10 +170,89 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
     # without those counts (the finding says how many questions stand behind each mean).
     assessed = raw["basis"] == "assessment"
     raw.loc[assessed, ["numerator", "denominator"]] = pd.NA
-    protected, entries = protect_evidence(raw, ctx.rules, name=f"findings: {ctx.force}")
-    ctx.log.extend(entries)
+    ctx.cache["raw_findings"] = raw
+    protected = publish_findings(ctx, raw)
     ctx.cache["findings"] = protected
     return protected
+
+
+#: Findings numerators that are a cell of the outcomes table (cohort column).
+SAME_AS_OUTCOMES = {"charge_rate": CHARGED_GROUP, "pending_share": PENDING_GROUP}
+
+
+def finding_key(
+    unit: str, subgroup: str, period: str, measure: str, pillar: str, column: str
+) -> str:
+    """The shared ledger key of a finding's count (national = sum of the forces')."""
+    return shared_key(unit, subgroup, period, "finding", measure, pillar, column)
+
+
+def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
+    """Findings rows through the release: counts as cells, values withheld with them."""
+    pub = ctx.publisher
+    out = raw.copy()
+    out["suppressed"] = False
+    out["suppression_reason"] = ""
+    figures = ["value", "ci_low", "ci_high", "comparator_value"]
+    for i, row in raw.iterrows():
+
+        def key(column, row=row):
+            return finding_key(
+                pub.unit, ctx.subgroup, row["period"], row["measure"], row["pillar"], column
+            )
+
+        shown, depends = {}, []
+        for column in ("numerator", "denominator"):
+            if pd.isna(row[column]):
+                continue
+            depends.append(key(column))
+            shown[column] = pub.number(key(column), float(row[column]), count=True, key=key(column))
+            if pub.collecting and isinstance(ctx, ForceContext):
+                _link_finding(ctx, row, column, key(column))
+        for column in figures:
+            shown[column] = pub.number(key(column), row[column], depends, key=key(column))
+        hidden = any(shown.get(c) is None for c in ("numerator", "denominator") if c in shown)
+        hidden = hidden or (shown["value"] is None and not pd.isna(row["value"]))
+        if hidden:
+            out.loc[i, ["numerator", "denominator", *figures]] = pd.NA
+            out.loc[i, ["funnel_position", "spc_signal"]] = pd.NA
+            out.loc[i, "finding"] = "Withheld by disclosure control."
+            out.loc[i, "suppressed"] = True
+            out.loc[i, "suppression_reason"] = (
+                "a count behind it is below the minimum, or would let a withheld count be "
+                "worked out"
+            )
+    ctx.log.add(
+        {
+            "output": f"findings: {pub.unit}",
+            "kind": "evidence base",
+            "status": "protected" if out["suppressed"].any() else "pass",
+            "summary": f"{int(out['suppressed'].sum())} of {len(out)} findings withheld",
+            "cells": [
+                {"row": str(m), "column": "value", "suppression": "withheld", "reason": r}
+                for m, r in zip(
+                    out.loc[out["suppressed"], "measure"],
+                    out.loc[out["suppressed"], "suppression_reason"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+    return out
+
+
+def _link_finding(ctx: ForceContext, row, column: str, key: str) -> None:
+    """Tie a finding's count to the same count in the report's tables."""
+    pub = ctx.publisher
+    other = None
+    if column == "denominator" and row["basis"] == "cohort":
+        other = recorded_key(ctx, row[column])
+    elif column == "numerator" and row["measure"] in SAME_AS_OUTCOMES:
+        candidate = cohort_key(ctx, SAME_AS_OUTCOMES[row["measure"]])
+        cell = pub.ledger.cells.get(candidate)
+        other = candidate if cell is not None and cell.value == float(row[column]) else None
+    if other:
+        pub.ledger.same(key, other, "a finding's count is a table's cell")
 
 
 def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
