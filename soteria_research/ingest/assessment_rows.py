@@ -87,13 +87,18 @@ def _rating(row, number, qid, field, title, rater, book, labels, low, high, foun
     """One rating of a row: an int on the scale or None, with its problem recorded."""
     rating = parse_rating(_cell(row, book.columns[title.casefold()]), labels)
     cell = book.cell(number, title)
-    words = f"{low} to {high}" + (f" or its label (e.g. {labels[high]!r})" if high in labels else "")
+    words = f"{low} to {high}" + (
+        f" or its label (e.g. {labels[high]!r})" if high in labels else ""
+    )
     if isinstance(rating, str):
         found.add(SHEET, cell, qid, f"{rater} rating is not a rating; enter {words}")
         return None
     if rating is not None and not low <= rating <= high:
         found.add(
-            SHEET, cell, qid, f"{rater} rating {rating} is off the {low}-{high} scale; enter {words}"
+            SHEET,
+            cell,
+            qid,
+            f"{rater} rating {rating} is off the {low}-{high} scale; enter {words}",
         )
         return None
     return rating
@@ -171,7 +176,9 @@ def ratings_and_problems(
             continue
         answer = {"row": number}
         for field, title, rater in _RATERS:
-            answer[field] = _rating(row, number, qid, field, title, rater, book, labels, low, high, found)
+            answer[field] = _rating(
+                row, number, qid, field, title, rater, book, labels, low, high, found
+            )
         if _text(row, book.columns["self rating"]) is None:
             found.add(
                 SHEET,

@@ -128,7 +128,9 @@ def _check_file(path: Path, file: str, kind: WorkbookKind) -> None:
     suffix = path.suffix.casefold()
     if suffix not in READABLE:
         why = _REFUSED.get(suffix, f"is not an Excel workbook (.xlsx) but {suffix or 'no'} type")
-        raise _refuse(file, kind, f"{why}. Open it in Excel and save it as 'Excel Workbook (.xlsx)'")
+        raise _refuse(
+            file, kind, f"{why}. Open it in Excel and save it as 'Excel Workbook (.xlsx)'"
+        )
     if path.stat().st_size == 0:
         raise _refuse(file, kind, "the file is empty (0 bytes)")
 

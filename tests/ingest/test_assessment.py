@@ -124,8 +124,11 @@ def test_round_trip_with_problems(tmp_path: Path) -> None:
     assert set(responses["round"]) == {"2"} and set(responses["force"]) == {"Durham"}
     found = set(zip(problems["question_id"], problems["cell"], problems["issue"], strict=True))
     assert found == {
-        ("SF1.2", "F6", "self rating 7 is off the 1-4 scale; enter 1 to 4 or its label "
-         "(e.g. 'Embedded')"),
+        (
+            "SF1.2",
+            "F6",
+            "self rating 7 is off the 1-4 scale; enter 1 to 4 or its label (e.g. 'Embedded')",
+        ),
         ("DF1.1", "G7", "peer rating is not a rating; enter 1 to 4 or its label (e.g. 'Embedded')"),
         ("DF1.1", "F7", "self rating is empty (counted as unanswered); rate the question"),
     }

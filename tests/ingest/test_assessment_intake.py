@@ -155,14 +155,17 @@ def test_deleted_duplicated_and_unknown_rows(tmp_path, folder, capsys, questions
 def test_empty_peer_ratings_count_as_unanswered(tmp_path, folder, capsys) -> None:
     path = filled(folder)
     edit(path, lambda sheet: [setattr(sheet.cell(row=r, column=7), "value", None) for r in (6, 9)])
-    code, out = clean(tmp_path, capsys)
+    code, _out = clean(tmp_path, capsys)
     expected = [
         f"{FILE}, Assessment!G{r}: peer rating is empty (counted as unanswered); ask the peer "
         "reviewer to rate it"
         for r in (6, 9)
     ]
     assert code == 0 and sorted(quality_lines(tmp_path)) == expected
-    edit(path, lambda sheet: [setattr(sheet.cell(row=r, column=7), "value", None) for r in range(5, 60)])
+    edit(
+        path,
+        lambda sheet: [setattr(sheet.cell(row=r, column=7), "value", None) for r in range(5, 60)],
+    )
     clean(tmp_path, capsys)
     (line,) = quality_lines(tmp_path)
     assert line.startswith(f"{FILE}, Assessment!G5:G") and "no peer ratings" in line
@@ -172,7 +175,7 @@ def test_empty_peer_ratings_count_as_unanswered(tmp_path, folder, capsys) -> Non
     ("name", "content", "why"),
     [
         ("self_assessment.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "legacy Excel"),
-        ("self_assessment.csv", "Pillar,Theme ID\nsuspect_focus,SF1\n".encode(), "CSV export"),
+        ("self_assessment.csv", b"Pillar,Theme ID\nsuspect_focus,SF1\n", "CSV export"),
         ("self_assessment.ods", b"PK\x03\x04", "OpenDocument"),
         ("self_assessment.xlsx", b"", "empty (0 bytes)"),
         ("self_assessment.xlsx", b"Pillar,Theme\n", "cannot be read as an Excel workbook"),
