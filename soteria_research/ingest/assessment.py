@@ -132,9 +132,8 @@ ASSESSMENT = WorkbookKind(
     sheet=SHEET,
     header=("Question ID", "Self rating", "Peer rating", "Evidence", "Actions", "Owner"),
     advice=(
-        "Send the filled workbook as 'Excel Workbook (.xlsx)' with its sheets Assessment and "
-        "About as the template has them (`soteria assessment-template --force <force>` writes "
-        "a fresh one); the force's previously cleaned tables are kept until then."
+        "Until a readable workbook is cleaned, the force's previously cleaned tables are "
+        "kept; `soteria assessment-template --force {folder}` writes a fresh template."
     ),
     other_sheets=("About",),
 )

@@ -32,11 +32,16 @@ from soteria_research.ingest import excel
 
 #: Formats read with openpyxl (a maintained reader of Office Open XML workbooks).
 READABLE = (".xlsx", ".xlsm")
+_SAVE = "Open it in Excel and save it as 'Excel Workbook (.xlsx)'."
 _REFUSED = {
-    ".xls": "is a legacy Excel 97-2003 workbook (.xls), which is not read",
-    ".csv": "is a CSV export, which keeps one sheet and loses the others, so it is not read",
-    ".ods": "is an OpenDocument spreadsheet (.ods), which is not read",
+    ".xls": ("it is a legacy Excel 97-2003 workbook (.xls)", _SAVE),
+    ".csv": (
+        "it is a CSV export, which keeps one sheet and loses the others",
+        "Send the workbook itself, saved as 'Excel Workbook (.xlsx)'.",
+    ),
+    ".ods": ("it is an OpenDocument spreadsheet (.ods)", _SAVE),
 }
+_TEMPLATE = "Copy the filled rows into a fresh template."
 LINE = re.compile(r"^(?P<file>.+?), (?P<sheet>[^!]+)!(?P<cell>[A-Z]+[0-9]*(?::[A-Z]+[0-9]*)?): ")
 
 
@@ -53,7 +58,8 @@ class WorkbookKind:
     header
         Column titles the header row must hold; the first one locates the header row.
     advice
-        What to do when the workbook cannot be used (e.g. where to get the template).
+        What to add when the workbook cannot be used (e.g. where to get the template);
+        ``{folder}`` is replaced by the folder holding the file (the force's id).
     other_sheets
         Further sheets that must be present.
     header_within
@@ -118,21 +124,27 @@ def display_name(path: Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
-def _refuse(file: str, kind: WorkbookKind, why: str) -> ExtractError:
-    return ExtractError(f"{file}: {why}; the {kind.name} was not read. {kind.advice}")
+def _refuse(file: str, kind: WorkbookKind, why: str, fix: str = _TEMPLATE) -> ExtractError:
+    """``file: the <kind> was not read: <why>. <fix> <advice>``."""
+    advice = kind.advice.replace("{folder}", Path(file).parent.name or "<force>")
+    return ExtractError(f"{file}: the {kind.name} was not read: {why}. {fix} {advice}".strip())
 
 
 def _check_file(path: Path, file: str, kind: WorkbookKind) -> None:
     if not path.is_file():
-        raise _refuse(file, kind, "file not found")
+        raise _refuse(file, kind, "the file was not found", "Check the file name.")
     suffix = path.suffix.casefold()
     if suffix not in READABLE:
-        why = _REFUSED.get(suffix, f"is not an Excel workbook (.xlsx) but {suffix or 'no'} type")
-        raise _refuse(
-            file, kind, f"{why}. Open it in Excel and save it as 'Excel Workbook (.xlsx)'"
-        )
+        other = f"it is not an Excel workbook (.xlsx) but {suffix or 'a file without extension'}"
+        why, fix = _REFUSED.get(suffix, (other, _SAVE))
+        raise _refuse(file, kind, why, fix)
     if path.stat().st_size == 0:
-        raise _refuse(file, kind, "the file is empty (0 bytes)")
+        raise _refuse(
+            file,
+            kind,
+            "the file is empty (0 bytes)",
+            "Save the filled workbook again from Excel as 'Excel Workbook (.xlsx)'.",
+        )
 
 
 def _load(path: Path, file: str, kind: WorkbookKind):
@@ -142,8 +154,8 @@ def _load(path: Path, file: str, kind: WorkbookKind):
         raise _refuse(
             file,
             kind,
-            "cannot be read as an Excel workbook (damaged, or another format renamed .xlsx). "
-            "Open it in Excel and save it as 'Excel Workbook (.xlsx)'",
+            "it cannot be read as an Excel workbook (damaged, or another format renamed .xlsx)",
+            _SAVE,
         ) from exc
 
 
@@ -208,7 +220,7 @@ def open_returned(path: str | Path, kind: WorkbookKind) -> ReturnedWorkbook:
             raise _refuse(
                 file,
                 kind,
-                f"no sheet {', '.join(repr(m) for m in missing)} (sheets: "
+                f"it has no sheet {', '.join(repr(m) for m in missing)} (sheets: "
                 f"{', '.join(book.sheetnames) or 'none'})",
             )
         rows = {name: list(book[name].iter_rows(values_only=True)) for name in needed}

@@ -194,7 +194,7 @@ def test_an_unreadable_workbook_never_replaces_the_assessment(
     assert code == 1
     assert f"durham/{name}: " in out and why in out
     assert "the self-assessment was not read" in out and "Excel Workbook (.xlsx)" in out
-    assert "soteria assessment-template" in out
+    assert "`soteria assessment-template --force durham`" in out
     assert str(tmp_path) not in out  # relative to the data folder, not absolute
     assert "format: csv" not in out  # advice for self-assessments, not case extracts
     assert stored.read_bytes() == before  # the earlier assessment survives
@@ -204,7 +204,10 @@ def test_an_unreadable_workbook_never_replaces_the_assessment(
 def test_a_csv_beside_a_good_workbook_is_not_skipped(tmp_path, folder, capsys) -> None:
     filled(folder)
     (folder / "self_assessment_round2.csv").write_text("Pillar\n", encoding="utf-8")
-    with pytest.raises(ExtractError, match=r"durham/self_assessment_round2.csv: is a CSV"):
+    with pytest.raises(
+        ExtractError,
+        match=r"^durham/self_assessment_round2.csv: the self-assessment was not read: it is a CSV",
+    ):
         read_assessments(folder, "Durham")
 
 
@@ -310,5 +313,8 @@ def test_another_kind_of_workbook_uses_the_same_intake(tmp_path: Path) -> None:
     assert opened.cell(3, "Suspect focus") == "B3"
     book.active["B2"] = None
     book.save(path)
-    with pytest.raises(ExtractError, match=r"^kent/review.xlsx: the Cases header \(row 2\) lacks"):
+    with pytest.raises(
+        ExtractError,
+        match=r"^kent/review.xlsx: the case-file review was not read: the Cases header \(row 2\)",
+    ):
         open_returned(path, review)
