@@ -120,8 +120,7 @@ def cell_ref(row: int, column: int) -> str:
 
 def display_name(path: Path) -> str:
     """The file as named to users: relative to the data folder (``durham/file.xlsx``)."""
-    path = Path(path)
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    return excel.shown(path)
 
 
 def _refuse(file: str, kind: WorkbookKind, why: str, fix: str = _TEMPLATE) -> ExtractError:
