@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 NAME = "clean"
+_SHOWN = 25
 HELP = "clean data/raw/ into the canonical tables in data/processed/ (parquet)"
 
 
@@ -49,9 +50,27 @@ def run(args: argparse.Namespace) -> int:
             f"quarantined, {int(done['duplicates'].sum()):,} duplicates (every row accounted "
             "for). Quarantine reasons are in each force's quarantine.parquet and quality.parquet."
         )
+    _print_assessment_problems(done, out)
     for row in failed.itertuples(index=False):
         print(f"\nsoteria clean: error: {row.folder}: {row.message}")
     if len(failed):
         print(f"\n{len(failed)} force(s) failed; their previous processed tables are unchanged.")
         return 1
     return 0
+
+
+def _print_assessment_problems(done, out) -> None:
+    """Each problem of an accepted self-assessment, as ``file, sheet!cell: what is wrong``."""
+    from soteria_research.ingest import load_quality
+    from soteria_research.ingest.assessment import problem_lines
+
+    for row in done[done["assessment_problems"].fillna(0) > 0].itertuples(index=False):
+        lines = problem_lines(load_quality(row.force, out))
+        print(
+            f"\n{row.force}: the self-assessment was read with {len(lines)} problem(s); "
+            "correct the workbook and send it again:"
+        )
+        for line in lines[:_SHOWN]:
+            print(f"  {line}")
+        if len(lines) > _SHOWN:
+            print(f"  ... and {len(lines) - _SHOWN} more (section 'assessment' of quality.parquet)")

@@ -18,10 +18,22 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from soteria_research import normalise
-from soteria_research.errors import ConfigError, ExtractError, UnknownValueError
+from soteria_research.errors import ConfigError, ExtractError, ParameterError, UnknownValueError
 from soteria_research.ingest import excel
-from soteria_research.ingest.assessment_rows import ratings_and_problems
+from soteria_research.ingest.assessment_rows import (
+    SHEET,
+    empty_problems,
+    empty_responses,
+    ratings_and_problems,
+)
 from soteria_research.ingest.framework import framework_questions, load_framework, scale
+from soteria_research.ingest.rounds import order_rounds
+from soteria_research.ingest.workbook import (
+    WorkbookKind,
+    display_name,
+    open_returned,
+    parse_problem_lines,
+)
 
 HEADER = (
     "Pillar",
@@ -115,17 +127,29 @@ def write_assessment_template(
     return path
 
 
-def _about(book) -> dict[str, object]:
-    if "About" not in book.sheetnames:
-        return {}
+ASSESSMENT = WorkbookKind(
+    name="self-assessment",
+    sheet=SHEET,
+    header=("Question ID", "Self rating", "Peer rating", "Evidence", "Actions", "Owner"),
+    advice=(
+        "Until a readable workbook is cleaned, the force's previously cleaned tables are "
+        "kept; `soteria assessment-template --force {folder}` writes a fresh template."
+    ),
+    other_sheets=("About",),
+)
+#: Files of a force folder taken as self-assessments (any extension: none is skipped).
+ASSESSMENT_PREFIX = "self_assessment"
+
+
+def _about(rows: list[tuple]) -> dict[str, object]:
     found = {}
-    for row in book["About"].iter_rows(values_only=True):
+    for row in rows:
         if row and row[0] is not None and len(row) > 1:
             found[str(row[0]).strip().casefold()] = row[1]
     return found
 
 
-def _read_force_and_round(path: Path, about: dict, title: object, round_cell: object):
+def _read_force_and_round(file: str, about: dict, title: object, round_cell: object):
     force_text = about.get("force")
     if force_text is None and isinstance(title, str) and ":" in title:
         force_text = title.split(":", 1)[1]
@@ -133,7 +157,7 @@ def _read_force_and_round(path: Path, about: dict, title: object, round_cell: ob
         force = normalise.force_name(str(force_text or "").strip())
     except UnknownValueError as exc:
         raise ExtractError(
-            f"{path.name}: the workbook's force is not a known force ({exc}). Fix the "
+            f"{file}: the workbook's force is not a known force ({exc}). Fix the "
             "Force row of the About sheet."
         ) from None
     round_text = about.get("round")
@@ -142,7 +166,7 @@ def _read_force_and_round(path: Path, about: dict, title: object, round_cell: ob
     text = str(excel.cell_text(round_text) or "").strip()
     if not text:
         raise ExtractError(
-            f"{path.name}: the workbook does not say which assessment round it is (About "
+            f"{file}: the workbook does not say which assessment round it is (About "
             "sheet, Round row, or row 2 'Round: 2023-1')."
         )
     return force, text
@@ -168,36 +192,103 @@ def read_assessment(
     -------
     responses, problems
         ``responses`` fits ``AssessmentSchema``: every framework question once (NA
-        ratings where unanswered or invalid). ``problems`` lists, without values,
-        ``force``, ``round``, ``source_file``, ``row``, ``column``, ``question_id`` and
-        ``problem`` (unanswered, rating out of scale, not a rating, unknown or repeated
-        question id, question missing from the workbook, scale differs from framework).
+        ratings where unanswered or invalid). ``problems`` has ``PROBLEM_COLUMNS``: one
+        row per cell-level problem, ``problem`` being the line the force reads
+        (``durham/self_assessment.xlsx, Assessment!F7: self rating 7 is off the 1-4
+        scale; ...``). No problem carries text the force wrote.
 
     Raises
     ------
     ExtractError
-        The file is not a workbook, lacks the Assessment sheet or its header, names an
-        unknown force or another force than ``force``, or has no valid round.
+        The file cannot be read as a workbook (``.xls``, ``.csv``, 0 bytes, damaged),
+        lacks the Assessment or About sheet or the header, names an unknown force or
+        another force than ``force``, or has no round. The message names the file
+        relative to the data folder and says what to do.
     """
-    path = Path(path)
     data = load_framework(framework)
-    book = excel.open_workbook(path)
-    try:
-        if "Assessment" not in book.sheetnames:
-            raise ExtractError(
-                f"{path.name}: no sheet 'Assessment' (sheets: {', '.join(book.sheetnames)}). "
-                "Start from `soteria assessment-template`."
-            )
-        rows = list(book["Assessment"].iter_rows(values_only=True))
-        about = _about(book)
-    finally:
-        book.close()
+    book = open_returned(path, ASSESSMENT)
+    rows = book.rows[SHEET]
+    about = _about(book.rows["About"])
     first = rows[0][0] if rows and rows[0] else None
     second = rows[1][0] if len(rows) > 1 and rows[1] else None
-    name, round_number = _read_force_and_round(path, about, first, second)
+    name, round_label = _read_force_and_round(book.file, about, first, second)
     if force is not None and normalise.force_name(force) != name:
         raise ExtractError(
-            f"{path.name}: this workbook is {name}'s, but it is in the folder of "
+            f"{book.file}: this workbook is {name}'s, but it is in the folder of "
             f"{normalise.force_name(force)}. Move it to the right force folder."
         )
-    return ratings_and_problems(rows, about, data, name, round_number, path.name)
+    return ratings_and_problems(book, data, name, round_label)
+
+
+def assessment_files(force_dir: str | Path) -> list[Path]:
+    """Every ``self_assessment*`` file of a force folder, whatever its extension (Excel's
+    ``~$`` lock files aside), so that none is skipped unread."""
+    folder = Path(force_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.name.casefold().startswith(ASSESSMENT_PREFIX)
+    )
+
+
+def read_assessments(
+    force_dir: str | Path,
+    force: str,
+    framework: str | Path | dict | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read every self-assessment workbook of a force folder, one round each.
+
+    Returns
+    -------
+    responses, problems
+        As :func:`read_assessment`, concatenated in round order (empty tables when the
+        folder holds no ``self_assessment*`` file).
+
+    Raises
+    ------
+    ExtractError
+        A workbook cannot be read (see :func:`read_assessment`), two workbooks hold the
+        same round (both files and the round are named), or the rounds cannot be put in
+        order. Nothing is returned then, so the caller keeps what it had.
+    """
+    files = assessment_files(force_dir)
+    if not files:
+        return empty_responses(), empty_problems()
+    data = load_framework(framework)
+    read, held = [], {}
+    for path in files:
+        responses, problems = read_assessment(path, data, force=force)
+        label = str(responses["round"].iloc[0]) if len(responses) else ""
+        if label in held:
+            raise ExtractError(
+                f"{held[label]} and {display_name(path)} both hold round {label}. Keep one "
+                "workbook per round: correct the Round row of the About sheet of one of "
+                "them, or remove the older copy."
+            )
+        held[label] = display_name(path)
+        read.append((label, responses, problems))
+    try:
+        order = order_rounds(held)
+    except ParameterError as exc:
+        named = "; ".join(f"{file}: round {label}" for label, file in held.items())
+        raise ExtractError(f"{named}. {exc}") from None
+    read.sort(key=lambda item: order.index(item[0]))
+    return (
+        pd.concat([r for _, r, _ in read], ignore_index=True),
+        pd.concat([p for _, _, p in read], ignore_index=True),
+    )
+
+
+def problem_lines(quality: pd.DataFrame) -> list[str]:
+    """The self-assessment problem lines (``file, sheet!cell: what is wrong``) recorded
+    in a force's quality table (section ``assessment``), in file and cell order."""
+    if quality.empty or "section" not in quality:
+        return []
+    items = quality.loc[quality["section"] == "assessment", "item"].dropna().astype(str)
+    tidy = parse_problem_lines(items)
+    return [
+        f"{r.file}, {r.sheet}!{r.cell}: {r.problem}" if r.file else str(r.problem)
+        for r in tidy.itertuples(index=False)
+    ]

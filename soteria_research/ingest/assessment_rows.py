@@ -1,9 +1,11 @@
 """Turning the rows of a filled self-assessment sheet into responses and problems.
 
-Pure: rows (tuples of cell values, as openpyxl gives them) in, two tables out. Ratings
-are accepted as numbers (``3``, ``3.0``, ``"3"``), as ``3 - Established`` or as the scale
-label (``Established``); anything else, or a rating off the scale, is set to NA and
-reported. Problems never carry the text a force wrote.
+Pure: a :class:`~soteria_research.ingest.workbook.ReturnedWorkbook` (rows already read)
+in, two tables out. Ratings are accepted as numbers (``3``, ``3.0``, ``"3"``), as
+``3 - Established`` or as the scale label (``Established``); anything else, or a rating
+off the scale, is set to NA and reported with its cell. Every problem names its cell and
+says what to do; problems never carry the text a force wrote (an off-scale number is
+quoted, words are not).
 """
 
 from __future__ import annotations
@@ -12,11 +14,21 @@ import re
 
 import pandas as pd
 
-from soteria_research.errors import ExtractError
 from soteria_research.ingest import excel
 from soteria_research.ingest.framework import framework_questions, scale
+from soteria_research.ingest.workbook import CellProblem, ReturnedWorkbook
 
-PROBLEM_COLUMNS = ("force", "round", "source_file", "row", "column", "question_id", "problem")
+#: ``problem`` is the line the force reads: ``file, sheet!cell: what is wrong``.
+PROBLEM_COLUMNS = (
+    "force",
+    "round",
+    "file",
+    "sheet",
+    "cell",
+    "question_id",
+    "issue",
+    "problem",
+)
 RESPONSE_COLUMNS = (
     "force",
     "round",
@@ -33,34 +45,9 @@ RESPONSE_COLUMNS = (
     "actions",
     "owner",
 )
+SHEET = "Assessment"
 _LEADING_NUMBER = re.compile(r"^\s*(-?\d+)(?:\.0+)?(?:\s*[-–:.)]\s*.*)?$")
-_FIELDS = {
-    "question id": "question_id",
-    "self rating": "self_rating",
-    "peer rating": "peer_rating",
-    "evidence": "evidence",
-    "actions": "actions",
-    "owner": "owner",
-}
-
-
-def _header(rows: list[tuple], source_file: str) -> tuple[int, dict[str, int]]:
-    """Index of the header row (row 4 normally) and the position of each needed column."""
-    for index, row in enumerate(rows[:15]):
-        names = {str(v).strip().casefold(): i for i, v in enumerate(row) if v is not None}
-        if "question id" in names:
-            missing = [title for title in _FIELDS if title not in names]
-            if missing:
-                raise ExtractError(
-                    f"{source_file}: the Assessment header (row {index + 1}) lacks "
-                    f"{', '.join(repr(m) for m in missing)}. Start from "
-                    "`soteria assessment-template`."
-                )
-            return index, {field: names[title] for title, field in _FIELDS.items()}
-    raise ExtractError(
-        f"{source_file}: no header row with 'Question ID' in the Assessment sheet (expected on "
-        "row 4). Start from `soteria assessment-template`."
-    )
+_RATERS = (("self_rating", "Self rating", "self"), ("peer_rating", "Peer rating", "peer"))
 
 
 def parse_rating(value: object, labels: dict[int, str]) -> int | str | None:
@@ -84,63 +71,133 @@ def _text(row: tuple, position: int) -> str | None:
     return value.strip() or None if isinstance(value, str) else value
 
 
+class _Problems:
+    """Collects the problems of one workbook as ``PROBLEM_COLUMNS`` records."""
+
+    def __init__(self, book: ReturnedWorkbook, force: str, round_label: str) -> None:
+        self.book, self.force, self.round = book, force, round_label
+        self.records: list[tuple] = []
+
+    def add(self, sheet: str, cell: str, qid: str | None, issue: str) -> None:
+        line = CellProblem(self.book.file, sheet, cell, issue).line
+        self.records.append((self.force, self.round, self.book.file, sheet, cell, qid, issue, line))
+
+
+def _rating(row, number, qid, field, title, rater, book, labels, low, high, found):
+    """One rating of a row: an int on the scale or None, with its problem recorded."""
+    rating = parse_rating(_cell(row, book.columns[title.casefold()]), labels)
+    cell = book.cell(number, title)
+    words = f"{low} to {high}" + (
+        f" or its label (e.g. {labels[high]!r})" if high in labels else ""
+    )
+    if isinstance(rating, str):
+        found.add(SHEET, cell, qid, f"{rater} rating is not a rating; enter {words}")
+        return None
+    if rating is not None and not low <= rating <= high:
+        found.add(
+            SHEET,
+            cell,
+            qid,
+            f"{rater} rating {rating} is off the {low}-{high} scale; enter {words}",
+        )
+        return None
+    return rating
+
+
+def _scale_problems(about: list[tuple], low: int, high: int, found: _Problems) -> None:
+    for number, row in enumerate(about, start=1):
+        key = str(excel.cell_text(row[0]) or "").strip().casefold() if row else ""
+        for name, expected in (("scale min", low), ("scale max", high)):
+            stated = excel.cell_text(_cell(row, 1)) if key == name else None
+            if stated is not None and str(stated).strip() != str(expected):
+                found.add(
+                    "About",
+                    f"B{number}",
+                    None,
+                    f"{name} {str(stated).strip()} differs from the framework's {expected}; "
+                    "the ratings were read on the framework's scale. Start from the template",
+                )
+
+
 def ratings_and_problems(
-    rows: list[tuple],
-    about: dict[str, object],
+    book: ReturnedWorkbook,
     framework: dict,
     force: str,
     round_label: str,
-    source_file: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Responses (one per framework question) and problems of one workbook's rows."""
+    """Responses (one per framework question) and problems of one opened workbook.
+
+    Problems: a rating off the scale or not a rating (set to NA), an empty self or peer
+    rating (counted as unanswered), an unknown or repeated question id (the row is not
+    used), ratings on a row without a question id, a framework question with no row
+    (deleted), and a scale in the About sheet that differs from the framework.
+    """
     low, high, labels = scale(framework)
     questions = framework_questions(framework)
-    header, where = _header(rows, source_file)
-    problems: list[tuple] = []
-
-    def problem(row: int | None, column: str | None, qid: str | None, what: str) -> None:
-        problems.append((force, round_label, source_file, row, column, qid, what))
-
-    for key, expected in (("scale min", low), ("scale max", high)):
-        stated = excel.cell_text(about.get(key))
-        if stated is not None and str(stated).strip() != str(expected):
-            problem(None, key, None, "scale differs from framework")
+    found = _Problems(book, force, round_label)
+    _scale_problems(book.rows.get("About", []), low, high, found)
+    rows = book.rows[SHEET]
+    first = book.header_row + 1
     answers: dict[str, dict] = {}
     known = set(questions["question_id"])
-    for offset, row in enumerate(rows[header + 1 :]):
-        number = header + 2 + offset
-        qid = _text(row, where["question_id"])
+    qid_at = book.columns["question id"]
+    empty_peer: list[tuple[int, str]] = []
+    for number, row in enumerate(rows[book.header_row :], start=first):
+        qid = _text(row, qid_at)
         if qid is None:
+            if any(_text(row, book.columns[t.casefold()]) for _f, t, _r in _RATERS):
+                found.add(
+                    SHEET,
+                    book.cell(number, "Question ID"),
+                    None,
+                    "ratings on a row without a question id; put the question id back or "
+                    "delete the row",
+                )
             continue
         qid = str(qid)
+        cell = book.cell(number, "Question ID")
         if qid not in known:
-            problem(number, "Question ID", None, "unknown question id")
+            found.add(
+                SHEET,
+                cell,
+                None,
+                f"question {qid} is not in the framework, so the row is not used; use the "
+                "template's question id or delete the row",
+            )
             continue
         if qid in answers:
-            problem(number, "Question ID", qid, "question answered twice")
+            found.add(
+                SHEET,
+                cell,
+                qid,
+                f"question {qid} appears again (first on row {answers[qid]['row']}), so this "
+                "row is not used; delete the repeated row",
+            )
             continue
         answer = {"row": number}
-        for field, title in (("self_rating", "Self rating"), ("peer_rating", "Peer rating")):
-            rating = parse_rating(_cell(row, where[field]), labels)
-            if isinstance(rating, str):
-                problem(number, title, qid, "not a rating")
-                rating = None
-            elif rating is not None and not low <= rating <= high:
-                problem(number, title, qid, "rating out of scale")
-                rating = None
-            answer[field] = rating
-        if _text(row, where["self_rating"]) is None:
-            problem(number, "Self rating", qid, "unanswered")
+        for field, title, rater in _RATERS:
+            answer[field] = _rating(
+                row, number, qid, field, title, rater, book, labels, low, high, found
+            )
+        if _text(row, book.columns["self rating"]) is None:
+            found.add(
+                SHEET,
+                book.cell(number, "Self rating"),
+                qid,
+                "self rating is empty (counted as unanswered); rate the question",
+            )
+        if _text(row, book.columns["peer rating"]) is None:
+            empty_peer.append((number, qid))
         for field in ("evidence", "actions", "owner"):
-            value = _text(row, where[field])
+            value = _text(row, book.columns[field])
             answer[field] = None if value is None else str(value)
         answers[qid] = answer
+    _peer_problems(book, empty_peer, answers, found)
+    last = max((answer["row"] for answer in answers.values()), default=first)
+    _missing_questions(book, questions, answers, first, last, found)
     records = []
     for question in questions.itertuples(index=False):
-        answer = answers.get(question.question_id)
-        if answer is None:
-            problem(None, "Question ID", question.question_id, "question missing from workbook")
-            answer = {}
+        answer = answers.get(question.question_id, {})
         records.append(
             (
                 force,
@@ -155,7 +212,43 @@ def ratings_and_problems(
                 answer.get("owner"),
             )
         )
-    return _responses(records), _problems(problems)
+    return _responses(records), _problems(found.records)
+
+
+def _peer_problems(book, empty_peer, answers, found: _Problems) -> None:
+    """Each empty peer rating, or one range when the peer review is absent altogether."""
+    if not empty_peer:
+        return
+    if len(empty_peer) == len(answers) > 1:
+        rows = [number for number, _ in empty_peer]
+        found.add(
+            SHEET,
+            f"{book.cell(min(rows), 'Peer rating')}:{book.cell(max(rows), 'Peer rating')}",
+            None,
+            "no peer ratings (every question counted as unanswered by the peer reviewer); "
+            "add the peer review and send the workbook again",
+        )
+        return
+    for number, qid in empty_peer:
+        found.add(
+            SHEET,
+            book.cell(number, "Peer rating"),
+            qid,
+            "peer rating is empty (counted as unanswered); ask the peer reviewer to rate it",
+        )
+
+
+def _missing_questions(book, questions, answers, first, last, found: _Problems) -> None:
+    span = f"{book.cell(first, 'Question ID')}:{book.cell(last, 'Question ID')}"
+    for qid in questions["question_id"]:
+        if qid not in answers:
+            found.add(
+                SHEET,
+                span,
+                qid,
+                f"question {qid} is missing (its row was deleted or its id changed), so it "
+                "counts as unanswered; add its row back from the template",
+            )
 
 
 def _responses(records: list[tuple]) -> pd.DataFrame:
@@ -167,10 +260,7 @@ def _responses(records: list[tuple]) -> pd.DataFrame:
 
 
 def _problems(problems: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
-    types = {c: "string" for c in PROBLEM_COLUMNS}
-    types.update({"row": "Int64"})
-    return frame.astype(types)
+    return pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS)).astype("string")
 
 
 def empty_responses() -> pd.DataFrame:
@@ -179,4 +269,5 @@ def empty_responses() -> pd.DataFrame:
 
 
 def empty_problems() -> pd.DataFrame:
+    """A problems table with no rows (``PROBLEM_COLUMNS``)."""
     return _problems([])

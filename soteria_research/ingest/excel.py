@@ -37,15 +37,21 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+def shown(path: Path) -> str:
+    """A file as named to users: relative to the data folder (``durham/extract.xlsx``)."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
 def open_workbook(path: Path):
     """Open a workbook read-only with cached formula values; clear errors when it cannot."""
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError as exc:
-        raise ExtractError(f"{path}: file not found.") from exc
+        raise ExtractError(f"{shown(path)}: file not found.") from exc
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise ExtractError(
-            f"{path}: cannot be read as an Excel workbook (.xlsx). Save it from Excel as "
+            f"{shown(path)}: cannot be read as an Excel workbook (.xlsx). Save it from Excel as "
             "'Excel Workbook (.xlsx)' or export it as CSV and set `format: csv`."
         ) from exc
 
@@ -76,14 +82,16 @@ def sheet_rows(
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise ExtractError(
-                f"{path.name}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}. "
+                f"{shown(path)}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}. "
                 "Fix `sheet:` in the mapping."
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         rows = ws.iter_rows(min_row=header_row, values_only=True)
         header = next(rows, None)
         if header is None:
-            raise ExtractError(f"{path}: the sheet {ws.title!r} is empty. Re-export the extract.")
+            raise ExtractError(
+                f"{shown(path)}: the sheet {ws.title!r} is empty. Re-export the extract."
+            )
         names = ["" if v is None else str(cell_text(v)).strip() for v in header]
         keep = pick(names)
         values: list[list[str | None]] = [[] for _ in keep]

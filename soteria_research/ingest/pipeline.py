@@ -22,8 +22,7 @@ from soteria_research.errors import (
     UnknownValueError,
 )
 from soteria_research.ingest import processed, schemas
-from soteria_research.ingest.assessment import read_assessment
-from soteria_research.ingest.assessment_rows import empty_problems, empty_responses
+from soteria_research.ingest.assessment import read_assessments
 from soteria_research.ingest.clean import CleanResult, clean_cases
 from soteria_research.ingest.mapping import Mapping, load_mapping
 from soteria_research.ingest.pseudonymise import resolve_key
@@ -33,7 +32,6 @@ from soteria_research.ingest.readers import extract_files, read_extract
 log = logging.getLogger(__name__)
 
 MAPPING_FILE = "mapping.yaml"
-ASSESSMENT_GLOB = "self_assessment*.xlsx"
 SUMMARY_COLUMNS = (
     "force",
     "folder",
@@ -81,19 +79,7 @@ def reconcile(input_rows: int, result: CleanResult, where: Path) -> None:
 
 
 def _assessments(force_dir: Path, force: str, framework) -> tuple[pd.DataFrame, pd.DataFrame]:
-    files = sorted(force_dir.glob(ASSESSMENT_GLOB))
-    files = [f for f in files if not f.name.startswith("~$")]
-    if not files:
-        return empty_responses(), empty_problems()
-    read = [read_assessment(f, framework, force=force) for f in files]
-    responses = pd.concat([r for r, _ in read], ignore_index=True)
-    repeated = responses.duplicated(["force", "round", "question_id"])
-    if repeated.any():
-        raise ExtractError(
-            f"{force_dir}: two self-assessment workbooks hold the same round. Keep one "
-            "workbook per round."
-        )
-    return responses, pd.concat([p for _, p in read], ignore_index=True)
+    return read_assessments(force_dir, force, framework)
 
 
 def provenance_record(mapping, force: str) -> dict:

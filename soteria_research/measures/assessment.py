@@ -7,13 +7,15 @@ different scales, by the scaled mean ``(mean - min) / (max - min)`` in [0, 1].
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from soteria_research.errors import ParameterError
+from soteria_research.ingest.rounds import order_rounds
+from soteria_research.ingest.workbook import parse_problem_lines
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.frames import as_list, require_columns
 from soteria_research.measures.intervals import mean_ci
@@ -21,11 +23,70 @@ from soteria_research.measures.intervals import mean_ci
 RATERS = {"self": "self_rating", "peer": "peer_rating"}
 
 
-def latest_round(assessment: pd.DataFrame) -> pd.DataFrame:
-    """Rows of each force's latest assessment round."""
+def round_order(assessment: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each force's rounds in their real order: ``force, round, order`` (1 = earliest),
+    ``latest`` (bool).
+
+    Labels are ordered as numbers (``9`` before ``10``), dates, one pattern with numbers
+    (``2023-2`` before ``2023-10``) or by the explicit ``order`` (earliest first); never as
+    text. See :func:`soteria_research.ingest.rounds.order_rounds`.
+
+    Raises
+    ------
+    ParameterError
+        A force's labels cannot be ordered and no explicit order is given.
+    """
     require_columns(assessment, ["force", "round"], table="assessment")
-    latest = assessment.groupby("force")["round"].transform("max")
-    return assessment[assessment["round"] == latest]
+    rows = []
+    for force, part in assessment.groupby("force", sort=True):
+        ordered = order_rounds(part["round"].astype(str), order)
+        for position, label in enumerate(ordered, start=1):
+            rows.append((force, label, position, position == len(ordered)))
+    out = pd.DataFrame(rows, columns=["force", "round", "order", "latest"])
+    return out.astype({"force": "string", "round": "string", "order": "Int64", "latest": bool})
+
+
+def latest_round(assessment: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows of each force's latest assessment round (rounds in real order, see
+    :func:`round_order`)."""
+    table = round_order(assessment, order)
+    latest = table.loc[table["latest"], ["force", "round"]]
+    keys = pd.MultiIndex.from_frame(assessment[["force", "round"]].astype(str))
+    wanted = pd.MultiIndex.from_frame(latest.astype(str))
+    return assessment[keys.isin(wanted)]
+
+
+def workbook_problems(quality: pd.DataFrame, force: str | None = None) -> pd.DataFrame:
+    """The problems of the self-assessment workbooks, one row per cell, for the report.
+
+    Parameters
+    ----------
+    quality
+        Processed quality table(s) (section ``assessment`` holds one line per problem).
+    force
+        Keep this force only (default every force in ``quality``).
+
+    Returns
+    -------
+    DataFrame
+        ``force, file, sheet, cell, problem``: the workbook (relative to the data folder),
+        the sheet and cell (``F7``, or a range ``D5:D34``) and what is wrong with what to
+        do. The lines carry no text the force wrote and no counts of people; empty when
+        there is no problem.
+    """
+    columns = ["force", "file", "sheet", "cell", "problem"]
+    if quality.empty or "section" not in quality:
+        return pd.DataFrame(columns=columns).astype("string")
+    part = quality[quality["section"] == "assessment"]
+    if force is not None:
+        part = part[part["force"] == force]
+    frames = [
+        parse_problem_lines(group["item"].astype(str)).assign(force=name)
+        for name, group in part.groupby("force", sort=True)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns).astype("string")
+    return pd.concat(frames, ignore_index=True)[columns].astype("string")
 
 
 def maturity(
@@ -33,19 +94,29 @@ def maturity(
     level: str = "pillar",
     rounds: str = "latest",
     confidence: float = 0.95,
+    order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Mean self and peer maturity per force, round and pillar (or theme).
 
     Definition: mean rating over the questions of the pillar (theme) that the rater
     answered; n = questions answered; t-interval over questions, clipped to the scale.
-    Unanswered questions are left out; a pillar with none answered is NaN with a reason.
+    Unanswered questions (empty, off the scale, not a rating, or a deleted row) are left
+    out; a pillar with none answered is NaN with a reason.
+
+    Parameters
+    ----------
+    rounds
+        ``"latest"`` (each force's latest round) or ``"all"``.
+    order
+        Explicit round order, earliest first (default: see :func:`round_order`).
 
     Returns
     -------
     DataFrame
         Long: ``force, round, pillar, [theme_id, theme], rater, measure, basis,
         denominator (n answered), questions, value, ci_low, ci_high, value_scaled,
-        scale_min, scale_max, reason``.
+        scale_min, scale_max, reason, round_order`` (1 = the force's earliest round),
+        rows in force and real round order. Key evidence rows on ``force, round``.
     """
     if level not in ("pillar", "theme"):
         raise ParameterError(f"level must be 'pillar' or 'theme', not {level!r}.")
@@ -63,7 +134,7 @@ def maturity(
         ],
         table="assessment",
     )
-    frame = latest_round(assessment) if rounds == "latest" else assessment
+    frame = latest_round(assessment, order) if rounds == "latest" else assessment
     keys = ["force", "round", "pillar"] + (["theme_id", "theme"] if level == "theme" else [])
     rows = []
     for group, part in frame.groupby(keys, sort=True):
@@ -92,7 +163,15 @@ def maturity(
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    return out.astype({"denominator": "Int64", "questions": "Int64", "reason": "string"})
+    positions = round_order(frame, order).rename(columns={"order": "round_order"})
+    out = out.merge(
+        positions[["force", "round", "round_order"]].astype({"force": object, "round": object}),
+        on=["force", "round"],
+        how="left",
+    )
+    out = out.sort_values(["force", "round_order", *keys[2:]], kind="stable")
+    types = {"denominator": "Int64", "questions": "Int64", "reason": "string"}
+    return out.astype(types).reset_index(drop=True)
 
 
 def weighted_kappa(
@@ -160,7 +239,7 @@ def agreement_table(assessment: pd.DataFrame) -> np.ndarray:
     lo = int(assessment["scale_min"].min()) if len(assessment) else 1
     hi = int(assessment["scale_max"].max()) if len(assessment) else 1
     k = hi - lo + 1
-    table = np.zeros((k, k))
+    table = np.zeros((k, k), dtype=int)
     idx_self = both["self_rating"].astype(int).to_numpy() - lo
     idx_peer = both["peer_rating"].astype(int).to_numpy() - lo
     np.add.at(table, (idx_self, idx_peer), 1)
@@ -173,6 +252,7 @@ def rating_agreement(
     by: str | list[str] | None = "force",
     rounds: str = "latest",
     confidence: float = 0.95,
+    order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Agreement of self and peer ratings: weighted kappa per group.
 
@@ -192,7 +272,7 @@ def rating_agreement(
         ["force", "round", *RATERS.values(), "scale_min", "scale_max"],
         table="assessment",
     )
-    frame = latest_round(assessment) if rounds == "latest" else assessment
+    frame = latest_round(assessment, order) if rounds == "latest" else assessment
     keys = as_list(by)
     groups = frame.groupby(keys, sort=True) if keys else [((), frame)]
     rows = []
@@ -224,6 +304,19 @@ def _direction(row: pd.Series) -> str:
         return "within"
     high = str(position).startswith("above")
     return "better" if high == measure.higher_is_better else "worse"
+
+
+_GAP_COLUMNS = [
+    "force",
+    "pillar",
+    "self_maturity",
+    "peer_maturity",
+    "self_scaled",
+    "measures_better",
+    "measures_worse",
+    "measures_within",
+    "gap",
+]
 
 
 def maturity_gaps(
@@ -297,4 +390,5 @@ def maturity_gaps(
                 "gap": gap,
             }
         )
-    return pd.DataFrame(rows).astype({"gap": "string"})
+    counts = dict.fromkeys(("measures_better", "measures_worse", "measures_within"), "Int64")
+    return pd.DataFrame(rows, columns=_GAP_COLUMNS).astype({**counts, "gap": "string"})

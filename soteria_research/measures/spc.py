@@ -143,3 +143,85 @@ def summarise_signals(chart: pd.DataFrame, points: Iterable | None = None) -> st
     found = {item for text in part["signals"].dropna() for item in text.split(";") if item}
     ordered = [f"{r}:{s}" for r in RULES for s in ("high", "low") if f"{r}:{s}" in found]
     return "; ".join(ordered) if ordered else "none"
+
+
+SIGNAL_COLUMNS = ("rule", "side", "first", "last", "points", "when")
+#: Flagged points of one signal may be this far apart (two of three: one point between).
+_GAP = {"outside_limits": 1, "run": 1, "trend": 1, "two_of_three": 2}
+
+
+def signal_periods(chart: pd.DataFrame) -> pd.DataFrame:
+    """Each special-cause signal of an XmR chart with when it happened.
+
+    A signal is a stretch of consecutive points flagged by one rule on one side
+    (``two_of_three`` points may have one unflagged point between them): a run of nine
+    low months is one signal from its first month to its last.
+
+    Parameters
+    ----------
+    chart
+        Output of :func:`xmr` (``point`` labels, e.g. month starts, in time order).
+
+    Returns
+    -------
+    DataFrame
+        ``rule, side, first, last, points, when``: the rule, ``high`` or ``low``, the
+        labels of the first and last point of the signal, the number of points flagged,
+        and ``when`` in words (``Jan 2021 to Jul 2022``, ``Mar 2023`` for dated points);
+        ordered by ``first`` then rule. Empty when the chart shows only common-cause
+        variation.
+
+    Examples
+    --------
+    >>> chart = xmr([12, 10] * 6 + [17, 10, 12], baseline=12)
+    >>> signal_periods(chart)[["rule", "side", "first", "last"]].values.tolist()
+    [['outside_limits', 'high', 12, 12]]
+    """
+    rows = []
+    labels = chart["point"].tolist()
+    signals = chart["signals"].fillna("").tolist()
+    for rule in RULES:
+        for side in ("high", "low"):
+            hits = [i for i, text in enumerate(signals) if f"{rule}:{side}" in text.split(";")]
+            start = None
+            for k, i in enumerate(hits):
+                if start is None:
+                    start, count = i, 0
+                count += 1
+                last = k == len(hits) - 1 or hits[k + 1] - i > _GAP[rule]
+                if last:
+                    when = _when(labels[start], labels[i])
+                    rows.append((rule, side, labels[start], labels[i], count, when, start))
+                    start = None
+    out = pd.DataFrame(rows, columns=[*SIGNAL_COLUMNS, "position"])
+    out = out.sort_values(["position", "rule"], kind="stable").drop(columns="position")
+    types = {"rule": "string", "side": "string", "points": "Int64", "when": "string"}
+    return out.astype(types).reset_index(drop=True)
+
+
+def _when(first: object, last: object) -> str:
+    """``Jan 2021 to Jul 2022`` for dated points (``Mar 2023`` when one month), else the
+    labels themselves."""
+    if isinstance(first, (pd.Timestamp, np.datetime64)) or hasattr(first, "strftime"):
+        first, last = pd.Timestamp(first), pd.Timestamp(last)
+        a, b = f"{first:%b %Y}", f"{last:%b %Y}"
+    else:
+        a, b = str(first), str(last)
+    return a if a == b else f"{a} to {b}"
+
+
+def signals_touching(periods: pd.DataFrame, start: object, end: object) -> pd.DataFrame:
+    """The signals of :func:`signal_periods` that touch the period ``start`` to ``end``
+    (both included; labels comparable with the chart's points, e.g. month starts).
+
+    A signal touches the period when it began on or before ``end`` and ended on or after
+    ``start``: a run of Jan 2021 to Jul 2022 does not touch 2023/24.
+    """
+    if periods.empty:
+        return periods
+    first, last = periods["first"], periods["last"]
+    if pd.api.types.is_datetime64_any_dtype(first) or isinstance(start, (pd.Timestamp,)):
+        first, last = pd.to_datetime(first), pd.to_datetime(last)
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+    keep = (first <= end) & (last >= start)
+    return periods[keep.to_numpy()].reset_index(drop=True)

@@ -122,14 +122,22 @@ def test_round_trip_with_problems(tmp_path: Path) -> None:
     assert by_id["self_rating"].isna().tolist() == [False, True, True]  # 7 is off the scale
     assert by_id.loc["SF1.2", "peer_rating"] == 3  # by its label
     assert set(responses["round"]) == {"2"} and set(responses["force"]) == {"Durham"}
-    found = set(zip(problems["question_id"], problems["column"], problems["problem"], strict=True))
+    found = set(zip(problems["question_id"], problems["cell"], problems["issue"], strict=True))
     assert found == {
-        ("SF1.2", "Self rating", "rating out of scale"),
-        ("DF1.1", "Peer rating", "not a rating"),
-        ("DF1.1", "Self rating", "unanswered"),
+        (
+            "SF1.2",
+            "F6",
+            "self rating 7 is off the 1-4 scale; enter 1 to 4 or its label (e.g. 'Embedded')",
+        ),
+        ("DF1.1", "G7", "peer rating is not a rating; enter 1 to 4 or its label (e.g. 'Embedded')"),
+        ("DF1.1", "F7", "self rating is empty (counted as unanswered); rate the question"),
     }
-    assert problems["row"].tolist() == [6, 7, 7]
+    assert set(problems["problem"]) == {
+        f"{tmp_path.name}/t.xlsx, Assessment!{c}: {i}"
+        for c, i in zip(problems["cell"], problems["issue"], strict=True)
+    }
     assert "Audit" not in problems.astype(str).to_csv()  # problems carry no free text
+    assert "lots" not in problems.astype(str).to_csv()
 
 
 def test_unknown_and_missing_questions(tmp_path: Path) -> None:
@@ -143,7 +151,14 @@ def test_unknown_and_missing_questions(tmp_path: Path) -> None:
         },
     )
     responses, problems = read_assessment(path, FRAMEWORK)
-    assert problems["problem"].tolist() == ["unknown question id", "question missing from workbook"]
+    assert problems[["cell", "question_id"]].fillna("").values.tolist() == [
+        ["D7", ""],
+        ["G5:G6", ""],  # no peer rating at all: one line, not one a question
+        ["D5:D6", "DF1.1"],
+    ]
+    assert problems["issue"].iloc[0].startswith("question XX9.9 is not in the framework")
+    assert problems["issue"].iloc[1].startswith("no peer ratings")
+    assert problems["issue"].iloc[2].startswith("question DF1.1 is missing")
     assert responses.set_index("question_id")["self_rating"].isna().to_dict() == {
         "SF1.1": False,
         "SF1.2": False,
@@ -172,14 +187,22 @@ def test_the_config_framework_and_the_pipeline(tmp_path: Path) -> None:
     questions = framework_questions(framework)
     folder = make_force(tmp_path / "raw", [row(1)])
     path = write_assessment_template("Durham", folder / "self_assessment_round1.xlsx")
-    _fill(path, {5 + i: {"Self rating": 1 + i % 4} for i in range(len(questions) - 1)})
+    last = 5 + len(questions) - 1
+    _fill(
+        path,
+        {5 + i: {"Self rating": 1 + i % 4, "Peer rating": 2} for i in range(len(questions) - 1)},
+    )
+    _fill(path, {last: {"Peer rating": 3}})
     clean_force(folder, tmp_path / "out")
     responses = load_assessment("Durham", tmp_path / "out")
     assert len(responses) == len(questions)
     assert responses["self_rating"].isna().sum() == 1
     quality = load_quality("Durham", tmp_path / "out")
     assessment = quality[quality["section"] == "assessment"].set_index("item")["count"]
-    assert assessment.to_dict() == {"unanswered": 1}
+    assert assessment.to_dict() == {
+        f"durham/self_assessment_round1.xlsx, Assessment!F{last}: self rating is empty "
+        "(counted as unanswered); rate the question": 1
+    }
 
 
 def test_cli_writes_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,10 +12,13 @@ from statsmodels.stats.inter_rater import cohens_kappa
 from soteria_research.errors import ParameterError
 from soteria_research.measures.assessment import (
     agreement_table,
+    latest_round,
     maturity,
     maturity_gaps,
     rating_agreement,
+    round_order,
     weighted_kappa,
+    workbook_problems,
 )
 
 # A SAS PROC FREQ printout for this table, as quoted in statsmodels' own tests
@@ -153,3 +156,119 @@ def test_gaps_between_stated_maturity_and_case_measures(assessment) -> None:
     assert gaps.loc["victim_engagement", "gap"] == "stated below evidence"
     none = maturity_gaps(table, findings.iloc[0:0]).set_index("pillar")
     assert set(none["gap"]) == {"no case evidence"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "latest"),
+    [
+        (["9", "10"], "10"),  # numbers as numbers, not text ("9" > "10")
+        (["2", "1.5"], "2"),
+        (["2023-10", "2023-2"], "2023-10"),  # one pattern: compared by its numbers
+        (["Round 9", "Round 10"], "Round 10"),
+        (["31/03/2023", "30/09/2022"], "31/03/2023"),  # UK dates as dates
+        (["March 2024", "October 2023"], "March 2024"),
+        (["2023-03-31", "2022-12-01"], "2023-03-31"),
+    ],
+)
+def test_latest_round_is_the_real_latest(make_assessment, labels, latest) -> None:
+    rows = [
+        {
+            "pillar": "suspect_focus",
+            "theme_id": "SF1",
+            "self_rating": 2,
+            "peer_rating": 2,
+            "round": label,
+        }
+        for label in labels
+    ]
+    frame = make_assessment(rows)
+    assert set(latest_round(frame)["round"]) == {latest}
+    order = round_order(frame)
+    assert order.loc[order["latest"], "round"].tolist() == [latest]
+    assert order["order"].tolist() == [1, 2]
+
+
+def test_rounds_in_an_explicit_order_or_refused(make_assessment) -> None:
+    rows = [
+        {
+            "pillar": "suspect_focus",
+            "theme_id": "SF1",
+            "self_rating": r,
+            "peer_rating": r,
+            "round": label,
+        }
+        for r, label in ((1, "Spring"), (4, "Autumn"))
+    ]
+    frame = make_assessment(rows)
+    with pytest.raises(ParameterError, match="cannot be put in order"):
+        latest_round(frame)
+    with pytest.raises(ParameterError, match="cannot be put in order"):
+        latest_round(make_assessment([{**rows[0], "round": "1"}, {**rows[1], "round": "2023-1"}]))
+    assert set(latest_round(frame, order=["Spring", "Autumn"])["round"]) == {"Autumn"}
+    table = maturity(frame, rounds="latest", order=["Autumn", "Spring"])
+    assert set(table["round"]) == {"Spring"} and table["value"].iloc[0] == 1
+    with pytest.raises(ParameterError, match="not in the order"):
+        latest_round(frame, order=["Spring"])
+
+
+def test_each_force_has_its_own_latest_round(make_assessment) -> None:
+    rows = [
+        {
+            "pillar": "suspect_focus",
+            "theme_id": "SF1",
+            "self_rating": 2,
+            "peer_rating": 2,
+            "round": r,
+            "force": f,
+        }
+        for f, r in (("Durham", "9"), ("Durham", "10"), ("Kent", "2"))
+    ]
+    frame = make_assessment(rows)
+    got = latest_round(frame)[["force", "round"]].drop_duplicates().values.tolist()
+    assert sorted(got) == [["Durham", "10"], ["Kent", "2"]]
+
+
+def test_counts_are_integers(assessment) -> None:
+    table = agreement_table(assessment[assessment["round"] == "2023"])
+    assert table.dtype.kind == "i"
+    findings = pd.DataFrame(
+        {"pillar": ["suspect_focus"], "measure": ["charge_rate"], "funnel_position": ["below95"]}
+    )
+    gaps = maturity_gaps(maturity(assessment), findings)
+    for column in ("measures_better", "measures_worse", "measures_within"):
+        assert str(gaps[column].dtype) == "Int64"
+    assert gaps["measures_worse"].tolist() == [1, 0]
+
+
+def test_workbook_problems_from_the_quality_table() -> None:
+    quality = pd.DataFrame(
+        {
+            "force": ["Durham", "Durham", "Durham", "Kent"],
+            "section": ["assessment", "assessment", "rows", "assessment"],
+            "item": [
+                "durham/self_assessment.xlsx, Assessment!F10: self rating 7 is off the 1-4 scale",
+                "durham/self_assessment.xlsx, Assessment!F9: self rating is not a rating",
+                "input rows",
+                "kent/self_assessment.xlsx, Assessment!G5: peer rating is empty",
+            ],
+        }
+    )
+    table = workbook_problems(quality, "Durham")
+    assert table.values.tolist() == [
+        [
+            "Durham",
+            "durham/self_assessment.xlsx",
+            "Assessment",
+            "F9",
+            "self rating is not a rating",
+        ],
+        [
+            "Durham",
+            "durham/self_assessment.xlsx",
+            "Assessment",
+            "F10",
+            "self rating 7 is off the 1-4 scale",
+        ],
+    ]
+    assert len(workbook_problems(quality)) == 3
+    assert workbook_problems(quality.iloc[2:3]).empty

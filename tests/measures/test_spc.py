@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soteria_research.measures.spc import RULES, summarise_signals, xmr
+from soteria_research.measures.spc import (
+    RULES,
+    signal_periods,
+    signals_touching,
+    summarise_signals,
+    xmr,
+)
 
 # Baseline: 12 points alternating 12, 10. Mean 11; every moving range 2, so mean MR 2;
 # limits 11 +/- 2.66 * 2 = 5.68 and 16.32; two sigma 11 +/- (2/3) * 5.32 = 7.4533, 14.5467.
@@ -122,3 +128,86 @@ def test_labels_and_missing_points() -> None:
     months = pd.date_range("2023-04-01", periods=4, freq="MS")
     result = xmr([1.0, None, 2.0, 3.0], index=months)
     assert result["point"].tolist() == [months[0], months[2], months[3]]
+
+
+MONTHS = pd.date_range("2021-01-01", periods=40, freq="MS")
+
+
+def monthly(segment: list[float], at: int) -> pd.DataFrame:
+    """Baseline months, then ``segment`` from month ``at`` (0-based), then the tail."""
+    values = (BASELINE * 4)[:at] + list(segment)
+    values += (TAIL * 10)[: len(MONTHS) - len(values)]
+    return xmr(values, index=MONTHS, baseline=len(BASELINE))
+
+
+def test_each_signal_with_its_first_and_last_month() -> None:
+    # the same run as above: seven months above the mean from Jan 2022 (month 12)
+    run = [11.5, 12, 11.5, 12, 11.5, 12, 11.5]
+    periods = signal_periods(monthly([*run, 17], 12))
+    assert periods[["rule", "side", "first", "last", "points"]].values.tolist() == [
+        ["run", "high", pd.Timestamp("2022-01-01"), pd.Timestamp("2022-08-01"), 8],
+        ["outside_limits", "high", pd.Timestamp("2022-08-01"), pd.Timestamp("2022-08-01"), 1],
+    ]
+    assert periods["when"].tolist() == ["Jan 2022 to Aug 2022", "Aug 2022"]
+
+
+def test_two_separate_signals_of_one_rule_are_two_rows() -> None:
+    periods = signal_periods(monthly([17, 10, 12, 10, 12, 18], 14))
+    assert periods[["rule", "first", "last"]].values.tolist() == [
+        ["outside_limits", pd.Timestamp("2022-03-01"), pd.Timestamp("2022-03-01")],
+        ["outside_limits", pd.Timestamp("2022-08-01"), pd.Timestamp("2022-08-01")],
+    ]
+
+
+def test_two_of_three_with_a_point_between_is_one_signal() -> None:
+    periods = signal_periods(monthly([15, 12, 15], 12))
+    assert periods[["rule", "side", "first", "last", "points"]].values.tolist() == [
+        ["two_of_three", "high", pd.Timestamp("2022-01-01"), pd.Timestamp("2022-03-01"), 2]
+    ]
+
+
+def test_signals_agree_with_the_per_point_flags() -> None:
+    chart = monthly([9, 9.5, 10.5, 11.5, 12.5, 13, 13.5, 17], 20)
+    periods = signal_periods(chart)
+    for row in periods.itertuples(index=False):
+        inside = chart[(chart["point"] >= row.first) & (chart["point"] <= row.last)]
+        assert inside[row.rule].sum() == row.points
+    flagged = {(r, p) for r in RULES for p in chart.loc[chart[r], "point"]}
+    covered = {
+        (row.rule, p)
+        for row in periods.itertuples(index=False)
+        for p in chart["point"]
+        if row.first <= p <= row.last and chart.loc[chart["point"] == p, row.rule].item()
+    }
+    assert covered == flagged
+
+
+def test_only_signals_touching_the_reporting_period() -> None:
+    # a low run that ended in August 2022 does not headline a 2023/24 report. The run
+    # takes in the baseline's last month (10, Dec 2021) and the tail's first (10, Aug 2022).
+    chart = monthly([10.5, 10, 10.5, 10, 10.5, 10, 10.5], 12)
+    periods = signal_periods(chart)
+    assert periods[["rule", "side", "when", "points"]].values.tolist() == [
+        ["run", "low", "Dec 2021 to Aug 2022", 9]
+    ]
+    assert signals_touching(periods, "2023-04-01", "2024-03-01").empty
+    assert signals_touching(periods, "2022-09-01", "2023-08-01").empty
+    touching = signals_touching(periods, pd.Timestamp("2022-08-01"), pd.Timestamp("2023-07-01"))
+    assert touching["when"].tolist() == ["Dec 2021 to Aug 2022"]
+    assert len(signals_touching(periods, "2021-04-01", "2021-12-01")) == 1
+    assert len(signals_touching(periods, "2021-04-01", "2021-11-01")) == 0
+
+
+def test_no_signal_gives_an_empty_table() -> None:
+    periods = signal_periods(xmr(BASELINE, index=MONTHS[:12]))
+    assert periods.empty and list(periods.columns) == [
+        "rule",
+        "side",
+        "first",
+        "last",
+        "points",
+        "when",
+    ]
+    assert signals_touching(periods, "2021-01-01", "2021-12-01").empty
+    points = signal_periods(chart([17]))  # integer points: labels as they are
+    assert points[["first", "last", "when"]].values.tolist() == [[12, 12, "12"]]
