@@ -121,7 +121,22 @@ def write_review_workbook(
     design: dict | None = None,
     references: pd.Series | None = None,
 ) -> Path:
-    """Write the review workbook of a sample.
+    """Write the review workbook of a sample (see :func:`review_workbook`)."""
+    book = review_workbook(sample, framework, design=design, references=references)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def review_workbook(
+    sample: pd.DataFrame,
+    framework: dict,
+    *,
+    design: dict | None = None,
+    references: pd.Series | None = None,
+) -> openpyxl.Workbook:
+    """The review workbook of a sample, in memory.
 
     Parameters
     ----------
@@ -129,8 +144,6 @@ def write_review_workbook(
         From :func:`~soteria_research.ingest.review_sample.draw_review_sample`.
     framework
         The review framework (:func:`load_review_framework`).
-    path
-        The ``.xlsx`` to write.
     design
         How the sample was drawn (seed, size, strata, allocation, double-coding share),
         recorded in the About sheet.
@@ -140,8 +153,8 @@ def write_review_workbook(
 
     Returns
     -------
-    Path
-        The workbook written.
+    openpyxl.Workbook
+        The workbook (see the module docstring for its layout).
     """
     name = normalise.force_name(str(sample["force"].iloc[0]))
     items = review_items(framework)
@@ -175,7 +188,4 @@ def write_review_workbook(
         about.append([key, value])
     about.column_dimensions["A"].width = 20
     about.column_dimensions["B"].width = 80
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return book
