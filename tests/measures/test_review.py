@@ -223,7 +223,9 @@ def _association_data(rng, n: int, odds_ratio: float, strata: int = 1):
         {"force": "Durham", "crime_id": ids, "stratum": stratum,
          "stratum_population": 10 * n, "inclusion_probability": 0.1 * strata / strata}
     ).astype({"crime_id": "string"})  # fmt: skip
-    codings = _codings([(c, "SF01", "yes" if y else "no", None) for c, y in zip(ids, yes)])
+    codings = _codings(
+        [(c, "SF01", "yes" if y else "no", None) for c, y in zip(ids, yes, strict=True)]
+    )
     cases = pd.DataFrame(
         {"crime_id": ids, "outcome_type": np.where(charged, 1, 15), "charged": charged}
     )
@@ -276,7 +278,9 @@ def test_association_refused_below_min_events_per_parameter(events: int, refused
     charged = np.arange(n) < events
     yes = np.arange(n) % 2 == 0
     sample = _sample(["A"] * n, {"A": 600})
-    codings = _codings([(c, "SF01", "yes" if y else "no", None) for c, y in zip(ids, yes)])
+    codings = _codings(
+        [(c, "SF01", "yes" if y else "no", None) for c, y in zip(ids, yes, strict=True)]
+    )
     cases = pd.DataFrame({"crime_id": ids, "outcome_type": np.where(charged, 1, 14),
                           "charged": charged})  # fmt: skip
     row = review_charge_association(codings, sample, cases, ITEMS, 0.95, 10).iloc[0]
@@ -292,7 +296,9 @@ def test_association_refuses_an_empty_cell_and_leaves_out_pending_cases() -> Non
     outcome = np.where(charged, 1, 15)
     outcome[-5:] = 0  # pending: no known outcome
     sample = _sample(["A"] * n, {"A": 600})
-    codings = _codings([(c, "SF01", "yes" if ch else "no", None) for c, ch in zip(ids, charged)])
+    codings = _codings(
+        [(c, "SF01", "yes" if ch else "no", None) for c, ch in zip(ids, charged, strict=True)]
+    )
     cases = pd.DataFrame({"crime_id": ids, "outcome_type": outcome, "charged": charged})
     row = review_charge_association(codings, sample, cases, ITEMS, 0.95, 10).iloc[0]
     assert row["refused"] and "separation" in row["reason"]
