@@ -227,21 +227,62 @@ def krippendorff_alpha(
     else:
         values = np.array([[nan if _missing(v) else float(v) for v in row] for row in array])
     values = values[pairable].T  # raters x units, as the package wants
-    measure = level
-
-    def alpha(data: np.ndarray) -> float:
-        return float(krippendorff.alpha(reliability_data=data, level_of_measurement=measure))
-
-    result["estimate"] = alpha(values)
+    result["estimate"] = float(
+        krippendorff.alpha(reliability_data=values, level_of_measurement=level)
+    )
     if replicates:
-        rng = np.random.default_rng(seed)
-        units = values.shape[1]
-        draws = []
-        for _ in range(replicates):
-            sample = values[:, rng.integers(0, units, units)]
-            if len(np.unique(sample[~np.isnan(sample)])) > 1:
-                draws.append(alpha(sample))
-        if draws:
+        draws = bootstrap_alpha(values.T, level, replicates, seed)
+        draws = draws[np.isfinite(draws)]
+        if len(draws) > 1:
             low, high = np.quantile(draws, [0.5 - confidence / 2, 0.5 + confidence / 2])
             result.update(se=float(np.std(draws, ddof=1)), ci_low=float(low), ci_high=float(high))
     return result
+
+
+def unit_coincidences(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's contribution to Krippendorff's coincidence matrix.
+
+    ``values`` is units x raters (NaN = missing); returns the sorted distinct values and
+    a units x K x K array ``(n_uc n_uk - [c = k] n_uc) / (m_u - 1)`` (zero for units with
+    fewer than two codes).
+    """
+    distinct = np.unique(values[np.isfinite(values)])
+    counts = np.stack([(values == v).sum(axis=1) for v in distinct], axis=1).astype(float)
+    coded = counts.sum(axis=1)
+    pairs = counts[:, :, None] * counts[:, None, :]
+    pairs -= np.eye(len(distinct))[None] * counts[:, :, None]
+    scale = np.where(coded >= 2, 1 / np.maximum(coded - 1, 1), 0)
+    return distinct, pairs * scale[:, None, None]
+
+
+def alpha_from_coincidences(matrix: np.ndarray, distinct: np.ndarray, level: str) -> np.ndarray:
+    """Krippendorff's alpha of coincidence matrices (... x K x K), vectorised."""
+    margins = matrix.sum(axis=-1)
+    total = margins.sum(axis=-1)
+    k = len(distinct)
+    if level == "nominal":
+        delta = np.broadcast_to(1 - np.eye(k), matrix.shape)
+    elif level == "interval":
+        delta = np.broadcast_to((distinct[:, None] - distinct[None, :]) ** 2, matrix.shape)
+    elif level == "ordinal":
+        cum = np.cumsum(margins, axis=-1)
+        low = np.minimum.outer(np.arange(k), np.arange(k))
+        high = np.maximum.outer(np.arange(k), np.arange(k))
+        between = cum[..., high] - cum[..., low] + margins[..., low]
+        delta = (between - (margins[..., :, None] + margins[..., None, :]) / 2) ** 2
+    else:
+        raise ParameterError(f"level must be nominal, ordinal or interval, not {level!r}.")
+    observed = (matrix * delta).sum(axis=(-2, -1))
+    expected = (margins[..., :, None] * margins[..., None, :] * delta).sum(axis=(-2, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1 - (total - 1) * observed / expected
+
+
+def bootstrap_alpha(values: np.ndarray, level: str, replicates: int, seed: int) -> np.ndarray:
+    """Krippendorff's alpha of ``replicates`` resamples of the units (units x raters)."""
+    distinct, per_unit = unit_coincidences(values)
+    units = len(per_unit)
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(units, np.full(units, 1 / units), size=replicates).astype(float)
+    matrices = np.einsum("ru,ukl->rkl", weights, per_unit)
+    return alpha_from_coincidences(matrices, distinct, level)

@@ -212,15 +212,14 @@ def review_files(frame: pd.DataFrame, force: str, options, when: dt.datetime) ->
     items = review_items(framework)
     police_id = reference.forces().set_index("name").loc[force, "police_uk_id"]
     key = resolve_key("synthetic")
+    groups = reference.outcomes().set_index("type")["group"]
     cases = pd.DataFrame(
         {
             "force": frame["force"].astype("string"),
             "crime_id": pseudonyms(
                 [normalise_ref(r) for r in frame["crime_ref"]], key, f"{force}|"
             ),
-            "outcome_group": [
-                reference.outcome_group(int(t)) for t in frame["outcome_type"].fillna(0)
-            ],
+            "outcome_group": frame["outcome_type"].fillna(0).astype(int).map(groups),
             "financial_year": frame["financial_year"],
             "charged": frame["outcome_type"].fillna(0).eq(1).to_numpy(dtype=bool),
         }
