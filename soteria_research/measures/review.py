@@ -113,14 +113,20 @@ def stratified_ratio(
         return float("nan"), float("nan")
     ratio = float((weight * domain * y).sum() / total)
     z = weight * domain * (y - ratio) / total
-    variance = 0.0
-    frame = pd.DataFrame({"z": z, "h": strata, "f": fpc})
-    for _, group in frame.groupby("h", sort=False):
-        n_h = len(group)
-        if n_h > 1:
-            spread = float(((group["z"] - group["z"].mean()) ** 2).sum())
-            variance += (1 - float(group["f"].iloc[0])) * n_h / (n_h - 1) * spread
+    variance = _stratified_variance(z, strata, fpc)
     return ratio, math.sqrt(variance)
+
+
+def _stratified_variance(u: np.ndarray, strata: np.ndarray, fpc: np.ndarray | None) -> float:
+    """``sum_h (1 - f_h) n_h / (n_h - 1) sum_i (u_i - mean_h u)^2``; one-unit strata add 0."""
+    codes, _ = pd.factorize(pd.Series(strata), use_na_sentinel=False)
+    n = np.bincount(codes).astype(float)
+    total = np.bincount(codes, weights=u)
+    squares = np.bincount(codes, weights=u * u)
+    fraction = np.zeros(len(n)) if fpc is None else np.bincount(codes, weights=fpc) / n
+    spread = squares - total**2 / n
+    factor = np.where(n > 1, (1 - fraction) * n / np.maximum(n - 1, 1), 0.0)
+    return float(max((factor * spread).sum(), 0.0))
 
 
 def _design(sample: pd.DataFrame) -> pd.DataFrame:
@@ -224,11 +230,11 @@ def _unit_codes(review: pd.DataFrame, item_id: str, numeric: bool) -> list[list]
     codes = codes.assign(_secondary=~codes["primary"].fillna(False).astype(bool))
     codes = codes.sort_values(["crime_id", "_secondary", "source_file", "source_row"])
     column = "value" if numeric else "response"
-    units = []
-    for _, group in codes.groupby("crime_id", sort=True):
-        if len(group) >= 2:
-            units.append([float(v) if numeric else str(v) for v in group[column]])
-    return units
+    ids = codes["crime_id"].to_numpy()
+    values = codes[column].astype(float if numeric else object).to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], int)
+    groups = np.split(values, starts[1:]) if len(ids) else []
+    return [[float(v) if numeric else str(v) for v in g] for g in groups if len(g) >= 2]
 
 
 def review_agreement(
@@ -333,12 +339,7 @@ def stratified_ratio_influence(influence: np.ndarray, strata: np.ndarray) -> tup
     """Total and standard error of a linearised statistic under stratified sampling with
     replacement: ``sum_h n_h / (n_h - 1) sum_i (u_i - mean_h u)^2`` (no finite-population
     correction: the odds ratio describes the process, not the finite population)."""
-    frame = pd.DataFrame({"u": influence, "h": strata})
-    variance = 0.0
-    for _, group in frame.groupby("h", sort=False):
-        n_h = len(group)
-        if n_h > 1:
-            variance += n_h / (n_h - 1) * float(((group["u"] - group["u"].mean()) ** 2).sum())
+    variance = _stratified_variance(influence, strata, None)
     return float(influence.sum()), math.sqrt(variance)
 
 
