@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from soteria_research import normalise
-from soteria_research.errors import ExtractError, UnknownValueError
+from soteria_research.errors import DataError, ExtractError, UnknownValueError
 from soteria_research.ingest import excel, processed
 from soteria_research.ingest.review_framework import (
     load_review_framework,
@@ -279,8 +280,6 @@ def _read_sheet(book: ReviewBook, name: str, items, labels, sampled, seen, out: 
 
 def excel_column(position: int) -> str:
     """Excel's letters of a 0-based column position (0 -> A)."""
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(position + 1)
 
 
@@ -417,8 +416,6 @@ def load_review(force: str, processed_dir: Path | None = None) -> dict[str, pd.D
     DataError
         The force has no review tables: the message says where to put the workbooks.
     """
-    from soteria_research.errors import DataError
-
     folder = processed.force_folder(force, processed_dir)
     paths = {name: folder / f"{name}.parquet" for name in TABLE_NAMES}
     if not all(p.is_file() for p in paths.values()):
