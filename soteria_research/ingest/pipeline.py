@@ -28,6 +28,7 @@ from soteria_research.ingest.mapping import Mapping, load_mapping
 from soteria_research.ingest.pseudonymise import resolve_key
 from soteria_research.ingest.quality import quality_report
 from soteria_research.ingest.readers import extract_files, read_extract
+from soteria_research.ingest.review import ingest_reviews, write_review_tables
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def clean_force(
         result.cases, result.quarantine, result.duplicates, result.unrecognised, problems, force
     )
     schemas.validate(quality, schemas.QualitySchema, f"quality report {what}")
+    reviews = ingest_reviews(force_dir, result.cases, force)
     folder = processed.force_folder(force, Path(out_dir) if out_dir else None)
     processed.write_tables(
         folder,
@@ -168,6 +170,8 @@ def clean_force(
             "quality": quality,
         },
     )
+    if reviews is not None:
+        write_review_tables(folder, reviews)
     processed.write_provenance(folder, provenance_record(mapping, force))
     log.debug(
         "%s: %d rows in, %d clean, %d quarantined, %d duplicates -> %s",

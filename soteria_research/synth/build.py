@@ -26,6 +26,7 @@ from soteria_research.synth import (
     layouts,
     mess,
     people,
+    review,
 )
 from soteria_research.synth.options import Options, make_options
 
@@ -126,6 +127,8 @@ def _write_force(
     )
     book = assessment.workbook(answers, force, round_name, framework)
     (folder / assessment.FILE_NAME).write_bytes(files.xlsx_bytes(book, when))
+    if force in review.deep_dive_forces():
+        review.write_reviews(frame, force, folder, options, when)
     rape = int((frame["offence_subgroup"] == "Rape").sum())
     return {
         "force": force,
