@@ -174,7 +174,7 @@ def clean_export(
     -------
     responses : DataFrame
         One row per kept response (see ``docs/surveys.md``), the respondent reference
-        still in ``_ref`` for the duplicate check across files.
+        still in ``respondent_ref`` for the duplicate check across files.
     problems : list of tuple
         ``(instrument, wave, source_file, source_row, column, problem, action)``.
     """
@@ -249,9 +249,9 @@ def clean_export(
                 export, file_name, row, "(all items)", "the same answer to every item", FLAGGED
             )
         )
-    out["_ref"] = table["respondent_id"].fillna("").map(normalise_ref)
-    unusable = out["_ref"].eq("") | out["answered"].eq(0)
-    for row, ref in out.loc[unusable, ["source_row", "_ref"]].itertuples(index=False):
+    out["respondent_ref"] = table["respondent_id"].fillna("").map(normalise_ref)
+    unusable = out["respondent_ref"].eq("") | out["answered"].eq(0)
+    for row, ref in out.loc[unusable, ["source_row", "respondent_ref"]].itertuples(index=False):
         reason = "no respondent id" if ref == "" else "no item answered"
         column = export.respondent_id if ref == "" else "(all items)"
         problems.append(_problem(export, file_name, row, column, reason, QUARANTINED))
@@ -265,11 +265,11 @@ def clean_export(
 
 def _drop_duplicates(frame: pd.DataFrame, export_rows: list[tuple]) -> pd.DataFrame:
     """Keep the first response of each respondent in a wave; quarantine the later ones."""
-    repeated = frame.duplicated(["instrument", "wave", "_ref"], keep="first")
+    repeated = frame.duplicated(["instrument", "wave", "respondent_ref"], keep="first")
     if repeated.any():
-        first = frame.loc[~repeated].set_index(["instrument", "wave", "_ref"])
+        first = frame.loc[~repeated].set_index(["instrument", "wave", "respondent_ref"])
         for rec in frame.loc[repeated].itertuples(index=False):
-            orig = first.loc[(rec.instrument, rec.wave, rec._ref)]
+            orig = first.loc[(rec.instrument, rec.wave, rec.respondent_ref)]
             export_rows.append(
                 (
                     rec.instrument,
@@ -322,10 +322,10 @@ def clean_mapping(mapping, force: str, key: bytes) -> tuple[dict[str, pd.DataFra
         part = pd.concat([f for f in frames if f["instrument"].eq(instrument).all()])
         part = _drop_duplicates(part.reset_index(drop=True), problems)
         prefix = f"{force}|survey|{instrument}|"
-        ids = pseudonym_array(part["_ref"].to_numpy(dtype=str), key, prefix)
+        ids = pseudonym_array(part["respondent_ref"].to_numpy(dtype=str), key, prefix)
         part.insert(3, "respondent_id", ids)
         part["data_source"] = pd.array([data_source] * len(part), dtype="string")
-        tables[instrument] = part.drop(columns="_ref").reset_index(drop=True)
+        tables[instrument] = part.drop(columns="respondent_ref").reset_index(drop=True)
     problem_table = problems_frame(problems, force)
     quarantined = problem_table.loc[problem_table["action"] == QUARANTINED]
     kept = sum(len(t) for t in tables.values())

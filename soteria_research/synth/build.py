@@ -26,6 +26,7 @@ from soteria_research.synth import (
     layouts,
     mess,
     people,
+    survey_files,
 )
 from soteria_research.synth.options import Options, make_options
 
@@ -126,6 +127,7 @@ def _write_force(
     )
     book = assessment.workbook(answers, force, round_name, framework)
     (folder / assessment.FILE_NAME).write_bytes(files.xlsx_bytes(book, when))
+    survey_files.write_surveys(options.seed, police_id, force, folder)
     rape = int((frame["offence_subgroup"] == "Rape").sum())
     return {
         "force": force,
