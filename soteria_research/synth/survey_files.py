@@ -94,7 +94,8 @@ def _mess(frame: pd.DataFrame, ins: Instrument, rng: np.random.Generator) -> tup
     text.loc[rows[2], items[2]] = "??"
     text.loc[rows[3], items] = ins.scale_max - 1  # straight-lining
     text.loc[rows[4], items] = ""  # no item answered
-    text.loc[rows[5], ins.grouping_ids[0]] = "Prefer not to say"
+    if len(ins.grouping_ids) > 1:  # (one variable: its breakdown would be withheld whole)
+        text.loc[rows[5], ins.grouping_ids[0]] = "Prefer not to say"
     drop = rng.random(n) < 0.08  # drop-off: the last third of the items unanswered
     drop[rows[:5]] = False
     tail = items[-(len(items) // 3) :]
@@ -109,7 +110,7 @@ def _mess(frame: pd.DataFrame, ins: Instrument, rng: np.random.Generator) -> tup
         "unreadable": 1,
         "straightlined": 1,
         "no_item_answered": 1,
-        "grouping_not_stated": 1,
+        "grouping_not_stated": int(len(ins.grouping_ids) > 1),
         "drop_off": int(drop.sum()),
         "duplicates": 1,
         "free_text_answers": int((text[[f.id for f in ins.free_text]] != "").to_numpy().sum()),
