@@ -198,6 +198,8 @@ def group_differences(
             allowed = publishable_breakdowns(scored, instrument.grouping_ids, k, max_order=1)
             for variable in allowed.loc[allowed["publishable"], "variables"]:
                 groups = scored[variable[0]].astype("string").fillna("not stated")
+                if groups.nunique() < 2:  # one group is everyone: nothing to compare
+                    continue
                 for group in sorted(groups.unique()):
                     inside = scored.loc[groups == group, scale.id].to_numpy(float)
                     rest = scored.loc[groups != group, scale.id].to_numpy(float)
