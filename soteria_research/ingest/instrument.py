@@ -19,6 +19,7 @@ from soteria_research import paths, reference, settings
 from soteria_research.errors import ConfigError
 
 DEFAULT_INSTRUMENTS = ("officer", "victim")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when available
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def load_instrument(instrument: str | Path) -> Instrument:
             "(see docs/surveys.md)."
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark else ""

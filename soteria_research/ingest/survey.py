@@ -31,7 +31,12 @@ import numpy as np
 import pandas as pd
 
 from soteria_research import normalise, settings
-from soteria_research.errors import ExtractError, MappingError, ReconciliationError
+from soteria_research.errors import (
+    ExtractError,
+    MappingError,
+    ReconciliationError,
+    SoteriaError,
+)
 from soteria_research.ingest import processed
 from soteria_research.ingest.pseudonymise import normalise_ref, pseudonym_array, resolve_key
 from soteria_research.ingest.survey_mapping import (
@@ -375,14 +380,49 @@ def clean_surveys(
 
 
 def clean_all_surveys(
-    raw_dir: str | Path, out_dir: str | Path | None = None, key: bytes | None = None
+    raw_dir: str | Path,
+    out_dir: str | Path | None = None,
+    forces: list[str] | None = None,
+    key: bytes | None = None,
 ) -> pd.DataFrame:
-    """:func:`clean_surveys` for every force folder of ``raw_dir`` that holds surveys."""
+    """:func:`clean_surveys` for every force folder of ``raw_dir`` holding surveys (or the
+    forces named). A force that fails is reported (``status`` ``failed`` and the message)
+    and the others go on.
+
+    Returns
+    -------
+    DataFrame
+        force, status, responses, quarantined, flagged, answers_set_missing, message.
+    """
     raw = Path(raw_dir)
     folders = sorted(p for p in raw.iterdir() if p.is_dir() and survey_mapping_file(p).is_file())
-    rows = [clean_surveys(f, out_dir, key) for f in folders]
-    columns = ["force", "responses", "quarantined", "flagged", "answers_set_missing"]
-    return pd.DataFrame([r for r in rows if r], columns=columns)
+    if forces:
+        wanted = {processed.police_uk_id(name) for name in forces}
+        folders = [f for f in folders if f.name in wanted]
+    rows = []
+    for folder in folders:
+        try:
+            rows.append({**clean_surveys(folder, out_dir, key), "status": "ok", "message": ""})
+        except SoteriaError as exc:
+            rows.append({"force": folder.name, "status": "failed", "message": str(exc)})
+    columns = ["force", "status", "responses", "quarantined", "flagged", "answers_set_missing"]
+    return pd.DataFrame(rows, columns=[*columns, "message"])
+
+
+def summary_lines(summary: pd.DataFrame) -> list[str]:
+    """What :func:`clean_all_surveys` did, as lines for the command line to print."""
+    lines = []
+    done = summary[summary["status"] == "ok"]
+    if len(done):
+        lines.append(
+            f"\nSurveys of {len(done)} force(s): {int(done['responses'].sum()):,} responses "
+            f"kept, {int(done['quarantined'].sum()):,} quarantined, "
+            f"{int(done['flagged'].sum()):,} flagged, {int(done['answers_set_missing'].sum()):,} "
+            "answers set to missing (one line each in survey_problems.parquet)."
+        )
+    for row in summary[summary["status"] != "ok"].itertuples(index=False):
+        lines.append(f"\nsoteria clean: surveys: error: {row.force}: {row.message}")
+    return lines
 
 
 def load_survey(

@@ -33,7 +33,7 @@ CHANGE_PHASES = ("pathfinder", "deep_dive")
 CHANGE = {"officer": {"learning": 0.6, "support": 0.4}, "victim": {"informed": 0.6, "voice": 0.4}}
 RETURNING = 0.7  # share of wave-1 officers who answer wave 2
 STABILITY = 0.6  # correlation of an officer's latent level between waves
-POPULATION = 100_000
+POPULATION = 40_000
 _FREE_TEXT = (
     "More time for case work would help.",
     "Training on digital evidence was useful.",
@@ -90,14 +90,18 @@ def answers(m: Model, latent: dict[str, np.ndarray], rng: np.random.Generator) -
 
 def scale_scores(frame: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Mean of each scale's items, reverse-scored items mirrored (complete answers)."""
-    low, high = instrument.scale_min, instrument.scale_max
     out = {}
     for scale in instrument.scales:
-        block = frame[list(scale.items)].astype(float).copy()
-        for item in scale.reverse:
-            block[item] = low + high - block[item]
-        out[scale.id] = block.mean(axis=1)
+        out[scale.id] = _scored(frame, instrument, scale).mean(axis=1)
     return pd.DataFrame(out)
+
+
+def _scored(frame: pd.DataFrame, instrument: Instrument, scale) -> np.ndarray:
+    block = frame[list(scale.items)].to_numpy(float).copy()
+    for j, item in enumerate(scale.items):
+        if item in scale.reverse:
+            block[:, j] = instrument.scale_min + instrument.scale_max - block[:, j]
+    return block
 
 
 def population(m: Model, wave: int, n: int = POPULATION, seed: int = 0) -> pd.DataFrame:
@@ -120,18 +124,15 @@ def truths(m: Model) -> dict:
     """Population scale means per wave, their change and alpha (wave 1)."""
     ins = m.instrument
     first, second = population(m, 1), population(m, 2)
-    s1, s2 = scale_scores(first, ins), scale_scores(second, ins)
     out = {}
     for scale in ins.scales:
-        block = first[list(scale.items)].to_numpy(float).copy()
-        for j, item in enumerate(scale.items):
-            if item in scale.reverse:
-                block[:, j] = ins.scale_min + ins.scale_max - block[:, j]
+        before = _scored(first, ins, scale)
+        mean1, mean2 = before.mean(), _scored(second, ins, scale).mean()
         out[scale.id] = {
-            "mean_wave1": round(float(s1[scale.id].mean()), 4),
-            "mean_wave2": round(float(s2[scale.id].mean()), 4),
-            "change": round(float(s2[scale.id].mean() - s1[scale.id].mean()), 4),
+            "mean_wave1": round(float(mean1), 4),
+            "mean_wave2": round(float(mean2), 4),
+            "change": round(float(mean2 - mean1), 4),
             "latent_change_sd": m.change[scale.id],
-            "alpha": round(_alpha(block), 4),
+            "alpha": round(_alpha(before), 4),
         }
     return out
