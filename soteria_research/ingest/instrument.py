@@ -88,13 +88,29 @@ class Instrument:
         return [scale.id for scale in self.scales]
 
 
+#: Survey settings used when ``config/settings.yaml`` has no ``surveys`` section.
+SURVEY_DEFAULTS = {
+    "instruments_dir": "surveys",
+    "k_anonymity": 10,
+    "straightlining_min_items": 8,
+    "min_scale_items_share": 0.5,
+    "bootstrap_replicates": 1000,
+    "bootstrap_seed": 0,
+}
+
+
+def survey_settings() -> dict[str, Any]:
+    """The ``surveys`` section of the settings, defaults filled in for absent keys."""
+    try:
+        section = settings.section("surveys") or {}
+    except ConfigError:
+        section = {}
+    return {**SURVEY_DEFAULTS, **{k: v for k, v in section.items() if v is not None}}
+
+
 def instruments_dir() -> Path:
     """The folder of instrument files (``config/surveys`` unless the settings move it)."""
-    try:
-        name = settings.section("surveys").get("instruments_dir") or "surveys"
-    except ConfigError:
-        name = "surveys"
-    return paths.config_dir() / str(name)
+    return paths.config_dir() / str(survey_settings()["instruments_dir"])
 
 
 def instrument_file(instrument_id: str) -> Path:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from soteria_research import normalise, settings
+from soteria_research import normalise
 from soteria_research.errors import (
     ExtractError,
     MappingError,
@@ -38,6 +38,7 @@ from soteria_research.errors import (
     SoteriaError,
 )
 from soteria_research.ingest import processed
+from soteria_research.ingest.instrument import survey_settings
 from soteria_research.ingest.pseudonymise import normalise_ref, pseudonym_array, resolve_key
 from soteria_research.ingest.survey_mapping import (
     MAPPING_FILE,
@@ -244,7 +245,7 @@ def clean_export(
     out["completeness"] = pd.array(
         out["answered"].to_numpy(float) / len(instrument.item_ids), dtype="Float64"
     )
-    minimum = int(settings.section("surveys").get("straightlining_min_items", 8))
+    minimum = int(survey_settings()["straightlining_min_items"])
     spread = block.astype("Float64").max(axis=1) - block.astype("Float64").min(axis=1)
     straight = (out["answered"] >= minimum) & spread.eq(0).fillna(False)
     out["straightlined"] = pd.array(straight.to_numpy(bool), dtype="boolean")

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from soteria_research import settings
-from soteria_research.ingest.instrument import Instrument
+from soteria_research.ingest.instrument import Instrument, survey_settings
 from soteria_research.measures.reliability import cronbach_alpha, mcdonald_omega
 from soteria_research.measures.survey_disclosure import k_anonymity, publishable_breakdowns
 
@@ -26,7 +26,7 @@ TOO_FEW = "fewer respondents than the minimum count"
 
 
 def _thresholds(min_count: int | None) -> tuple[int, dict]:
-    surveys = settings.section("surveys")
+    surveys = survey_settings()
     if min_count is None:
         min_count = int(settings.section("disclosure")["min_cell_count"])
     return int(min_count), surveys
@@ -56,7 +56,7 @@ def scale_scores(
     Respondent-level: for further computation, never for publication.
     """
     if min_share is None:
-        min_share = float(settings.section("surveys").get("min_scale_items_share", 0.5))
+        min_share = float(survey_settings()["min_scale_items_share"])
     keep = [*KEYS, "respondent_id", *instrument.grouping_ids]
     out = responses[keep].copy()
     for scale in instrument.scales:

@@ -24,7 +24,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from soteria_research import settings
+from soteria_research.ingest.instrument import survey_settings
 
 NOT_STATED = "not stated"
 BREAKDOWN_COLUMNS = ("breakdown", "variables", "order", "groups", "publishable", "reason")
@@ -34,7 +34,7 @@ def k_anonymity(k: int | None = None) -> int:
     """``k``: the given value, or ``surveys.k_anonymity`` from the settings."""
     if k is not None:
         return int(k)
-    return int(settings.section("surveys").get("k_anonymity", 10))
+    return int(survey_settings()["k_anonymity"])
 
 
 def group_keys(responses: pd.DataFrame, variables: list[str] | tuple[str, ...]) -> pd.Series:
