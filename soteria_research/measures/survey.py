@@ -196,13 +196,13 @@ def group_differences(
         for scale in instrument.scales:
             scored = part.loc[part[scale.id].notna()]
             allowed = publishable_breakdowns(scored, instrument.grouping_ids, k, max_order=1)
+            values = scored[scale.id].to_numpy(float)
             for variable in allowed.loc[allowed["publishable"], "variables"]:
-                groups = scored[variable[0]].astype("string").fillna("not stated")
-                if groups.nunique() < 2:  # one group is everyone: nothing to compare
+                groups = scored[variable[0]].astype("string").fillna("not stated").to_numpy(object)
+                if len(set(groups)) < 2:  # one group is everyone: nothing to compare
                     continue
-                for group in sorted(groups.unique()):
-                    inside = scored.loc[groups == group, scale.id].to_numpy(float)
-                    rest = scored.loc[groups != group, scale.id].to_numpy(float)
+                for group in sorted(set(groups)):
+                    inside, rest = values[groups == group], values[groups != group]
                     mean, _sd, low, high = _mean_ci(inside, level)
                     test = stats.ttest_ind(inside, rest, equal_var=False)
                     ci = test.confidence_interval(level)
