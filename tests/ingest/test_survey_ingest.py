@@ -251,3 +251,24 @@ def test_a_failed_run_leaves_the_previous_tables(tmp_path):
         clean_surveys(tmp_path / "durham", tmp_path / "processed", key=KEY)
     assert (tmp_path / "processed" / "durham" / "survey_victim.parquet").read_bytes() == before
     assert not list((tmp_path / "processed" / "durham").glob(".tmp-*"))
+
+
+def test_soteria_clean_reads_the_surveys_of_each_force(tmp_path, capsys):
+    from soteria_research import synth
+    from soteria_research.cli import main
+
+    synth.generate(tmp_path / "raw", forces=["Durham"], scale=0.02)
+    code = main(
+        ["clean", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--no-progress"]
+    )
+    assert code == 0
+    assert "Surveys of 1 force(s)" in capsys.readouterr().out
+    for name in ("officer", "victim"):
+        assert len(load_survey(name, "Durham", tmp_path / "out")) > 100
+    mapping = tmp_path / "raw" / "durham" / "surveys" / "surveys.yaml"
+    mapping.write_text(mapping.read_text("utf-8").replace("wave: wave 1", "wave: [1"), "utf-8")
+    code = main(
+        ["clean", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--no-progress"]
+    )
+    assert code == 1
+    assert "surveys: error: durham" in capsys.readouterr().out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from soteria_research.ingest.instrument import load_instrument
@@ -145,3 +147,22 @@ def test_no_published_measure_carries_a_respondent():
     ):
         assert "respondent_id" not in table.columns
         assert not set(OFFICER.item_ids) & set(table.columns)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    roles=st.lists(
+        st.sampled_from(["Investigator", "Supervisor", "Specialist", None]),
+        min_size=12,
+        max_size=70,
+    ),
+    k=st.integers(3, 12),
+)
+def test_group_differences_never_publish_a_small_group_or_complement(roles, k):
+    n = len(roles)
+    teams = ["RASSO team" if i % 3 else "CID" for i in range(n)]
+    frame = responses(OFFICER, n, role=roles, team=teams, length_of_service=["Over 10 years"] * n)
+    table = survey.group_differences(frame, OFFICER, min_count=k, k=k)
+    assert (table["n"] >= k).all() and (table["n_rest"] >= k).all()
+    for _key, part in table.groupby(["wave", "scale", "grouping"]):
+        assert part["n"].sum() == part["n"].iloc[0] + part["n_rest"].iloc[0]  # whole breakdown

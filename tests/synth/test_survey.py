@@ -143,4 +143,6 @@ def test_survey_files_are_deterministic(tmp_path):
     other.mkdir()
     write_surveys(8, "durham", "Durham", other)
     wave = "officer_survey_wave1.csv"
-    assert (other / "surveys" / wave).read_bytes() != (tmp_path / "a" / "surveys" / wave).read_bytes()
+    assert (other / "surveys" / wave).read_bytes() != (
+        tmp_path / "a" / "surveys" / wave
+    ).read_bytes()
