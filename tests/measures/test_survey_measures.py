@@ -166,3 +166,24 @@ def test_group_differences_never_publish_a_small_group_or_complement(roles, k):
     assert (table["n"] >= k).all() and (table["n_rest"] >= k).all()
     for _key, part in table.groupby(["wave", "scale", "grouping"]):
         assert part["n"].sum() == part["n"].iloc[0] + part["n_rest"].iloc[0]  # whole breakdown
+
+
+def test_survey_quality_counts_what_was_kept_quarantined_and_partial():
+    from soteria_research.measures.survey_quality import survey_quality
+
+    frame = responses(VICTIM, 20)
+    frame["completeness"] = [1.0] * 17 + [0.5] * 3
+    frame["straightlined"] = [True] + [False] * 19
+    frame["free_text_answers"] = [1, 1] + [0] * 18
+    problems = pd.DataFrame(
+        {
+            "force": "Durham",
+            "instrument": ["victim", "victim", "victim", "officer"],
+            "wave": "1",
+            "action": ["response quarantined", "answer set to missing"] * 2,
+        }
+    )
+    row = survey_quality(frame, problems).iloc[0]
+    assert row[["responses", "quarantined", "answers_set_missing"]].tolist() == [20, 2, 1]
+    assert row[["straightlined", "partial", "free_text_respondents"]].tolist() == [1, 3, 2]
+    assert row["mean_completeness"] == pytest.approx((17 + 1.5) / 20)
