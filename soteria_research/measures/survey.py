@@ -23,6 +23,7 @@ from soteria_research.measures.survey_disclosure import k_anonymity, publishable
 
 KEYS = ("force", "instrument", "wave")
 TOO_FEW = "fewer respondents than the minimum count"
+TOO_FEW_COMPLETE = "reliability: fewer complete responses than the minimum count"
 
 
 def _thresholds(min_count: int | None) -> tuple[int, dict]:
@@ -106,13 +107,17 @@ def scale_summary(
             row = dict(zip(KEYS, key, strict=True))
             row |= {"scale": scale.id, "scale_name": scale.name, "items": len(scale.items)}
             row |= {"n": len(values), "n_complete": len(complete), "reason": ""}
-            if len(values) < minimum or len(complete) < minimum:
+            if len(values) < minimum:
                 row["reason"] = TOO_FEW
                 rows.append(row)
                 continue
             row |= dict(
                 zip(("mean", "sd", "ci_low", "ci_high"), _mean_ci(values, level), strict=True)
             )
+            if len(complete) < minimum:
+                row["reason"] = TOO_FEW_COMPLETE
+                rows.append(row)
+                continue
             row |= dict(
                 zip(
                     ("alpha", "alpha_low", "alpha_high"),

@@ -187,3 +187,12 @@ def test_survey_quality_counts_what_was_kept_quarantined_and_partial():
     assert row[["responses", "quarantined", "answers_set_missing"]].tolist() == [20, 2, 1]
     assert row[["straightlined", "partial", "free_text_respondents"]].tolist() == [1, 3, 2]
     assert row["mean_completeness"] == pytest.approx((17 + 1.5) / 20)
+
+
+def test_reliability_needs_enough_complete_responses_but_the_mean_does_not():
+    frame = responses(VICTIM, 30)
+    frame.loc[:24, "vo3"] = pd.NA  # 5 complete on voice; every respondent still has a score
+    voice = survey.scale_summary(frame, VICTIM, min_count=10, replicates=0).iloc[0]
+    assert voice["n"] == 30 and voice["n_complete"] == 5
+    assert not np.isnan(voice["mean"]) and np.isnan(voice["alpha"])
+    assert voice["reason"] == survey.TOO_FEW_COMPLETE
