@@ -34,14 +34,14 @@ CHANGE = {"officer": {"learning": 0.6, "support": 0.4}, "victim": {"informed": 0
 RETURNING = 0.7  # share of wave-1 officers who answer wave 2
 STABILITY = 0.6  # correlation of an officer's latent level between waves
 POPULATION = 40_000
-_FREE_TEXT = (
+FREE_TEXT = (
     "More time for case work would help.",
     "Training on digital evidence was useful.",
     "Updates came too rarely.",
     "Thank you for listening.",
 )
-_SIZES = {"officer": (50, 110, 160, 230), "victim": (60, 130, 170, 240)}
-_GROUP_SHARES = {
+SIZES = {"officer": (50, 110, 160, 230), "victim": (60, 130, 170, 240)}
+GROUP_SHARES = {
     "role": (0.55, 0.2, 0.15, 0.1),
     "team": (0.5, 0.25, 0.15, 0.1),
     "length_of_service": (0.15, 0.3, 0.25, 0.3),

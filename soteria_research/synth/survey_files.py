@@ -19,11 +19,11 @@ from soteria_research.ingest.instrument import Instrument, load_instrument
 from soteria_research.synth import people
 from soteria_research.synth.files import write_json, write_yaml
 from soteria_research.synth.survey import (
-    _FREE_TEXT,
-    _GROUP_SHARES,
-    _SIZES,
     FOLDER,
+    FREE_TEXT,
+    GROUP_SHARES,
     RETURNING,
+    SIZES,
     STABILITY,
     Model,
     answers,
@@ -38,7 +38,7 @@ TRUTH_FILE = "truth.json"
 
 
 def _sizes(instrument: Instrument, m: Model, rng: np.random.Generator) -> int:
-    low, high, low_dd, high_dd = _SIZES.get(instrument.id, _SIZES["victim"])
+    low, high, low_dd, high_dd = SIZES.get(instrument.id, SIZES["victim"])
     improves = any(v != 0 for v in m.change.values())
     return int(rng.integers(low_dd, high_dd) if improves else rng.integers(low, high))
 
@@ -46,7 +46,7 @@ def _sizes(instrument: Instrument, m: Model, rng: np.random.Generator) -> int:
 def _groups(instrument: Instrument, n: int, rng: np.random.Generator) -> pd.DataFrame:
     columns = {}
     for group in instrument.grouping:
-        shares = np.array(_GROUP_SHARES.get(group.id, [1] * len(group.values)), float)
+        shares = np.array(GROUP_SHARES.get(group.id, [1] * len(group.values)), float)
         shares = shares[: len(group.values)] / shares[: len(group.values)].sum()
         columns[group.id] = rng.choice(np.array(group.values, dtype=object), n, p=shares)
     return pd.DataFrame(columns, index=range(n))
@@ -102,7 +102,7 @@ def _mess(frame: pd.DataFrame, ins: Instrument, rng: np.random.Generator) -> tup
     text.loc[drop, tail] = ""
     for free in ins.free_text:
         said = rng.random(n) < 0.2
-        text[free.id] = np.where(said, rng.choice(np.array(_FREE_TEXT, dtype=object), n), "")
+        text[free.id] = np.where(said, rng.choice(np.array(FREE_TEXT, dtype=object), n), "")
     duplicate = text.loc[[rows[0] if rows[0] != rows[3] else rows[1]]]
     text = pd.concat([text, duplicate], ignore_index=True)
     record = {
