@@ -53,10 +53,15 @@ def run(args: argparse.Namespace) -> int:
     _print_assessment_problems(done, out)
     for row in failed.itertuples(index=False):
         print(f"\nsoteria clean: error: {row.folder}: {row.message}")
+    from soteria_research.ingest.survey import clean_all_surveys, summary_lines
+
+    surveys = clean_all_surveys(raw, out, args.forces)
+    print("\n".join(summary_lines(surveys)))
+    failed_surveys = int((surveys["status"] != "ok").sum())
     if len(failed):
         print(f"\n{len(failed)} force(s) failed; their previous processed tables are unchanged.")
         return 1
-    return 0
+    return 1 if failed_surveys else 0
 
 
 def _print_assessment_problems(done, out) -> None:

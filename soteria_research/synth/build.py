@@ -27,6 +27,7 @@ from soteria_research.synth import (
     mess,
     people,
     review,
+    survey_files,
 )
 from soteria_research.synth.options import Options, make_options
 
@@ -129,6 +130,7 @@ def _write_force(
     (folder / assessment.FILE_NAME).write_bytes(files.xlsx_bytes(book, when))
     if force in review.deep_dive_forces():
         review.write_reviews(frame, force, folder, options, when)
+    survey_files.write_surveys(options.seed, police_id, force, folder)
     rape = int((frame["offence_subgroup"] == "Rape").sum())
     return {
         "force": force,
