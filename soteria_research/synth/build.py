@@ -20,6 +20,7 @@ from soteria_research.errors import ParameterError
 from soteria_research.synth import (
     assessment,
     calibration,
+    effects,
     extract,
     files,
     generator,
@@ -45,6 +46,7 @@ def _force_cases(options: Options, plan: pd.DataFrame, pools: dict[str, int], fo
         layout.crime_ref_format,
         layouts.force_code(police_id),
     )
+    frame = effects.plant(frame, options, police_id)
     return frame, layout, police_id, float(rows["charge_multiplier"].iloc[0])
 
 
