@@ -146,6 +146,25 @@ def quarter_panel(
     return out
 
 
+def quarter_panels(
+    cases: pd.DataFrame,
+    measures: list[str] | None = None,
+    follow_up_days: int = 90,
+    subgroup: str | None = "Rape",
+) -> pd.DataFrame:
+    """:func:`quarter_panel` of several measures stacked, with a ``measure`` column first.
+
+    ``measures`` defaults to every key of :data:`PANEL_MEASURES`.
+    """
+    names = list(PANEL_MEASURES) if measures is None else measures
+    frames = [
+        quarter_panel(cases, name, follow_up_days, subgroup).assign(measure=name) for name in names
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    out["measure"] = out["measure"].astype("string")
+    return out[["measure", *[c for c in out.columns if c != "measure"]]]
+
+
 def _empty_panel() -> pd.DataFrame:
     return pd.DataFrame(
         {
