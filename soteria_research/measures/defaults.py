@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "evaluation_follow_up_days": 90,
     "evaluation_bootstrap": 999,
     "evaluation_seed": 20230710,
+    "plan_window_quarters": 4,
 }
 
 

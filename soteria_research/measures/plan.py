@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from soteria_research.ingest.plan_template import STATUSES
+from soteria_research.measures.defaults import measure_settings
 from soteria_research.measures.frames import require_columns
 from soteria_research.measures.intervals import proportion_ci
 
@@ -87,8 +88,8 @@ def newcombe_difference(
 def linked_measure_change(
     plan: pd.DataFrame,
     panels: pd.DataFrame,
-    window_quarters: int = 4,
-    confidence: float = 0.95,
+    window_quarters: int | None = None,
+    confidence: float | None = None,
 ) -> pd.DataFrame:
     """How each linked measure moved since its action started.
 
@@ -100,9 +101,11 @@ def linked_measure_change(
     panels : pandas.DataFrame
         force, measure, quarter (``"2022Q1"``), numerator, denominator
         (:func:`~soteria_research.measures.panel.quarter_panels`).
-    window_quarters : int
-        Quarters pooled on each side of the action's start quarter (at most).
-    confidence : float
+    window_quarters : int, optional
+        Quarters pooled on each side of the action's start quarter (at most); default
+        ``plan_window_quarters`` in the settings.
+    confidence : float, optional
+        Default ``confidence_level`` in the settings.
 
     Returns
     -------
@@ -113,6 +116,12 @@ def linked_measure_change(
         change, ci_low, ci_high (of the change), reason (empty when defined).
     """
     require_columns(plan, [*_PLAN, "start_date", "linked_measures"], "plan")
+    if window_quarters is None or confidence is None:
+        conf = measure_settings()
+        window_quarters = (
+            int(conf["plan_window_quarters"]) if window_quarters is None else window_quarters
+        )
+        confidence = float(conf["confidence_level"]) if confidence is None else confidence
     require_columns(panels, ["force", "measure", "quarter", "numerator", "denominator"], "panels")
     series = panels.assign(_q=pd.PeriodIndex(panels["quarter"].astype(str), freq="Q"))
     rows = []
