@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "evaluation_bootstrap": 999,
     "evaluation_seed": 20230710,
     "plan_window_quarters": 4,
+    "learning_top_forces": 3,
 }
 
 
