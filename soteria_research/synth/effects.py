@@ -34,12 +34,14 @@ MAX_ARREST_DAYS = 28
 
 @dataclass(frozen=True)
 class ProgrammeEffect:
-    """The planted effect: ``size`` added to the arrest share from ``lag_quarters`` after
-    a force of ``phase`` joined (0 switches it off)."""
+    """The planted effects: ``size`` added to the arrest share from ``lag_quarters`` after
+    a force of ``phase`` joined (0 switches it off), and ``round_rise``, the mean rise in
+    a programme member's assessment ratings since an earlier round (0: no earlier round)."""
 
     phase: str = "deep_dive"
     size: float = 0.0
     lag_quarters: int = 2
+    round_rise: float = 0.0
 
 
 def configured_effect(conf: dict | None = None) -> ProgrammeEffect:
@@ -51,13 +53,20 @@ def configured_effect(conf: dict | None = None) -> ProgrammeEffect:
             str(given.get("phase", "deep_dive")),
             float(given.get("size", 0.0)),
             int(given.get("lag_quarters", 2)),
+            float(given.get("round_rise", 0.0)),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"settings.yaml synthetic.programme_effect: {exc}.") from exc
-    if effect.phase not in PHASES or not 0 <= effect.size < 1 or effect.lag_quarters < 0:
+    if (
+        effect.phase not in PHASES
+        or not 0 <= effect.size < 1
+        or effect.lag_quarters < 0
+        or not 0 <= effect.round_rise <= 1
+    ):
         raise ConfigError(
             "settings.yaml synthetic.programme_effect: phase must be one of "
-            f"{', '.join(PHASES)}, size in [0, 1) and lag_quarters 0 or more; got {given}."
+            f"{', '.join(PHASES)}, size in [0, 1), lag_quarters 0 or more and round_rise "
+            f"in [0, 1]; got {given}."
         )
     return effect
 
@@ -120,4 +129,35 @@ def plant(
     out.loc[known, "arrest_date"] = arrest[known]
     out["arrested"] = out["arrest_date"].notna().astype("boolean")
     logger.debug("Planted %d early arrest(s).", int(known.sum()))
+    return out
+
+
+#: File name of the synthetic earlier assessment round (read with ``self_assessment*.xlsx``).
+EARLIER_ROUND_FILE = "self_assessment_earlier.xlsx"
+
+
+def earlier_round(
+    answers: pd.DataFrame,
+    member: bool,
+    rise: float,
+    scale: tuple[int, int],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """The force's answers one round earlier: lower by ``rise`` points on average for a
+    programme member, the same on average for any other force.
+
+    Each rated question of a member was one point lower with probability ``rise`` (so
+    the expected paired change is ``rise``, a little less where the ends of the ``scale``
+    (min, max) stop it); any force's question moved one point either way with
+    probability 0.1.
+    Returns a new frame with the workbook's column names.
+    """
+    out = answers.copy()
+    n = len(out)
+    drop = (rng.random(n) < rise) if member else np.zeros(n, dtype=bool)
+    wobble = np.where(rng.random(n) < 0.1, rng.choice([-1, 1], n), 0)
+    for column in ("Self rating", "Peer rating"):
+        values = out[column].astype("Float64")
+        moved = values - drop.astype(float) + wobble
+        out[column] = moved.clip(scale[0], scale[1]).round().astype("Int64")
     return out

@@ -28,7 +28,7 @@ def _with_extraction(cases: pd.DataFrame, options: synth.Options) -> pd.DataFram
 
 def test_settings_plant_the_default_effect():
     effect = effects.configured_effect()
-    assert effect == effects.ProgrammeEffect("deep_dive", 0.08, 2)
+    assert effect == effects.ProgrammeEffect("deep_dive", 0.08, 2, 0.5)
     assert effects.effect_start("Durham", effect) == pd.Timestamp("2022-01-01")
     assert effects.effect_start("Kent", effect) is None
     assert effects.effect_start("Durham", dataclasses.replace(effect, size=0.0)) is None
@@ -36,7 +36,14 @@ def test_settings_plant_the_default_effect():
 
 @pytest.mark.parametrize(
     "given",
-    [{"phase": "launch"}, {"size": 1.5}, {"size": -0.1}, {"lag_quarters": -1}, {"size": "x"}],
+    [
+        {"phase": "launch"},
+        {"size": 1.5},
+        {"size": -0.1},
+        {"lag_quarters": -1},
+        {"size": "x"},
+        {"round_rise": 2},
+    ],
 )
 def test_bad_effect_settings_are_refused(given):
     with pytest.raises(ConfigError, match="programme_effect"):
@@ -120,3 +127,42 @@ def test_evaluation_finds_the_planted_effect_and_not_the_null(national, national
     expansion = programme_evaluation(cases, phases, "arrest_share", cohorts=["2022Q4"]).simple
     assert expansion["ci_low"].iloc[0] <= 0 <= expansion["ci_high"].iloc[0]
     assert np.isfinite(arrest.simple["se"].iloc[0])
+
+
+def test_an_earlier_round_shows_members_improving(tmp_path):
+    from soteria_research.ingest import read_assessment
+    from soteria_research.measures.rounds import paired_change, round_change
+
+    synth.generate(tmp_path, forces=["Durham", "Kent"], scale=0.02)
+    rise = effects.configured_effect().round_rise
+    frames = []
+    for folder in ("durham", "kent"):
+        files = sorted((tmp_path / folder).glob("self_assessment*.xlsx"))
+        assert [f.name for f in files] == ["self_assessment.xlsx", effects.EARLIER_ROUND_FILE]
+        frames += [read_assessment(f)[0] for f in files]
+    table = pd.concat(frames, ignore_index=True)
+    assert sorted(table["round"].unique()) == ["2022-1", "2023-1"]
+    for force, low, high in (("Durham", rise - 0.2, rise + 0.05), ("Kent", -0.15, 0.15)):
+        part = table[table["force"] == force]
+        wide = part.pivot_table("self_rating", "question_id", "round", aggfunc="first")
+        est = paired_change(wide["2022-1"].to_numpy(float), wide["2023-1"].to_numpy(float))
+        assert low <= est["value"] <= high, force
+    changes = round_change(table)
+    assert (changes["from_round"] == "2022-1").all() and (changes["reason"] == "").all()
+    by_force = changes.groupby("force")["value"].mean()
+    assert by_force["Durham"] > by_force["Kent"] + 0.2
+
+
+def test_earlier_round_stays_on_the_scale():
+    answers = pd.DataFrame(
+        {
+            "Self rating": pd.array([1, 4, 4, None], dtype="Int64"),
+            "Peer rating": pd.array([1, 1, 4, 2], dtype="Int64"),
+        }
+    )
+    for seed in range(20):
+        out = effects.earlier_round(answers, True, 1.0, (1, 4), np.random.default_rng(seed))
+        for column in ("Self rating", "Peer rating"):
+            assert out[column].dropna().between(1, 4).all()
+        assert out["Self rating"].isna().tolist() == [False, False, False, True]
+    assert answers["Self rating"].tolist()[:3] == [1, 4, 4]  # the input is not changed
