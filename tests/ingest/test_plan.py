@@ -7,6 +7,8 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soteria_research.cli import main
 from soteria_research.errors import ExtractError
@@ -204,3 +206,35 @@ def test_blank_template_without_findings(tmp_path, monkeypatch, capsys):
     assert "no findings (blank)" in capsys.readouterr().out
     result = read_plan(out, "Gwent")
     assert result.plan.empty and result.quarantine.empty and result.problems == []
+
+
+CELL_VALUES = {
+    "B": ["Suspect-focused investigation", "digital_forensics", "Morale", None],
+    "D": ["charge_rate", "charge_rate|made_up", None],
+    "E": ["An action", None],
+    "F": ["RASSO lead", None],
+    "G": [dt.datetime(2023, 1, 1), "2023-02-01", "soon", None],
+    "H": [dt.datetime(2023, 6, 1), "01/01/2022", "x", None],
+    "I": ["planned", "Done", "nearly", None],
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CELL_VALUES.items()}),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_every_written_row_is_kept_or_quarantined(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("plan") / "plan.xlsx"
+    write_plan_template("Durham", plan_rows(FINDINGS.iloc[:0]), path)
+    edits = {f"{col}{i + 2}": value for i, row in enumerate(rows) for col, value in row.items()}
+    _fill(path, edits)
+    result = read_plan(path, "Durham", ["charge_rate"])
+    written = {i + 2 for i, row in enumerate(rows) if any(v is not None for v in row.values())}
+    kept = set(result.plan["source_row"]) | set(result.quarantine["source_row"])
+    assert kept == written
+    assert not set(result.plan["source_row"]) & set(result.quarantine["source_row"])
+    assert len(result.problems) == int(result.quarantine["reason"].ne(NO_ACTION).sum())
