@@ -180,7 +180,7 @@ def staggered_effects(
         raise ParameterError(f"confidence must lie between 0 and 1, not {confidence!r}.")
     forces, quarters, values, num, den, cohort = _matrices(panel, adoption)
     cells = _cells(cohort, len(quarters))
-    unidentified = sorted({quarters[0] + int(g) for g in cohort if g < 1 and g < len(quarters)})
+    unidentified = {int(g) for g in cohort if g < 1}
     if unidentified:
         logger.info(
             "%d cohort(s) joined in the first quarter or before: %s.", len(unidentified), NO_BASE

@@ -174,3 +174,11 @@ def test_counts_and_denominators_come_with_every_estimate():
     assert row["treated_numerator"] == joined["numerator"].sum()
     assert {"numerator", "denominator", "n_forces"} <= set(result.event.columns)
     assert result.simple["n_forces"].iloc[0] == 6
+
+
+def test_a_cohort_without_a_quarter_before_joining_gets_no_effect():
+    # Like the pathfinder: joined in the panel's first quarter, so nothing to compare with.
+    panel, adoption = simulate({0: 3, 4: 3, 20: 3}, lambda e, g: 0.1)
+    result = staggered_effects(panel, adoption, n_boot=0)
+    assert set(result.group_time["cohort"]) == {str(FIRST + 4)}
+    assert result.simple["n_forces"].iloc[0] == 3
