@@ -110,7 +110,8 @@ def _load(built_in: Path, override: Path | None, stamp: float) -> pd.DataFrame:
     keys = pd.MultiIndex.from_frame(extra[["force", "phase"]])
     kept = base[~pd.MultiIndex.from_frame(base[["force", "phase"]]).isin(keys)]
     out = pd.concat([kept, extra[extra["start_date"].notna()]], ignore_index=True)
-    logger.info("Programme phases: %d row(s) from the override file.", len(extra))
+    if len(extra):
+        logger.info("Programme phases: %d row(s) from the override file.", len(extra))
     return out
 
 
