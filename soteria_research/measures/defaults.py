@@ -21,6 +21,11 @@ DEFAULTS: dict[str, Any] = {
     "min_events_per_parameter": 10,
     "age_bands": [0, 13, 16, 18, 25, 35, 50, 120],
     "horizons_days": [90, 180, 365, 730],
+    "evaluation_follow_up_days": 90,
+    "evaluation_bootstrap": 999,
+    "evaluation_seed": 20230710,
+    "plan_window_quarters": 4,
+    "learning_top_forces": 3,
 }
 
 

@@ -1,7 +1,8 @@
 """Reference data: forces, offence codes, outcome types, pillars.
 
 The tables are CSV files beside this module, taken from the Home Office open data and
-``domain.md``. Facts that are not certain carry a source column (Soteria phase).
+``domain.md``. Facts that are not certain carry a source column: programme phases live in
+:mod:`.phases` (``programme_phases.csv``, with user overrides from ``config/``).
 Functions return fresh copies, so callers may change what they get.
 """
 
@@ -12,6 +13,7 @@ from functools import lru_cache
 import pandas as pd
 
 from soteria_research.paths import REFERENCE_DIR
+from soteria_research.reference.phases import entry_phases, programme_phases
 
 #: Canonical victim-suspect relationship categories.
 RELATIONSHIPS = ("stranger", "acquaintance", "intimate", "family", "other", "unknown")
@@ -37,9 +39,14 @@ def forces(include_btp: bool = True) -> pd.DataFrame:
     """The 43 territorial forces (and British Transport Police unless excluded).
 
     Columns: name (Home Office name), police_uk_id, pfa_code, region,
-    home_office_force, soteria_phase, phase_source, aliases ("|"-separated).
+    home_office_force, aliases ("|"-separated), soteria_phase and phase_source (the
+    force's first programme phase before the National Operating Model and its source, from
+    :func:`~soteria_research.reference.phases.programme_phases`; empty when none).
     """
+    entry = entry_phases(programme_phases()).set_index("force")
     df = _forces().copy()
+    df["soteria_phase"] = df["name"].map(entry["phase"]).fillna("").astype(str)
+    df["phase_source"] = df["name"].map(entry["source"]).fillna("").astype(str)
     return df if include_btp else df[df["home_office_force"]].reset_index(drop=True)
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from soteria_research import paths
+from soteria_research import paths, reference
 from soteria_research.errors import ParameterError
 from soteria_research.synth import (
     assessment,
     calibration,
+    effects,
     extract,
     files,
     generator,
@@ -47,7 +48,14 @@ def _force_cases(options: Options, plan: pd.DataFrame, pools: dict[str, int], fo
         layout.crime_ref_format,
         layouts.force_code(police_id),
     )
+    frame = effects.plant(frame, options, police_id)
     return frame, layout, police_id, float(rows["charge_multiplier"].iloc[0])
+
+
+def _programme_members() -> set[str]:
+    """Forces in a programme phase before the National Operating Model."""
+    phases = reference.programme_phases()
+    return set(phases.loc[phases["phase"] != "nom", "force"].astype(str))
 
 
 def cases(**parameters) -> pd.DataFrame:
@@ -131,6 +139,17 @@ def _write_force(
     if force in review.deep_dive_forces():
         review.write_reviews(frame, force, folder, options, when)
     survey_files.write_surveys(options.seed, police_id, force, folder)
+    effect = effects.configured_effect()
+    if effect.round_rise > 0 and options.years > 1:
+        earlier = effects.earlier_round(
+            answers,
+            force in _programme_members(),
+            effect.round_rise,
+            (int(framework["scale"]["min"]), int(framework["scale"]["max"])),
+            people.stream(options.seed, police_id, "earlier-round"),
+        )
+        book = assessment.workbook(earlier, force, f"{options.year_list[-2]}-1", framework)
+        (folder / effects.EARLIER_ROUND_FILE).write_bytes(files.xlsx_bytes(book, when))
     rape = int((frame["offence_subgroup"] == "Rape").sum())
     return {
         "force": force,
