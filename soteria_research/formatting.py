@@ -70,9 +70,10 @@ def percent(proportion: float | None, missing: str = MISSING) -> str:
     """A proportion (0-1) as a percentage with one decimal: ``0.0415`` -> ``4.2%``."""
     if is_missing(proportion):
         return missing
-    shown = rounded(float(proportion) * 100, PERCENT_DECIMALS)
+    exact = Decimal(repr(float(proportion))) * 100  # 0.145 -> 14.5, not 14.4999...
+    shown = exact.quantize(Decimal(1).scaleb(-PERCENT_DECIMALS), ROUND_HALF_UP)
     smallest = Decimal(1).scaleb(-PERCENT_DECIMALS)
-    if 0 < proportion and shown < smallest:
+    if proportion > 0 and shown < smallest:
         return f"< {smallest}%"
     if proportion < 1 and shown > 100 - smallest:
         return f"> {100 - smallest}%"

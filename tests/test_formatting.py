@@ -14,6 +14,9 @@ from soteria_research import formatting as fmt
     [
         (0.0415, "4.2%"),  # half up on the value as written, not its binary form
         (0.04149, "4.1%"),
+        (0.145, "14.5%"),
+        (0.28549, "28.5%"),
+        (0.2855, "28.6%"),  # 28.549999... in binary
         (0.4429530201342282, "44.3%"),
         (0.0, "0.0%"),
         (0.0004, "< 0.1%"),
