@@ -47,7 +47,7 @@ EXCEL_FORMATS = {
     "ratio": "0." + "0" * RATIO_DECIMALS,
     "p_value": "0." + "0" * P_DECIMALS,
 }
-#: Short suffix naming the unit in a column header (``Charge rate (%)``).
+#: Short suffix naming the unit in a column header (``Charge rate, %``).
 HEADER_SUFFIX = {"proportion": "%", "days": "days", "rating": "rating", "count": "n"}
 
 
@@ -139,6 +139,6 @@ def interval(low: float | None, high: float | None, unit: str | None, missing: s
 
 
 def header(label: str, unit: str | None) -> str:
-    """A column header naming its unit: ``Charge rate (%)``; the label alone if none."""
+    """A column header naming its unit: ``Charge rate, %``; the label alone if none."""
     suffix = HEADER_SUFFIX.get(str(unit)) if unit else None
-    return f"{label} ({suffix})" if suffix else label
+    return f"{label}, {suffix}" if suffix else label

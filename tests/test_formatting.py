@@ -73,5 +73,5 @@ def test_excel_formats_match_the_text_rule() -> None:
     assert fmt.EXCEL_FORMATS["proportion"] == "0.0%"
     assert fmt.EXCEL_FORMATS["rating"] == "0.0"
     assert fmt.EXCEL_FORMATS["days"] == "#,##0"
-    assert fmt.header("Charge rate", "proportion") == "Charge rate (%)"
+    assert fmt.header("Charge rate", "proportion") == "Charge rate, %"
     assert fmt.header("Force", None) == "Force"
