@@ -34,12 +34,13 @@ main, header.report { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
 header.report { border-bottom: 3px solid var(--accent); padding-top: 1.25rem;
   padding-bottom: .75rem; }
 header.report h1 { margin: 0 0 .35rem; font-size: 1.6rem; }
-header.report dl { display: flex; flex-wrap: wrap; gap: 0 .4rem; margin: 0;
+header.report dl { display: flex; flex-wrap: wrap; gap: 0 1rem; margin: 0;
   font-size: .875rem; color: var(--muted); }
+header.report dl > div { display: flex; gap: .3rem; }
 header.report dt::after { content: ":"; }
-header.report dd { margin: 0 .9rem 0 0; color: var(--ink); }
+header.report dd { margin: 0; color: var(--ink); }
 nav.back { font-size: .9rem; margin-bottom: .35rem; }
-nav.back a::before { content: "\2190\00a0"; }
+nav.back a::before { content: "\u2190\u00a0"; }
 nav.toc { margin: 1.25rem 0; padding: .5rem 1rem; border: 1px solid var(--rule);
   background: var(--band); }
 nav.toc h2 { margin: 0 0 .25rem; font-size: 1rem; border: 0; }
@@ -155,7 +156,8 @@ def banner_html(data_source: str) -> str:
 def header_html(header: ReportHeader, index_href: str | None = None) -> str:
     """The report header as HTML (values escaped), with a link back to the index."""
     rows = "".join(
-        f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in header.rows()
+        f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>"
+        for k, v in header.rows()
     )
     back = (
         f'<nav class="back" aria-label="Back"><a href="{html.escape(index_href)}">'

@@ -46,6 +46,7 @@ tr.region th { text-align: left; background: #e6ecf5; font-weight: 600; }
 dl.statuses { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.statuses dt { font-weight: 600; } dl.statuses dd { margin: 0; }
 td.figure { white-space: nowrap; }
+#forces td:not(.figure), #forces th { text-align: left; } #forces th.figure { text-align: right; }
 @media print { .filter { display: none; } }
 """
 FILTER_JS = """
@@ -168,7 +169,9 @@ def _force_rows(
         f"{''.join(rows)}</tbody>"
         for region, rows in groups.items()
     )
-    heads = "".join(f"<th>{_e(h)}</th>" for h in _headline_headers(figures, measures))
+    heads = "".join(
+        f'<th class="figure">{_e(h)}</th>' for h in _headline_headers(figures, measures)
+    )
     head = f"<tr><th>Force</th>{heads}<th>Last attempt</th><th>Built</th></tr>"
     return f'<table id="forces"><thead>{head}</thead>{bodies}</table>'
 
