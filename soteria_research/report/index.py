@@ -45,7 +45,7 @@ tr.region th { text-align: left; background: #e6ecf5; font-weight: 600; }
   width: min(24rem, 100%); }
 dl.statuses { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.statuses dt { font-weight: 600; } dl.statuses dd { margin: 0; }
-td.figure { white-space: nowrap; }
+td.figure, td.when { white-space: nowrap; }
 #forces td:not(.figure), #forces th { text-align: left; } #forces th.figure { text-align: right; }
 @media print { .filter { display: none; } }
 """
@@ -117,7 +117,7 @@ def _report_rows(entries: Sequence[Mapping[str, Any]]) -> str:
         rows.append(
             f"<tr><td>{_link(_report_href(entry), entry.get('name', '?'))}</td>"
             f"<td>{_status_cell(entry)}</td>"
-            f"<td>{_e(when(entry.get('finished')) or 'never built')}</td>"
+            f'<td class="when">{_e(when(entry.get("finished")) or "never built")}</td>'
             "</tr>"
         )
     head = "<tr><th>Report</th><th>Last attempt</th><th>Built</th></tr>"
@@ -161,7 +161,7 @@ def _force_rows(
             f'<tr class="force" data-search="{_e(search)}">'
             f"<td>{_link(_report_href(entry), name)}</td>{cells}"
             f"<td>{_status_cell(entry)}</td>"
-            f"<td>{_e(when(entry.get('finished')) or 'never built')}</td></tr>"
+            f'<td class="when">{_e(when(entry.get("finished")) or "never built")}</td></tr>'
         )
     width = len(measures) + 3
     bodies = "".join(

@@ -81,11 +81,12 @@ def readable_findings(frame: pd.DataFrame) -> pd.DataFrame:
     """The long evidence table in words: labelled codes, reader's column order.
 
     Values stay numbers (the sheet formats them); ``funnel_position``, ``pillar``,
-    ``measure`` and ``basis`` become labels and the codes of measure and pillar are kept in
+    ``measure``, ``basis`` and ``unit`` become labels and the codes of measure and pillar are kept in
     two extra columns. Column names stay codes; :func:`write_workbook` labels the headers.
     """
     out = frame.reindex(columns=list(LONG_COLUMNS)).copy()
-    for column, kind in (("pillar", "pillar"), ("measure", "measure"), ("basis", "basis")):
+    labelled = (("pillar", "pillar"), ("measure", "measure"), ("basis", "basis"), ("unit", "unit"))
+    for column, kind in labelled:
         out[column] = frame[column].map(lambda c, k=kind: vocab.label(k, c) if c else "")
     out["funnel_position"] = frame["funnel_position"].map(
         lambda c: vocab.label("funnel_position", c)

@@ -92,6 +92,7 @@ def test_codes_become_labels_and_codes_are_kept_for_joins(book) -> None:
     assert _cell(sheet, first, "Measure code").value == "charge_rate"
     assert _cell(sheet, first, "Pillar").value == "Suspect focus"
     assert _cell(sheet, first, "Funnel position").value == "Above the 99.8% limit"
+    assert _cell(sheet, first, "Unit").value == "Percentage"
     assert _cell(sheet, first + 1, "Funnel position").value == "Not placed on a funnel"
 
 
