@@ -14,7 +14,7 @@ NB_ROOT := $(CURDIR)/build/notebook-root
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup data clean-data reports test test-unit test-notebooks notebook-data notebooks test-fast lint format lab lock benchmark audit distclean
+.PHONY: help setup data clean-data reports test test-unit test-notebooks test-browser notebook-data notebooks test-fast lint format lab lock benchmark audit distclean
 
 help: ## list the targets (bold only on a terminal, and never when NO_COLOR is set)
 	@if [ -t 1 ] && [ -z "$${NO_COLOR+x}" ]; then on=$$'\033[1m'; off=$$'\033[0m'; else on=; off=; fi; \
@@ -51,6 +51,9 @@ notebook-data: setup ## the synthetic default, cleaned and reported, in build/no
 
 test-notebooks: notebook-data ## run the committed notebooks under nbval against the synthetic default
 	SOTERIA_ROOT=$(NB_ROOT) $(PY) -m pytest -p no:xdist --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+test-browser: notebook-data ## open the synthetic default's reports in headless Chromium; screenshots in build/screenshots/
+	SOTERIA_BROWSER_REPORTS=$(NB_ROOT)/reports $(PY) -m pytest -p no:xdist tests/batch/test_browser.py
 
 notebooks: notebook-data ## re-execute the notebooks on the synthetic default and store their outputs
 	cd notebooks && SOTERIA_ROOT=$(NB_ROOT) ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
