@@ -198,8 +198,8 @@ def about_table(frame: pd.DataFrame, generated: str | None = None) -> pd.DataFra
         (
             "about",
             "disclosure",
-            "Figures are published after disclosure control; withheld figures are blank "
-            "with suppressed = TRUE and a suppression_reason.",
+            "Figures are published after disclosure control; withheld figures are blank, "
+            "marked as withheld (suppressed = TRUE) with the reason (suppression_reason).",
         ),
     ]
     rows += [("column", name, text) for name, text in DESCRIPTIONS.items()]

@@ -185,6 +185,18 @@ def guide_rows(pillar_sheets: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "item", "value"])
 
 
+def _labelled_dictionary(about: pd.DataFrame) -> pd.DataFrame:
+    """The data dictionary by the headers the sheets show, naming the file columns too."""
+    about = about.copy()
+    column = about["section"].eq("column")
+    codes = about.loc[column, "item"]
+    about.loc[column, "item"] = codes.map(lambda c: vocab.label("evidence_column", c))
+    about.loc[column, "value"] = (
+        about.loc[column, "value"] + " (column " + codes + " in the CSV and parquet files)"
+    )
+    return about
+
+
 def _table_name(sheet: str) -> str:
     return re.sub(r"\W+", "_", sheet).strip("_") or "Table"
 
@@ -267,8 +279,9 @@ def write_workbook(frame: pd.DataFrame, about: pd.DataFrame, target: str | Path)
     book = Workbook()
     about_sheet = book.active
     about_sheet.title = "About"
-    about = pd.concat([about, guide_rows(sheets)], ignore_index=True)
-    _write_sheet(about_sheet, about, ["Section", "Item", "Text"], wrapped=[2], table=False)
+    about = pd.concat([_labelled_dictionary(about), guide_rows(sheets)], ignore_index=True)
+    _write_sheet(about_sheet, about, ["Section", "Item", "Text"], wrapped=[1, 2], table=False)
+    about_sheet.column_dimensions["B"].width = 32
     about_sheet.column_dimensions["C"].width = 90
     _write_long(book.create_sheet(FINDINGS_SHEET), frame)
     wide, units = force_by_measure(frame)

@@ -11,6 +11,7 @@ import pytest
 
 from soteria_research import reference
 from soteria_research.errors import DataError
+from soteria_research.reference import vocabulary
 from soteria_research.report import evidence, files
 from soteria_research.report.evidence_schema import COLUMNS
 
@@ -170,5 +171,7 @@ def test_write_evidence_formats_and_sheets(root: Path) -> None:
     about = {(r[0], r[1]): r[2] for r in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about[("about", "rows suppressed")] == "2"
     assert about[("about", "generated")] == "2024-07-01 10:00"
-    assert {name for section, name in about if section == "column"} == set(COLUMNS)
+    labels = {vocabulary.label("evidence_column", c) for c in COLUMNS}
+    assert {name for section, name in about if section == "column"} == labels
+    assert "(column ci_low in the CSV and parquet files)" in about[("column", "Lower limit")]
     assert not list((root / "evidence").glob(".*"))
