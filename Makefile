@@ -14,10 +14,11 @@ NB_ROOT := $(CURDIR)/build/notebook-root
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup data clean-data reports test test-unit test-notebooks notebook-data notebooks test-fast lint format lab lock benchmark audit distclean
+.PHONY: help setup data clean-data reports test test-unit test-notebooks test-browser notebook-data notebooks test-fast lint format lab lock benchmark audit distclean
 
-help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## list the targets (bold only on a terminal, and never when NO_COLOR is set)
+	@if [ -t 1 ] && [ -z "$${NO_COLOR+x}" ]; then on=$$'\033[1m'; off=$$'\033[0m'; else on=; off=; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-15s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +53,9 @@ notebook-data: setup ## the synthetic default, cleaned and reported, in build/no
 test-notebooks: notebook-data ## run the committed notebooks under nbval against the synthetic default
 	SOTERIA_ROOT=$(NB_ROOT) $(PY) -m pytest -p no:xdist --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg
 
+test-browser: notebook-data ## open the synthetic default's reports in headless Chromium; screenshots in build/screenshots/
+	SOTERIA_BROWSER_REPORTS=$(NB_ROOT)/reports $(PY) -m pytest -p no:xdist tests/batch/test_browser.py
+
 notebooks: notebook-data ## re-execute the notebooks on the synthetic default and store their outputs
 	cd notebooks && SOTERIA_ROOT=$(NB_ROOT) ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.kernel_name=python3 force_report.ipynb national_evidence.ipynb
@@ -69,8 +73,8 @@ format: setup ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-lab: setup ## start JupyterLab on the notebooks (works as root)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+lab: clean-data ## prepare the data, then start JupyterLab at the project root (notebooks/, reports/, data/)
+	$(VENV)/bin/jupyter lab --notebook-dir=. $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 audit: setup ## check every published output for disclosure
 	$(SOTERIA) audit reports/

@@ -42,7 +42,10 @@ def _force_lookup() -> dict[str, str]:
 
 def _suggest(value: str, choices: list[str], n: int = 3) -> list[str]:
     keyed = {_key(c): c for c in choices}
-    close = difflib.get_close_matches(_key(value), list(keyed), n=n, cutoff=0.6)
+    wanted = _key(value)
+    close = difflib.get_close_matches(wanted, list(keyed), n=n, cutoff=0.6)
+    if not close and len(wanted) >= 3:  # the start of a word: "avon", "somerset", "north"
+        close = [k for k in keyed if any(w.startswith(wanted) for w in k.split())][: n + 2]
     return list(dict.fromkeys(keyed[c] for c in close))
 
 

@@ -48,6 +48,9 @@ def test_variants_seen_in_real_files(variant: str, expected: str) -> None:
         ("Northumberland", "Northumbria"),
         ("West Yorkshir", "West Yorkshire"),
         ("Glocestershire", "Gloucestershire"),
+        ("avon", "Avon and Somerset"),  # the start of a word
+        ("Somerset", "Avon and Somerset"),
+        ("yorks", "North Yorkshire"),
     ],
 )
 def test_near_misses_are_rejected_with_suggestions(near_miss: str, suggestion: str) -> None:

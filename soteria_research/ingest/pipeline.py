@@ -250,7 +250,8 @@ def clean_all(
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    bar = tqdm(folders, desc="cleaning", unit="force", disable=not progress)
+    # disable=None: the bar shows on a terminal only, never as control codes in a pipe or log.
+    bar = tqdm(folders, desc="cleaning", unit="force", disable=None if progress else True)
     with logging_redirect_tqdm():
         for folder in bar:
             bar.set_postfix_str(folder.name)

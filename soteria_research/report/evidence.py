@@ -3,7 +3,8 @@
 Each force report ends by saving its findings, after disclosure control, as
 ``<police_uk_id>.parquet`` with provenance (run id, code version, data hash). The national
 step gathers every force's findings into ``reports/evidence/evidence_base.{parquet,csv,xlsx}``
-(the workbook has an About sheet and one sheet per pillar). Rows follow
+(the workbook, written by :mod:`~soteria_research.report.workbook`, has an About sheet,
+every finding long and wide, and one sheet per pillar). Rows follow
 :class:`~soteria_research.release.evidence_schema.EvidenceSchema`; every write is atomic.
 
 Examples
@@ -50,8 +51,10 @@ def evidence_dir() -> Path:
 
 
 def pillar_sheet_name(slug: str) -> str:
-    """Excel sheet name of a pillar: its slug in words, e.g. ``Repeat suspects``."""
-    return slug.replace("_", " ").capitalize()[:31]
+    """Excel sheet name of a pillar: its label, e.g. ``Repeat suspects``."""
+    from soteria_research.report import workbook
+
+    return workbook.pillar_sheet_name(slug)
 
 
 def about_table(frame: pd.DataFrame, generated: str | None = None) -> pd.DataFrame:
@@ -71,8 +74,8 @@ def about_table(frame: pd.DataFrame, generated: str | None = None) -> pd.DataFra
         (
             "about",
             "disclosure",
-            "Figures are published after disclosure control; withheld figures are blank "
-            "with suppressed = TRUE and a suppression_reason.",
+            "Figures are published after disclosure control; withheld figures are blank, "
+            "marked as withheld (suppressed = TRUE) with the reason (suppression_reason).",
         ),
     ]
     rows += [("column", name, text) for name, text in DESCRIPTIONS.items()]
@@ -84,19 +87,9 @@ def about_table(frame: pd.DataFrame, generated: str | None = None) -> pd.DataFra
 
 
 def _write_excel(frame: pd.DataFrame, target: Path, generated: str | None) -> None:
-    with files.atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        about_table(frame, generated).to_excel(writer, sheet_name="About", index=False)
-        for slug in reference.pillar_slugs():
-            rows = frame[frame["pillar"] == slug]
-            rows.to_excel(writer, sheet_name=pillar_sheet_name(slug), index=False)
-        for sheet in writer.book.worksheets:
-            sheet.freeze_panes = "A2"
-            for column in sheet.columns:
-                for cell in column:
-                    if cell.data_type == "f":  # text that starts with "=" stays text
-                        cell.data_type = "s"
-                width = max(len(str(c.value or "")) for c in column)
-                sheet.column_dimensions[column[0].column_letter].width = min(60, width + 2)
+    from soteria_research.report import workbook
+
+    workbook.write_workbook(frame, about_table(frame, generated), target)
 
 
 def write_evidence(
@@ -104,8 +97,9 @@ def write_evidence(
 ) -> dict[str, Path]:
     """Publish the evidence base as parquet, CSV and an Excel workbook, each atomically.
 
-    The workbook holds an About sheet and one sheet per pillar (empty when a pillar has no
-    findings). Returns format -> path.
+    The workbook holds an About sheet, every finding long (*Findings*) and wide (*Force by
+    measure*), and one sheet per pillar (headers only when a pillar has no findings).
+    Returns format -> path.
     """
     valid = validate_findings(frame, "The evidence base")
     out = Path(out_dir or evidence_dir())

@@ -1,16 +1,22 @@
 """An executed notebook as a standalone HTML report without code.
 
 The report holds the notebook's markdown and outputs only (no code cells, no prompts),
-figures embedded as data URIs, no scripts or links to fetch, and a header that states the
-force, period, data source, code version and run date. The page is readable on a laptop
-screen and prints cleanly. Warnings a notebook wrote to stderr stay in the executed
-notebook kept with the run, not in the report. Cells tagged ``remove-cell``,
-``remove-input`` or ``remove-output`` are treated as the tags say.
+figures embedded as data URIs, no scripts or links to fetch, and a compact header that
+states the force, period, data source, code version and run date, with a link back to the
+index. A table of contents is made from the section headings (``##``): it follows the
+first section when that section is the summary (its heading starts with "Summary"), and
+comes before the first section otherwise. The page is readable on a laptop screen and
+prints on A4. Warnings a notebook wrote to stderr stay in the executed notebook kept with
+the run, not in the report. Cells tagged ``remove-cell``, ``remove-input`` or
+``remove-output`` are treated as the tags say: a markdown cell meant only for people
+running the notebook (how to run it) is tagged ``remove-cell`` and never reaches the
+report.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,11 +33,19 @@ body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
 main, header.report { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
 header.report { border-bottom: 3px solid var(--accent); padding-top: 1.25rem;
   padding-bottom: .75rem; }
-header.report h1 { margin: 0 0 .5rem; font-size: 1.6rem; }
-header.report dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem;
-  margin: 0; }
-header.report dt { color: var(--muted); }
-header.report dd { margin: 0; }
+header.report h1 { margin: 0 0 .35rem; font-size: 1.6rem; }
+header.report dl { display: flex; flex-wrap: wrap; gap: 0 1rem; margin: 0;
+  font-size: .875rem; color: var(--muted); }
+header.report dl > div { display: flex; gap: .3rem; }
+header.report dt::after { content: ":"; }
+header.report dd { margin: 0; color: var(--ink); }
+nav.back { font-size: .9rem; margin-bottom: .35rem; }
+nav.back a::before { content: "\u2190\u00a0"; }
+nav.toc { margin: 1.25rem 0; padding: .5rem 1rem; border: 1px solid var(--rule);
+  background: var(--band); }
+nav.toc h2 { margin: 0 0 .25rem; font-size: 1rem; border: 0; }
+nav.toc ol { margin: 0; padding-left: 1.5rem; columns: 2 18rem; }
+a { color: var(--accent); }
 .banner { margin: .75rem 0 0; padding: .4rem .75rem; border: 2px solid #8a5a00;
   background: #fff4dc; }
 h1, h2, h3 { line-height: 1.25; } h2 { margin-top: 2rem; border-bottom: 1px solid var(--rule); }
@@ -47,9 +61,17 @@ td:first-child, th:first-child { text-align: left; }
 .output_error pre { border-left: 4px solid #a00; padding-left: .5rem; }
 footer.report { max-width: 62rem; margin: 2rem auto; padding: .75rem 1.25rem;
   border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
+@page { size: A4; margin: 16mm 14mm 18mm; }
 @media print {
-  html { font-size: 11pt; } main, header.report, footer.report { max-width: none; padding: 0; }
-  h2, h3 { break-after: avoid; } img, svg, table, .output_area { break-inside: avoid; }
+  html { font-size: 10pt; } body { line-height: 1.35; }
+  main, header.report, footer.report { max-width: none; padding: 0; margin: 0; }
+  nav.back, .filter { display: none; }
+  nav.toc { background: none; break-inside: avoid; } nav.toc ol { columns: 2; }
+  .banner { background: none; }
+  h2 { break-before: auto; } h2, h3 { break-after: avoid; }
+  img, svg, table, figure, .output_area { break-inside: avoid; }
+  thead { display: table-header-group; } tr { break-inside: avoid; }
+  img { max-height: 230mm; }
   .output_area, .output_subarea { overflow: visible; } a { color: inherit; text-decoration: none; }
   tbody tr:nth-child(even) { background: none; }
 }
@@ -121,43 +143,115 @@ def _without_code(notebook: Any) -> Any:
     return nb
 
 
-def header_html(header: ReportHeader) -> str:
-    """The report header as HTML (values escaped)."""
-    rows = "".join(
-        f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in header.rows()
-    )
-    banner = ""
-    if "synthetic" in header.data_source.lower():
-        banner = (
-            '<p class="banner" role="note"><strong>Synthetic data.</strong> These figures come '
-            "from generated data, not from police records.</p>"
-        )
+def banner_html(data_source: str) -> str:
+    """The synthetic-data banner when ``data_source`` says synthetic, else nothing."""
+    if "synthetic" not in str(data_source).lower():
+        return ""
     return (
-        f'<header class="report"><h1>{html.escape(header.title)}</h1>'
-        f"<dl>{rows}</dl>{banner}</header>"
+        '<p class="banner" role="note"><strong>Synthetic data.</strong> These figures come '
+        "from generated data, not from police records.</p>"
     )
 
 
-def render_html(notebook: Any, header: ReportHeader) -> str:
+def header_html(header: ReportHeader, index_href: str | None = None) -> str:
+    """The report header as HTML (values escaped), with a link back to the index."""
+    rows = "".join(
+        f"<div><dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd></div>"
+        for k, v in header.rows()
+    )
+    back = (
+        f'<nav class="back" aria-label="Back"><a href="{html.escape(index_href)}">'
+        "All reports</a></nav>"
+        if index_href
+        else ""
+    )
+    return (
+        f'<header class="report">{back}<h1>{html.escape(header.title)}</h1>'
+        f"<dl>{rows}</dl>{banner_html(header.data_source)}</header>"
+    )
+
+
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<inner>.*?)</h2>", re.S)
+_ID = re.compile(r'\bid="(?P<id>[^"]*)"')
+_TAGS = re.compile(r"<[^>]+>")
+#: A first section whose heading starts like this is the summary: the contents follow it.
+SUMMARY_HEADING = re.compile(r"^\s*summary\b", re.I)
+
+
+def _heading_text(inner: str) -> str:
+    text = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", inner, flags=re.S)
+    return html.unescape(_TAGS.sub("", text)).strip()
+
+
+def with_contents(body: str) -> str:
+    """``body`` with a table of contents of its ``<h2>`` section headings.
+
+    Headings without an id get one. The contents come before the first section, or after
+    it when the first section is the summary. Fewer than two sections: no contents.
+    """
+    headings: list[tuple[str, str]] = []
+
+    def _anchor(match: re.Match[str]) -> str:
+        attrs, inner = match["attrs"], match["inner"]
+        found = _ID.search(attrs)
+        anchor = html.unescape(found["id"]) if found else f"section-{len(headings) + 1}"
+        if not found:
+            attrs += f' id="{anchor}"'
+        headings.append((anchor, _heading_text(inner)))
+        return f"<h2{attrs}>{inner}</h2>"
+
+    body = _H2.sub(_anchor, body)
+    if len(headings) < 2:
+        return body
+    items = "".join(
+        f'<li><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>'
+        for anchor, text in headings
+    )
+    toc = f'<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>\n'
+    starts = [m.start() for m in _H2.finditer(body)]
+    summary_first = SUMMARY_HEADING.match(headings[0][1]) is not None
+    at = _section_start(body, starts[1] if summary_first else starts[0])
+    return body[:at] + toc + body[at:]
+
+
+def _section_start(body: str, heading_at: int) -> int:
+    """Where the notebook cell holding the heading at ``heading_at`` begins."""
+    cell = body.rfind('<div class="cell', 0, heading_at)
+    between = body[cell:heading_at] if cell >= 0 else ""
+    # The heading opens its cell when only the cell's wrappers stand before it.
+    return cell if cell >= 0 and not re.search(r"<(?!/?div)[a-z]", between) else heading_at
+
+
+def render_html(
+    notebook: Any, header: ReportHeader, index_href: str | None = "../index.html"
+) -> str:
     """A standalone HTML page of an executed notebook (a ``NotebookNode``), without code.
 
-    The notebook is not changed.
+    ``index_href`` links back to the index (relative to the page; the default suits
+    ``reports/forces/`` and ``reports/national/``; None leaves the link out). The notebook
+    is not changed.
     """
     body, _ = _exporter().from_notebook_node(_without_code(notebook))
     title = html.escape(f"{header.title}: {header.period}")
+    back = f' <a href="{html.escape(index_href)}">Back to all reports</a>.' if index_href else ""
     footer = (
         f"{html.escape(header.title)}. Generated {html.escape(header.run_date)} by the Soteria "
-        f"research workbench {html.escape(header.code_version)}."
+        f"research workbench {html.escape(header.code_version)}.{back}"
     )
     return (
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"{header_html(header)}\n<main>\n{body}\n</main>\n"
+        f"{header_html(header, index_href)}\n<main>\n{with_contents(body)}\n</main>\n"
         f'<footer class="report">{footer}</footer>\n</body>\n</html>\n'
     )
 
 
-def write_html(notebook: Any, target: str | Path, header: ReportHeader) -> Path:
+def write_html(
+    notebook: Any,
+    target: str | Path,
+    header: ReportHeader,
+    index_href: str | None = "../index.html",
+) -> Path:
     """Render ``notebook`` and write it to ``target`` atomically; return the path."""
-    return files.write_text(target, render_html(notebook, header))
+    return files.write_text(target, render_html(notebook, header, index_href))

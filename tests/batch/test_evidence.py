@@ -11,6 +11,7 @@ import pytest
 
 from soteria_research import files, reference
 from soteria_research.errors import DataError
+from soteria_research.reference import vocabulary
 from soteria_research.release.evidence_schema import COLUMNS
 from soteria_research.report import evidence
 
@@ -155,21 +156,22 @@ def test_write_evidence_formats_and_sheets(root: Path) -> None:
     assert len(pd.read_csv(written["csv"])) == 6
     book = openpyxl.load_workbook(written["xlsx"])
     sheets = [evidence.pillar_sheet_name(s) for s in reference.pillar_slugs()]
-    assert book.sheetnames == ["About", *sheets]
+    assert book.sheetnames == ["About", "Findings", "Force by measure", *sheets]
     for slug in reference.pillar_slugs():
         sheet = book[evidence.pillar_sheet_name(slug)]
         header = [c.value for c in sheet[1]]
-        assert header == COLUMNS
-        pillars = {
-            row[header.index("pillar")] for row in sheet.iter_rows(min_row=2, values_only=True)
-        }
+        codes = header.index("Pillar code")
+        pillars = {row[codes] for row in sheet.iter_rows(min_row=2, values_only=True)}
         assert pillars <= {slug}
         expected = int((rows["pillar"] == slug).sum())
         assert sheet.max_row - 1 == expected
-    finding = book["Suspect focus"].cell(row=2, column=COLUMNS.index("finding") + 1)
+    header = [c.value for c in book["Suspect focus"][1]]
+    finding = book["Suspect focus"].cell(row=2, column=header.index("Finding") + 1)
     assert finding.value == "=HYPERLINK(1)" and finding.data_type == "s"
     about = {(r[0], r[1]): r[2] for r in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about[("about", "rows suppressed")] == "2"
     assert about[("about", "generated")] == "2024-07-01 10:00"
-    assert {name for section, name in about if section == "column"} == set(COLUMNS)
+    labels = {vocabulary.label("evidence_column", c) for c in COLUMNS}
+    assert {name for section, name in about if section == "column"} == labels
+    assert "(column ci_low in the CSV and parquet files)" in about[("column", "Lower limit")]
     assert not list((root / "evidence").glob(".*"))

@@ -94,3 +94,47 @@ def test_the_notebook_is_not_changed() -> None:
     before = repr(nb)
     render_html(nb, HEADER)
     assert repr(nb) == before
+
+
+def _sections_notebook(first: str) -> object:
+    how = new_markdown_cell("Run it as it stands for the synthetic default.")
+    how.metadata["tags"] = ["remove-cell"]
+    return new_notebook(
+        cells=[
+            new_markdown_cell(f"## {first}\n\nThe force in one screen."),
+            how,
+            new_markdown_cell("## Data quality\n\nRows used."),
+            new_markdown_cell("## Volumes & trends\n\nMonthly."),
+        ]
+    )
+
+
+def test_page_links_back_to_the_index_and_prints_on_a4() -> None:
+    page = render_html(notebook(), HEADER)
+    header = re.search(r'<header class="report">.*?</header>', page, re.S).group(0)
+    assert '<nav class="back" aria-label="Back"><a href="../index.html">' in header
+    assert 'href="../index.html">Back to all reports</a>' in page  # footer too
+    assert "@page { size: A4;" in page
+    assert "nav.back" not in render_html(notebook(), HEADER, index_href=None).split("</style>")[1]
+
+
+def test_contents_follow_the_summary_and_list_every_section() -> None:
+    page = render_html(_sections_notebook("Summary"), HEADER)
+    toc = re.search(r'<nav class="toc".*?</nav>', page, re.S).group(0)
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', toc)
+    assert [text for _, text in links] == ["Summary", "Data quality", "Volumes &amp; trends"]
+    for anchor, _ in links:
+        assert f'id="{anchor}"' in page
+    assert page.index("The force in one screen.") < page.index('<nav class="toc"')
+    assert page.index('<nav class="toc"') < page.index("Rows used.")
+
+
+def test_contents_come_first_without_a_summary_and_notebook_help_is_dropped() -> None:
+    page = render_html(_sections_notebook("Data quality first"), HEADER)
+    assert page.index('<nav class="toc"') < page.index("The force in one screen.")
+    assert "Run it as it stands" not in page
+
+
+def test_one_section_has_no_contents() -> None:
+    page = render_html(new_notebook(cells=[new_markdown_cell("## Only\n\ntext")]), HEADER)
+    assert '<nav class="toc"' not in page

@@ -64,3 +64,84 @@ def test_empty_index(root: Path) -> None:
     page = index.write_index(state.empty_state()).read_text()
     assert "No force report has been built." in page
     assert "never run" in page
+
+
+def _evidence(root: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "force": ["Durham", "Durham", "Durham", "Cleveland", "Cleveland", "Durham"],
+            "period": ["2023/24", "2023/24", "2023/24", "2023/24", "2023/24", "2022/23"],
+            "pillar": ["data_performance", "suspect_focus", "suspect_focus"] * 2,
+            "measure": [
+                "recorded_crimes",
+                "charge_rate",
+                "median_days_to_charge",
+                "recorded_crimes",
+                "charge_rate",
+                "charge_rate",
+            ],
+            "unit": ["count", "proportion", "days", "count", "proportion", "proportion"],
+            "value": [1234.0, 0.0415, 394.5, 850.0, np.nan, 0.9],
+            "ci_low": [np.nan, 0.031, 350.0, np.nan, np.nan, 0.8],
+            "ci_high": [np.nan, 0.052, 420.0, np.nan, np.nan, 0.95],
+            "suppressed": [False, False, False, False, True, False],
+        }
+    )
+    folder = root / "reports" / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(folder / "evidence_base.parquet", index=False)
+
+
+def _forces_table(page: str) -> str:
+    return page[page.index('<table id="forces">') : page.index("</table>", page.index("forces"))]
+
+
+def test_index_explains_itself_and_groups_forces_by_region(two_forces: Path) -> None:
+    built = _state(two_forces)
+    built["forces"]["gwent"] = state.record_success(
+        None,
+        name="Gwent",
+        key="k",
+        inputs={},
+        run_id="run-1",
+        finished="2024-07-01T10:00:00+01:00",
+        outputs={"forces/gwent.html": "h"},
+    )
+    _evidence(two_forces)
+    page = index.write_index(built).read_text()
+    assert "The Soteria research workbench" in page and "force leads" in page
+    assert "Synthetic data." in page  # the tiny cases say synthetic
+    table = _forces_table(page)
+    assert table.index(">North East<") < table.index(">Cleveland<") < table.index(">Durham<")
+    assert table.index(">Durham<") < table.index(">Wales<") < table.index(">Gwent<")
+    assert table.count('<tr class="region">') == 2
+    # headline figures, by the one precision rule, from the latest period only
+    assert ">Crimes recorded, n</th>" in table and ">Charge rate (naive), %</th>" in table
+    assert 'title="95% interval 3.1% to 5.2%">4.2%</td>' in table
+    assert ">395 days</td>" in table and ">1,234</td>" in table and "90.0%" not in table
+    assert 'title="withheld by disclosure control">[c]</td>' in table  # Cleveland's rate
+    assert "Charged within a year" not in table  # no such figure: no column
+    # the filter box and what the statuses mean
+    assert 'id="force-filter"' in page and "<script>" in page
+    assert 'data-search="durham north east durham constabulary' in table
+    statuses = page[page.index('id="statuses"') :]
+    for status in ("ok", "failed", "up to date", "skipped"):
+        assert f"<dt>{status}</dt>" in statuses
+    assert "Last attempt</strong> is what happened" in statuses
+    assert '(<a href="#statuses">what the statuses mean</a>)' in page
+
+
+def test_index_without_evidence_or_synthetic_data(root: Path) -> None:
+    page = index.write_index(_state(root)).read_text()
+    assert "Synthetic data." not in page  # no processed data: source unknown
+    assert "<th>Force</th><th>Last attempt</th><th>Built</th>" in page
+
+
+def test_data_source_of_forces(two_forces: Path) -> None:
+    from soteria_research.report import source
+
+    assert source.data_source(["durham", "cleveland"]) == "synthetic"
+    assert source.data_source(["gwent"]) == "unknown"
