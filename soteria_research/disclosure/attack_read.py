@@ -166,7 +166,7 @@ def read_html(path: Path) -> Reading:
 def _read_frames(path: Path) -> list[tuple[str, pd.DataFrame]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [(str(path), pd.read_csv(path, keep_default_na=True))]
+        return [(str(path), pd.read_csv(path, dtype={"value": "string"}))]  # printed digits
     if suffix == ".parquet":
         return [(str(path), pd.read_parquet(path))]
     if suffix == ".xlsx":

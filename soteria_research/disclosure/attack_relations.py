@@ -236,36 +236,51 @@ def difference_cell(model: Model, part: str, whole: str, source: str) -> None:
 
 def evidence_cells(file: str, frame: pd.DataFrame, model: Model) -> dict[int, tuple[str, str]]:
     """Numerator and denominator cells of evidence rows (withheld where empty in a row marked
-    suppressed); shares pinned by the printed value. Returns row -> (numerator, denominator)."""
+    suppressed); a printed proportion pins numerator / denominator. Returns the row's cell ids
+    by position."""
     found = {}
-    flagged = frame.get("suppressed", pd.Series(False, index=frame.index))
-    flagged = flagged.astype("string").str.lower().isin(["true", "1", "yes"]).to_numpy()
+    flagged = (
+        frame["suppressed"] if "suppressed" in frame.columns else pd.Series(False, frame.index)
+    )
+    flagged = flagged.astype("string").str.lower().isin(["true", "1", "yes"]).to_numpy(bool)
+    values = {
+        c: pd.to_numeric(frame[c], errors="coerce").to_numpy(float, na_value=math.nan)
+        for c in ("numerator", "denominator", "value")
+        if c in frame.columns
+    }
+    units = (
+        frame["unit"].astype("string").str.lower().fillna("").to_numpy(str)
+        if "unit" in frame.columns
+        else [""] * len(frame)
+    )
+    printed_text = "value" in frame.columns and isinstance(frame["value"].dtype, pd.StringDtype)
+    text = frame["value"] if printed_text else None
     for i in range(len(frame)):
-        row = frame.iloc[i]
         ids = []
         for column in ("numerator", "denominator"):
-            raw = row.get(column)
             cid = f"{file}|row {i + 2}|{column}"
             where = f"{file}: row {i + 2}, column {column!r}"
-            value = pd.to_numeric(pd.Series([raw]), errors="coerce").iloc[0]
-            if pd.isna(value):
+            value = values[column][i]
+            if math.isnan(value):
                 if flagged[i]:
                     model.add(Cell(cid, None, where), "withheld")
             else:
                 model.add(Cell(cid, float(value), where))
             ids.append(cid)
         found[i] = (ids[0], ids[1])
-        unit = str(row.get("unit", "")).lower()
-        value = pd.to_numeric(pd.Series([row.get("value")]), errors="coerce").iloc[0]
-        if unit == "proportion" and not pd.isna(value) and all(c in model.cells for c in ids):
-            text = str(row.get("value"))
-            printed = Printed.parse(text) if "e" not in text.lower() else None
-            half = printed.half if printed is not None and isinstance(row.get("value"), str) else 0
+        value = values.get("value", [math.nan] * len(frame))[i]
+        if (
+            units[i] == "proportion"
+            and not math.isnan(value)
+            and all(c in model.cells for c in ids)
+        ):
+            printed = Printed.parse(str(text.iloc[i])) if text is not None else None
+            half = printed.half if printed is not None else 1e-9
             pin_share(
                 model,
                 ids[0],
                 ids[1],
-                Printed(float(value), max(half, 1e-9)),
+                Printed(float(value), half),
                 1.0,
                 f"{file}: row {i + 2}: value = numerator / denominator",
             )

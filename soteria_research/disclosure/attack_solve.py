@@ -140,32 +140,53 @@ def _reduce(
     return reduced
 
 
-def _solve_component(
-    ids: list[str], rows: list[tuple[dict[str, float], float, float, str]]
-) -> dict[str, tuple[float, float]] | None:
+def _solve_single(
+    rows: list[tuple[dict[str, float], float, float, str]],
+) -> tuple[float, float] | None:
+    """One unknown: intersect the intervals each relation allows (no LP needed)."""
+    low, high = 0.0, math.inf
+    for terms, lo, hi, _ in rows:
+        (a,) = terms.values()
+        ends = (lo / a, hi / a) if a > 0 else (hi / a, lo / a)
+        low, high = max(low, ends[0]), min(high, ends[1])
+    return None if low > high + TOLERANCE else (low, high)
+
+
+def _matrices(ids: list[str], rows) -> dict:
     index = {c: k for k, c in enumerate(ids)}
-    eq_r, eq_c, eq_v, eq_b, ub_r, ub_c, ub_v, ub_b = ([] for _ in range(8))
+    n = len(ids)
+    eq, eq_b, ub, ub_b = [], [], [], []
     for terms, low, high, _ in rows:
+        line = np.zeros(n)
+        for c, a in terms.items():
+            line[index[c]] = a
         if low == high:
-            for c, a in terms.items():
-                eq_r.append(len(eq_b)), eq_c.append(index[c]), eq_v.append(a)
-            eq_b.append(low)
+            eq.append(line), eq_b.append(low)
             continue
         for sign, limit in ((1.0, high), (-1.0, -low)):
             if math.isfinite(limit):
-                for c, a in terms.items():
-                    ub_r.append(len(ub_b)), ub_c.append(index[c]), ub_v.append(sign * a)
-                ub_b.append(limit)
-    n = len(ids)
-    kwargs = {"bounds": [(0, None)] * n, "method": "highs"}
-    if eq_b:
-        kwargs["A_eq"] = csr_matrix((eq_v, (eq_r, eq_c)), shape=(len(eq_b), n))
-        kwargs["b_eq"] = np.asarray(eq_b)
-    if ub_b:
-        kwargs["A_ub"] = csr_matrix((ub_v, (ub_r, ub_c)), shape=(len(ub_b), n))
-        kwargs["b_ub"] = np.asarray(ub_b)
+                ub.append(sign * line), ub_b.append(limit)
+    kwargs: dict = {"bounds": [(0, None)] * n, "method": "highs"}
+    if eq:
+        kwargs["A_eq"], kwargs["b_eq"] = np.vstack(eq), np.asarray(eq_b)
+    if ub:
+        kwargs["A_ub"], kwargs["b_ub"] = np.vstack(ub), np.asarray(ub_b)
+    if n > 200:  # big components: sparse matrices
+        for key in ("A_eq", "A_ub"):
+            if key in kwargs:
+                kwargs[key] = csr_matrix(kwargs[key])
+    return kwargs
+
+
+def _solve_component(
+    ids: list[str], rows: list[tuple[dict[str, float], float, float, str]]
+) -> dict[str, tuple[float, float]] | None:
+    if len(ids) == 1:
+        single = _solve_single(rows)
+        return None if single is None else {ids[0]: single}
+    kwargs = _matrices(ids, rows)
     out: dict[str, tuple[float, float]] = {}
-    objective = np.zeros(n)
+    objective = np.zeros(len(ids))
     for k, cid in enumerate(ids):
         ends = []
         for sign in (1.0, -1.0):
@@ -174,7 +195,8 @@ def _solve_component(
             objective[k] = 0.0
             if result.status == 2:
                 return None
-            ends.append(sign * result.fun if result.status == 0 else sign * math.inf)
+            # status 3: unbounded, only ever upwards (every cell is non-negative)
+            ends.append(sign * result.fun if result.status == 0 else math.inf)
         out[cid] = (ends[0], ends[1])
     return out
 
