@@ -294,12 +294,11 @@ def find_exposures(model: Model, rules: Rules, width: float | None = None) -> li
     return found
 
 
-def attack_paths(
-    paths: Iterable[Path | str], rules: Rules | None = None, width: float | None = None
+def attack_reading(
+    reading: Reading, rules: Rules | None = None, width: float | None = None
 ) -> list[Exposure]:
-    """Read the released files in ``paths`` (files, already expanded) and attack them."""
+    """Attack what a release shows (see :func:`attack_paths`)."""
     rules = resolve(rules)
-    reading = read_release(Path(p) for p in paths)
     model = build_model(reading)
     log.info(
         "attack: %d table(s), %d cell(s), %d relation(s)",
@@ -308,3 +307,26 @@ def attack_paths(
         len(model.relations),
     )
     return find_exposures(model, rules, width)
+
+
+def attack_paths(
+    paths: Iterable[Path | str], rules: Rules | None = None, width: float | None = None
+) -> list[Exposure]:
+    """Read the released files among ``paths`` (files, not folders) and attack them.
+
+    Parameters
+    ----------
+    paths
+        Files; those that are not released outputs (output logs, manifests) are ignored.
+    rules
+        Disclosure thresholds (minimum cell count); the settings file by default.
+    width
+        Protection width; ``disclosure.protection_width`` (default the minimum cell count).
+
+    Returns
+    -------
+    list of Exposure
+        Every withheld cell a reader can recover exactly or narrow to an interval narrower
+        than ``width``, and every small difference of published counts they can work out.
+    """
+    return attack_reading(read_release(Path(p) for p in paths), rules, width)

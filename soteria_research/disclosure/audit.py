@@ -32,7 +32,9 @@ import numpy as np
 import pandas as pd
 
 from soteria_research.disclosure import patterns as pat
-from soteria_research.disclosure.attack import attack_paths
+from soteria_research.disclosure.attack import attack_reading
+from soteria_research.disclosure.attack_medians import median_exposures
+from soteria_research.disclosure.attack_read import read_release
 from soteria_research.disclosure.htmltables import Table, expand, parse_html
 from soteria_research.disclosure.outputlog import FORMAT, STATUSES
 from soteria_research.disclosure.rules import Rules, resolve
@@ -288,7 +290,10 @@ def audit_paths(
     rules
         Disclosure thresholds; the settings file by default.
     attack
-        Also attack the release by linear programming (:func:`attack_paths`).
+        Also attack the release as a whole: withheld cells by linear programming
+        (:func:`~soteria_research.disclosure.attack.attack_reading`) and median intervals
+        whose ends are single records
+        (:func:`~soteria_research.disclosure.attack_medians.median_exposures`).
     width
         Protection width of the attack; ``disclosure.protection_width`` (by default the
         minimum cell count) when not given.
@@ -302,10 +307,13 @@ def audit_paths(
         report.tables += tables
         report.problems += problems
     if attack:
-        for exposure in attack_paths(_released(paths), rules, width):
-            file, _, location = exposure.bound.where.partition(": ")
-            report.problems.append(Problem(file, location, exposure.message))
-            report.exposures += 1
+        reading = read_release(_released(paths))
+        found = [(e.bound.where, e.message) for e in attack_reading(reading, rules, width)]
+        found += [(e.where, e.message) for e in median_exposures(reading, rules.min_cell_count)]
+        for where, message in found:
+            file, _, location = where.partition(": ")
+            report.problems.append(Problem(file, location, message))
+        report.exposures += len(found)
     return report
 
 

@@ -8,6 +8,7 @@ import pytest
 from soteria_research.cli import main
 from soteria_research.disclosure.attack import attack_paths
 from soteria_research.disclosure.attack_solve import Cell, Relation, bound_cells, shares
+from soteria_research.disclosure.audit import audit_paths
 
 C = '<td data-sdc="suppressed">[c]</td>'
 NOTE = '<p class="sdc-note">[c]: withheld because it is below 10.</p>'
@@ -205,3 +206,20 @@ def test_protection_width_boundary(tmp_path, rules, total, width):
     files = _release(tmp_path, {"a.html": _page(_table("Counts", ["crimes"], rows))})
     exposures = attack_paths(files, rules)
     assert [e.bound.width for e in exposures] == ([width] * 2 if width < 10 else [])
+
+
+@pytest.mark.parametrize(("n", "flagged"), [(10, True), (11, True), (32, True), (33, False), (120, False)])
+def test_a_median_interval_whose_ends_are_single_records_fails(tmp_path, n, flagged):
+    table = (
+        "<table class='sdc-table'><caption>Days between dates</caption><thead><tr>"
+        "<th>interval</th><th data-sdc='count'>crimes</th><th>median days</th><th>95% CI</th>"
+        f"</tr></thead><tbody><tr><th>recording to charge</th><td>{n}</td><td>40</td>"
+        "<td>1 to 90</td></tr></tbody></table>"
+    )
+    sentence = f"<p>Median days to charge, 2023/24: 40 days (95% CI 1 to 90; n={n}).</p>"
+    (tmp_path / "a.html").write_text(_page(table, sentence))
+    problems = [p for p in audit_paths([tmp_path]).problems if "median interval" in p.message]
+    assert len(problems) == (2 if flagged else 0)
+    assert not flagged or "table 1 ('Days between dates'), row 'recording to charge'" in str(
+        problems[0]
+    )
