@@ -208,7 +208,9 @@ def test_protection_width_boundary(tmp_path, rules, total, width):
     assert [e.bound.width for e in exposures] == ([width] * 2 if width < 10 else [])
 
 
-@pytest.mark.parametrize(("n", "flagged"), [(10, True), (11, True), (32, True), (33, False), (120, False)])
+@pytest.mark.parametrize(
+    ("n", "flagged"), [(10, True), (11, True), (32, True), (33, False), (120, False)]
+)
 def test_a_median_interval_whose_ends_are_single_records_fails(tmp_path, n, flagged):
     table = (
         "<table class='sdc-table'><caption>Days between dates</caption><thead><tr>"
