@@ -58,7 +58,14 @@ _SHARE = re.compile(
     rf"(?P<pct>\d+(?:\.\d+)?)% \(95% CI [^;()]*; (?P<num>{NUMBER}) of (?P<den>{NUMBER})\)"
 )
 _N_IS = re.compile(rf"\bn ?= ?(?P<n>{NUMBER})\)")
-NATIONAL_UNITS = ("national", "england-and-wales")
+
+
+def is_national(file: str) -> bool:
+    """Whether a report is the national one (in a ``national`` folder or named so)."""
+    path = Path(file)
+    return path.parent.name == "national" or path.stem.lower().startswith(
+        ("national", "england-and-wales")
+    )
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,11 @@ def _resolve(tables: list[TableReading], ref: links.Ref, period: str, model: Mod
     return found
 
 
-def unit_relations(tables: list[TableReading], sentences: list[Sentence], model: Model) -> None:
-    """The same quantity, subsets and sentence shares within one report."""
+def unit_relations(
+    tables: list[TableReading], sentences: list[Sentence], model: Model
+) -> dict[str, list[str]]:
+    """The same quantity, subsets and sentence shares within one report; returns the cells of
+    each group of :data:`attack_links.SAME` (and ``"years charged"``) found in it."""
     period = next((m.group(1) for t in tables if (m := _PERIOD.search(t.caption))), "")
     groups: dict[str, list[str]] = {}
     for name, refs in links.SAME.items():
@@ -123,11 +133,39 @@ def unit_relations(tables: list[TableReading], sentences: list[Sentence], model:
             if "n" in match.groupdict():
                 n = number_cell(model, sentence.where, "n", match.group("n"))
                 model.relations.append(Relation.same(n, groups[den][0], source))
+    years = [c for t in tables if re.search(links.BY_YEAR, t.caption) for c in _by_year(t)]
+    years = years if all(c in model.cells for c in years) else []
+    groups["years charged"] = years
+    for sentence in sentences:
         match = links.EVENTS.search(sentence.text)
-        years = [c for t in tables if re.search(links.BY_YEAR, t.caption) for c in _by_year(t)]
-        if match and years and all(c in model.cells for c in years):
+        if match and years:
             events = number_cell(model, sentence.where, "events", match.group("events"))
             source = f"{sentence.name}: {match.group(0)!r} are the charges of every year"
+            model.relations.append(Relation.total(events, years, source))
+    return groups
+
+
+def national_sums(
+    national: list[TableReading],
+    sentences: list[Sentence],
+    groups: dict[str, dict[str, list[str]]],
+    model: Model,
+) -> None:
+    """National cells that are sums over the force reports (:data:`attack_links.NATIONAL_SUMS`),
+    and the national charge model's events as the charges of every force and year."""
+    for ref, group in links.NATIONAL_SUMS:
+        parts = [ids[group][0] for ids in groups.values() if ids.get(group)]
+        for whole in _resolve(national, ref, "", model):
+            if len(parts) == len(groups) >= 2:  # every force report shows the group
+                source = f"national {ref[1]!r} {ref[2]!r} = sum over the force reports"
+                model.relations.append(Relation.total(whole, parts, source))
+    every = all(ids.get("years charged") for ids in groups.values())
+    years = [c for ids in groups.values() for c in ids.get("years charged", [])] if every else []
+    for sentence in sentences:
+        match = links.EVENTS.search(sentence.text)
+        if match and len(groups) >= 2 and years:
+            events = number_cell(model, sentence.where, "events", match.group("events"))
+            source = f"{sentence.name}: {match.group(0)!r} are the charges of every force and year"
             model.relations.append(Relation.total(events, years, source))
 
 
@@ -263,12 +301,17 @@ def build_model(reading: Reading) -> Model:
     for sentence in reading.sentences:
         sentences.setdefault(sentence.file, []).append(sentence)
     keys = {}
+    groups: dict[str, dict[str, list[str]]] = {}
+    national = {t.file for t in reading.tables if is_national(t.file)}
     for file, own in tables.items():
-        unit_relations(own, sentences.get(file, []), model)
+        found = unit_relations(own, sentences.get(file, []), model)
+        if file not in national:
+            groups[file] = found
         for table in own:
             keys.update(key_finding_relations(table, sentences.get(file, []), model))
-    national = {t.unit for t in reading.tables if t.unit.lower() in NATIONAL_UNITS}
-    national_relations(model, reading.tables, national)
+    for file in national:
+        national_sums(tables[file], sentences.get(file, []), groups, model)
+    national_relations(model, reading.tables, {Path(f).stem for f in national})
     evidence_relations(reading, keys, model)
     figure_relations(reading, model)
     return model

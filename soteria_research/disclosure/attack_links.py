@@ -124,3 +124,12 @@ SENTENCES: list[tuple[re.Pattern[str], str, str]] = [
 
 #: A sentence giving the events of the charge model: the charges of every year together.
 EVENTS = re.compile(rf"(?:(?P<crimes>{_COUNT}) crimes, )?(?P<events>{_COUNT}) events")
+
+#: ``(national reference, force group)``: a national cell is the sum of a group over forces.
+NATIONAL_SUMS: list[tuple[Ref, str]] = [
+    ((r"^All forces", r"another crime of the same force", r"^crimes$"), "repeat suspect"),
+    (
+        (r"^All forces", r"another crime of the same force", r"^with a suspect$"),
+        "suspect identified",
+    ),
+]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,32 +223,94 @@ def bound_cells(cells: Iterable[Cell], relations: Iterable[Relation]) -> list[Bo
     known = {c.id: float(c.value) for c in cells if c.value is not None}
     unknown = {c.id for c in cells if c.value is None}
     rows = _reduce(relations, known, unknown)
+    sources: dict[str, list[str]] = {}
+    for terms, _, _, source in rows:
+        for cid in terms:
+            sources.setdefault(cid, []).append(source)
+    alias, rows = _merge_aliases(rows, set(sources))
+    fixed, rows = _fix(rows)
+    solved = {c: (v, v) for c, v in fixed.items()}
+    failed: set[str] = set()
+    for ids, own in _components(rows):
+        result = _solve_component(ids, own)
+        if result is None:
+            log.warning(
+                "relations over %d withheld cell(s) contradict the published values: skipped",
+                len(ids),
+            )
+            failed.update(ids)
+        else:
+            solved.update(result)
+    bounds = []
+    for cid, used in sources.items():
+        rep = alias.find(cid)
+        if rep in failed:
+            continue
+        low, high = solved.get(rep, (0.0, math.inf))
+        if by_id[cid].integer:
+            low = float(math.ceil(low - TOLERANCE))
+            high = float(math.floor(high + TOLERANCE)) if math.isfinite(high) else high
+        bounds.append(Bound(cid, by_id[cid].where, low, high, tuple(dict.fromkeys(used))))
+    return bounds
+
+
+Row = tuple[dict[str, float], float, float, str]
+
+
+def _merge_aliases(rows: list[Row], ids: set[str]) -> tuple[_Components, list[Row]]:
+    """One unknown for each set of withheld cells published as the same quantity."""
+    alias = _Components(sorted(ids))
+    for terms, low, high, _ in rows:
+        if low == high == 0 and len(terms) == 2:
+            (a, ca), (b, cb) = terms.items()
+            if ca == -cb:
+                alias.join([a, b])
+    merged = []
+    for terms, low, high, source in rows:
+        new: dict[str, float] = {}
+        for cid, coef in terms.items():
+            rep = alias.find(cid)
+            new[rep] = new.get(rep, 0.0) + coef
+        new = {c: a for c, a in new.items() if a != 0.0}
+        if new:
+            merged.append((new, low, high, source))
+    return alias, merged
+
+
+def _fix(rows: list[Row]) -> tuple[dict[str, float], list[Row]]:
+    """Unknowns an equality with a single unknown gives exactly, substituted until none is left."""
+    fixed: dict[str, float] = {}
+    changed = True
+    while changed:
+        changed = False
+        left = []
+        for terms, low, high, source in rows:
+            shift = sum(a * fixed[c] for c, a in terms.items() if c in fixed)
+            rest = {c: a for c, a in terms.items() if c not in fixed}
+            if not rest:
+                continue
+            if len(rest) == 1 and low == high:
+                ((cid, coef),) = rest.items()
+                fixed[cid] = (low - shift) / coef
+                changed = True
+                continue
+            left.append((rest, low - shift, high - shift, source))
+        rows = left
+    return fixed, rows
+
+
+def _components(rows: list[Row]) -> Iterator[tuple[list[str], list[Row]]]:
     groups = _Components(sorted({c for terms, *_ in rows for c in terms}))
     for terms, *_ in rows:
         groups.join(list(terms))
     members: dict[str, list[str]] = {}
     for cid in groups.parent:
         members.setdefault(groups.find(cid), []).append(cid)
-    component_rows: dict[str, list] = {}
+    own: dict[str, list[Row]] = {}
     for row in rows:
-        component_rows.setdefault(groups.find(next(iter(row[0]))), []).append(row)
-    bounds = []
+        own.setdefault(groups.find(next(iter(row[0]))), []).append(row)
     for root, ids in members.items():
-        own = component_rows[root]
-        solved = _solve_component(ids, own)
-        if solved is None:
-            log.warning(
-                "relations over %d withheld cell(s) contradict the published values: skipped",
-                len(ids),
-            )
-            continue
-        for cid, (low, high) in solved.items():
-            if by_id[cid].integer:
-                low = float(math.ceil(low - TOLERANCE))
-                high = float(math.floor(high + TOLERANCE)) if math.isfinite(high) else high
-            sources = tuple(dict.fromkeys(s for t, _, _, s in own if cid in t))
-            bounds.append(Bound(cid, by_id[cid].where, low, high, sources))
-    return bounds
+        yield ids, own[root]
 
 
 def exposed(bounds: Iterable[Bound], width: float) -> list[Bound]:
