@@ -219,18 +219,22 @@ def evidence_relations(
         labels = ["force", "period", "measure", "pillar"]
         if not set(labels) <= set(frame.columns):
             continue
-        table = frame[labels].astype("string").fillna("")
+        table = frame[labels].astype("string").fillna("").to_numpy(str).tolist()
+        bases = (
+            frame["basis"].astype("string").fillna("").to_numpy(str).tolist()
+            if "basis" in frame.columns
+            else [""] * len(frame)
+        )
         groups: dict[tuple, dict[str, tuple[str, str]]] = {}
         for i, (num, den) in rows.items():
-            force, period, measure, pillar = (str(v) for v in table.iloc[i])
+            force, period, measure, pillar = table[i]
             for mine, theirs in zip(
                 (num, den), keys.get((force, period, measure, pillar), ()), strict=False
             ):
                 if theirs in model.cells and mine in model.cells:
                     source = f"{file}: row {i + 2} is the key finding {measure!r} of {force}"
                     model.relations.append(Relation.same(mine, theirs, source))
-            basis = str(frame["basis"].iloc[i]) if "basis" in frame.columns else ""
-            groups.setdefault((period, measure, pillar, basis), {})[force] = (num, den)
+            groups.setdefault((period, measure, pillar, bases[i]), {})[force] = (num, den)
         _national_sum(file, groups, model)
 
 

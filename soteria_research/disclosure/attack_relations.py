@@ -254,7 +254,7 @@ def evidence_cells(file: str, frame: pd.DataFrame, model: Model) -> dict[int, tu
         else [""] * len(frame)
     )
     printed_text = "value" in frame.columns and isinstance(frame["value"].dtype, pd.StringDtype)
-    text = frame["value"] if printed_text else None
+    text = frame["value"].fillna("").to_numpy(str).tolist() if printed_text else None
     for i in range(len(frame)):
         ids = []
         for column in ("numerator", "denominator"):
@@ -274,7 +274,7 @@ def evidence_cells(file: str, frame: pd.DataFrame, model: Model) -> dict[int, tu
             and not math.isnan(value)
             and all(c in model.cells for c in ids)
         ):
-            printed = Printed.parse(str(text.iloc[i])) if text is not None else None
+            printed = Printed.parse(text[i]) if text is not None else None
             half = printed.half if printed is not None else 1e-9
             pin_share(
                 model,
