@@ -225,3 +225,32 @@ def test_a_median_interval_whose_ends_are_single_records_fails(tmp_path, n, flag
     assert not flagged or "table 1 ('Days between dates'), row 'recording to charge'" in str(
         problems[0]
     )
+
+
+def test_an_evidence_row_withheld_but_printed_as_a_key_finding_is_recovered(tmp_path, rules):
+    findings = (
+        "<table class='sdc-table'><caption>Key findings for Kent, 2023/24</caption><thead><tr>"
+        "<th>measure</th><th>pillar</th><th>finding</th><th data-sdc='count'>n (numerator)</th>"
+        "<th data-sdc='count'>n (denominator)</th></tr></thead><tbody><tr><th>charge_rate</th>"
+        "<td>suspect_focus</td><td>Charge rate (naive), 2023/24: 0.3% (95% CI 0.1% to 0.6%; "
+        "7 of 2,257).</td><td>7</td><td>2,257</td></tr></tbody></table>"
+    )
+    evidence = pd.DataFrame(
+        {
+            "force": ["Kent"],
+            "period": ["2023/24"],
+            "pillar": ["suspect_focus"],
+            "measure": ["charge_rate"],
+            "unit": ["proportion"],
+            "value": [None],
+            "numerator": [None],
+            "denominator": [None],
+            "suppressed": [True],
+        }
+    )
+    files = {"forces/kent.html": _page(findings), "evidence/e.csv": evidence}
+    found = _found(attack_paths(_release(tmp_path, files), rules))
+    assert found == {
+        "row 2, column 'numerator'": (7, 7),
+        "row 2, column 'denominator'": (2257, 2257),
+    }
