@@ -5,8 +5,8 @@ see (:mod:`attack_relations`, :mod:`attack_links`) and bounds every withheld cel
 programming (:mod:`attack_solve`). A withheld cell is *exposed* when a reader can narrow it to
 an interval narrower than the protection width (``disclosure.protection_width``); the
 records counted by one published quantity and not by a subset of it (a "difference") are
-exposed when they are a small count (below the minimum cell count, above zero) pinned to such
-an interval.
+exposed when a reader can work them out exactly and they are a small count (above zero, below
+the minimum cell count).
 
 Example
 -------
@@ -335,7 +335,7 @@ def find_exposures(model: Model, rules: Rules, width: float | None = None) -> li
         kind = model.targets.get(bound.cell)
         if kind is None or bound.width >= width:
             continue
-        if kind == "difference" and not (bound.high > 0 and bound.low < rules.min_cell_count):
+        if kind == "difference" and not (bound.exact and 0 < bound.low < rules.min_cell_count):
             continue
         found.append(Exposure(bound, kind))
     return found

@@ -228,9 +228,8 @@ def bound_cells(cells: Iterable[Cell], relations: Iterable[Relation]) -> list[Bo
         for cid in terms:
             sources.setdefault(cid, []).append(source)
     alias, rows = _merge_aliases(rows, set(sources))
-    fixed, rows = _fix(rows)
+    fixed, rows, failed = _fix(rows)
     solved = {c: (v, v) for c, v in fixed.items()}
-    failed: set[str] = set()
     for ids, own in _components(rows):
         result = _solve_component(ids, own)
         if result is None:
@@ -277,9 +276,14 @@ def _merge_aliases(rows: list[Row], ids: set[str]) -> tuple[_Components, list[Ro
     return alias, merged
 
 
-def _fix(rows: list[Row]) -> tuple[dict[str, float], list[Row]]:
-    """Unknowns an equality with a single unknown gives exactly, substituted until none is left."""
+def _fix(rows: list[Row]) -> tuple[dict[str, float], list[Row], set[str]]:
+    """Unknowns an equality with a single unknown gives exactly, substituted until none is left.
+
+    Returns the fixed values, the rows left, and the unknowns of rows the fixed values
+    contradict (a negative count, or a relation that no longer holds).
+    """
     fixed: dict[str, float] = {}
+    failed: set[str] = set()
     changed = True
     while changed:
         changed = False
@@ -288,15 +292,23 @@ def _fix(rows: list[Row]) -> tuple[dict[str, float], list[Row]]:
             shift = sum(a * fixed[c] for c, a in terms.items() if c in fixed)
             rest = {c: a for c, a in terms.items() if c not in fixed}
             if not rest:
+                if not low - TOLERANCE <= shift <= high + TOLERANCE:
+                    failed.update(terms)
                 continue
             if len(rest) == 1 and low == high:
                 ((cid, coef),) = rest.items()
                 fixed[cid] = (low - shift) / coef
+                if fixed[cid] < -TOLERANCE:
+                    failed.update(terms)
                 changed = True
                 continue
             left.append((rest, low - shift, high - shift, source))
         rows = left
-    return fixed, rows
+    if failed:
+        log.warning(
+            "relations over %d withheld cell(s) contradict the published values", len(failed)
+        )
+    return fixed, rows, failed
 
 
 def _components(rows: list[Row]) -> Iterator[tuple[list[str], list[Row]]]:

@@ -254,3 +254,24 @@ def test_an_evidence_row_withheld_but_printed_as_a_key_finding_is_recovered(tmp_
         "row 2, column 'numerator'": (7, 7),
         "row 2, column 'denominator'": (2257, 2257),
     }
+
+
+def test_relations_that_contradict_the_published_values_are_skipped_not_trusted():
+    cells = [Cell("a", None), Cell("b", 30.0), Cell("t", 20.0), Cell("c", None), Cell("u", 9.0)]
+    relations = [
+        Relation.total("t", ["a", "b"], "t = a + b (cannot hold: b > t)"),
+        Relation.total("u", ["c"], "u = c"),
+    ]
+    bounds = {b.cell: (b.low, b.high) for b in bound_cells(cells, relations)}
+    assert bounds == {"c": (9, 9)}
+
+
+def test_cells_published_as_one_quantity_share_one_unknown():
+    cells = [Cell("x", None), Cell("y", None), Cell("z", None), Cell("t", 50.0), Cell("s", 45.0)]
+    relations = [
+        Relation.same("x", "y", "x = y"),
+        Relation.same("y", "z", "y = z"),
+        Relation.total("t", ["x", "s"], "t = x + s"),
+    ]
+    bounds = {b.cell: (b.low, b.high) for b in bound_cells(cells, relations)}
+    assert bounds == {"x": (5, 5), "y": (5, 5), "z": (5, 5)}
