@@ -13,6 +13,11 @@ Each file is read as a reader would see it and checked for
 
 HTML reports (``.html``), evidence-base files (``.csv``, ``.parquet``, ``.xlsx``) and JSON
 (output logs and manifests) are scanned; other files are skipped.
+
+Then the release as a whole is attacked (:mod:`soteria_research.disclosure.attack`): from the
+released files alone (never the output logs) the relations a reader can see are rebuilt and
+each withheld cell is bounded by linear programming; a cell recovered exactly or narrowed below
+the protection width is a problem.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ import numpy as np
 import pandas as pd
 
 from soteria_research.disclosure import patterns as pat
+from soteria_research.disclosure.attack import attack_reading
+from soteria_research.disclosure.attack_medians import median_exposures
+from soteria_research.disclosure.attack_read import read_release
 from soteria_research.disclosure.htmltables import Table, expand, parse_html
 from soteria_research.disclosure.outputlog import FORMAT, STATUSES
 from soteria_research.disclosure.rules import Rules, resolve
@@ -53,6 +61,7 @@ class AuditReport:
 
     files: int = 0
     tables: int = 0
+    exposures: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -265,13 +274,51 @@ def audit_file(path: Path, rules: Rules | None = None) -> tuple[list[Problem], i
     return problems, len(frames)
 
 
-def audit_paths(paths: Iterable[Path | str], rules: Rules | None = None) -> AuditReport:
-    """Audit every output under ``paths``."""
+def audit_paths(
+    paths: Iterable[Path | str],
+    rules: Rules | None = None,
+    *,
+    attack: bool = True,
+    width: float | None = None,
+) -> AuditReport:
+    """Audit every output under ``paths``, file by file and then as one release.
+
+    Parameters
+    ----------
+    paths
+        Files or folders.
+    rules
+        Disclosure thresholds; the settings file by default.
+    attack
+        Also attack the release as a whole: withheld cells by linear programming
+        (:func:`~soteria_research.disclosure.attack.attack_reading`) and median intervals
+        whose ends are single records
+        (:func:`~soteria_research.disclosure.attack_medians.median_exposures`).
+    width
+        Protection width of the attack; ``disclosure.protection_width`` (by default the
+        minimum cell count) when not given.
+    """
     rules = resolve(rules)
     report = AuditReport()
-    for path in files_to_audit(paths):
+    files = files_to_audit(paths)
+    for path in files:
         problems, tables = audit_file(path, rules)
         report.files += 1
         report.tables += tables
         report.problems += problems
+    if attack:
+        reading = read_release(_released(paths))
+        found = [(e.bound.where, e.message) for e in attack_reading(reading, rules, width)]
+        found += [(e.where, e.message) for e in median_exposures(reading, rules.min_cell_count)]
+        for where, message in found:
+            file, _, location = where.partition(": ")
+            report.problems.append(Problem(file, location, message))
+        report.exposures += len(found)
     return report
+
+
+def _released(paths: Iterable[Path | str]) -> list[Path]:
+    found: list[Path] = []
+    for path in map(Path, paths):
+        found += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return found

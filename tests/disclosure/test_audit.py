@@ -86,10 +86,18 @@ def test_a_recoverable_suppressed_cell_fails(tmp_path, rules):
     leaky.loc["18-24", "charged"] = 35  # undo one secondary suppression
     html = render_table_html(leaky, "Leaky", count_columns=list(leaky.columns), rules=rules)
     (tmp_path / "r.html").write_text(PAGE.format(body=str(html)))
-    problems = audit_paths([tmp_path], rules).problems
+    problems = audit_paths([tmp_path], rules, attack=False).problems
     where = sorted(p.location for p in problems)
     assert where == ["table 1 ('Leaky'), column 'charged'", "table 1 ('Leaky'), row '18-24'"]
     assert all("can be recovered" in p.message for p in problems)
+    attacked = audit_paths([tmp_path], rules).problems
+    found = [p for p in attacked if "recovered exactly" in p.message]
+    recovered = {p.location: p.message.split(" (using")[0] for p in found}
+    assert recovered == {
+        "table 1 ('Leaky'), row '13-15', column 'charged'": "withheld cell recovered exactly: 3",
+        "table 1 ('Leaky'), row '13-15', column 'pending'": "withheld cell recovered exactly: 30",
+        "table 1 ('Leaky'), row '18-24', column 'pending'": "withheld cell recovered exactly: 25",
+    }
 
 
 @pytest.mark.parametrize(
