@@ -94,3 +94,61 @@ def test_audit_fails_on_a_planted_disclosive_table(root: Path, tmp_path: Path) -
     result = soteria(root, "audit", str(planted))
     assert result.returncode == 1
     assert "planted.html" in result.stdout + result.stderr
+
+
+def test_the_release_leaves_no_withheld_count_recoverable(root: Path) -> None:
+    """The whole release, attacked with every relation it holds, pins no withheld count."""
+    from soteria_research.disclosure import Rules
+    from soteria_research.release import intervals, protection_width
+    from soteria_research.release.store import load_release
+
+    os.environ["SOTERIA_ROOT"] = str(root)
+    try:
+        ledger = load_release(root / "data" / "release")
+    finally:
+        os.environ.pop("SOTERIA_ROOT", None)
+    found = intervals(ledger)
+    assert len(found), "a release of two small forces withholds something"
+    width = protection_width(Rules.from_settings())
+    assert ((found["high"] - found["low"]) >= width).all()
+    units = {c.unit for c in ledger.cells.values()}
+    assert {"Durham", "Gwent", "England and Wales"} <= units
+
+
+def test_every_count_a_force_report_shows_is_a_published_ledger_value(root: Path) -> None:
+    """No table reaches a report around the release: each count shown is a published cell."""
+    import re
+
+    from soteria_research.release.store import load_release
+
+    ledger = load_release(root / "data" / "release")
+    for force, slug in (("Durham", "durham"), ("Gwent", "gwent")):
+        published = {
+            c.value for c in ledger.cells.values() if c.unit == force and not c.withheld
+        } | {c.value for c in ledger.cells.values() if not c.withheld and c.unit != force}
+        page = (root / "reports" / "forces" / f"{slug}.html").read_text(encoding="utf-8")
+        shown = 0
+        for table in re.findall(r'<table class="sdc-table".*?</table>', page, flags=re.S):
+            heads = re.findall(r"<th scope=\"col\"([^>]*)>", table)
+            counts = [i for i, h in enumerate(heads) if "count" in h]
+            for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]:
+                cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)
+                for i in counts:
+                    text = cells[i].replace(",", "") if i < len(cells) else ""
+                    if re.fullmatch(r"\d+", text):
+                        shown += 1
+                        assert float(text) in published, (slug, text)
+        assert shown > 20
+
+
+def test_key_findings_are_the_evidence_rows(root: Path) -> None:
+    evidence = pd.read_parquet(root / "reports" / "evidence" / "evidence_base.parquet")
+    for slug, force in (("durham", "Durham"), ("gwent", "Gwent")):
+        rendered = pd.read_parquet(root / "reports" / "findings" / f"{slug}.parquet")
+        rows = evidence[evidence["force"] == force].reset_index(drop=True)
+        columns = ["measure", "numerator", "denominator", "value", "suppressed", "finding"]
+        pd.testing.assert_frame_equal(
+            rows[columns].sort_values("measure").reset_index(drop=True),
+            rendered[columns].sort_values("measure").reset_index(drop=True),
+            check_dtype=False,
+        )

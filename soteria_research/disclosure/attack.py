@@ -323,8 +323,7 @@ def build_model(reading: Reading) -> Model:
 
 def protection_width(rules: Rules) -> float:
     """``disclosure.protection_width`` of the rules, by default the minimum cell count."""
-    width = getattr(rules, "protection_width", None)
-    return float(rules.min_cell_count if width is None else width)
+    return float(rules.min_cell_count if rules.protection_width is None else rules.protection_width)
 
 
 def find_exposures(model: Model, rules: Rules, width: float | None = None) -> list[Exposure]:

@@ -58,6 +58,9 @@ class Rules:
         Base that counts are rounded to when ``method`` is ``"round"``.
     method
         ``"suppress"`` (primary and secondary suppression) or ``"round"``.
+    protection_width
+        Narrowest interval a reader may be left with for a withheld count, given every
+        relation a release exposes; None means the minimum cell count.
     """
 
     enabled: bool = True
@@ -71,6 +74,7 @@ class Rules:
     min_cases_for_median: int = 10
     rounding_base: int = 5
     method: str = "suppress"
+    protection_width: int | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -178,6 +182,9 @@ def _validate(rules: Rules) -> None:
         value = getattr(rules, key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
             fail(key, value, "must be a fraction between 0 and 1 (e.g. 0.9 for 90%)")
+    width = rules.protection_width
+    if width is not None and (isinstance(width, bool) or not isinstance(width, int) or width < 1):
+        fail("protection_width", width, "must be a whole number of at least 1 (or left out)")
     if rules.method not in METHODS:
         fail("method", rules.method, f"must be one of {', '.join(METHODS)}")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 
+from soteria_research.disclosure.attack import protection_width
 from soteria_research.disclosure.rules import Rules, resolve
 from soteria_research.errors import DisclosureError
 from soteria_research.release.attack import exposed, pinned
@@ -27,13 +28,6 @@ log = logging.getLogger(__name__)
 PRIMARY, SECONDARY, DERIVED = "primary", "secondary", "derived"
 SECONDARY_REASON = "withheld so that another withheld figure cannot be worked out"
 DERIVED_REASON = "rests on a withheld count"
-
-
-def protection_width(rules: Rules) -> float:
-    """The narrowest interval a reader may be left with (``protection_width``, default the
-    minimum cell count)."""
-    width = getattr(rules, "protection_width", None)
-    return float(width if width else rules.min_cell_count)
 
 
 def apply_primary(ledger: Ledger, rules: Rules) -> int:
