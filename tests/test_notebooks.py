@@ -93,3 +93,33 @@ def test_committed_outputs_carry_no_warnings_or_errors(path: Path) -> None:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error", _source(cell)
             assert output.get("name") != "stderr", f"{_source(cell)}\n{output.get('text')}"
+
+
+def _calls(path: Path) -> list[tuple[str, str | None]]:
+    """(function, first literal argument) of every section call in a notebook, in order."""
+    found = []
+    for cell in _code_cells(path):
+        for node in ast.walk(ast.parse(_source(cell))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                argument = next(
+                    (a.value for a in node.args if isinstance(a, ast.Constant)), None
+                )
+                found.append((node.func.attr, argument))
+    return found
+
+
+def test_the_release_collects_exactly_what_the_notebooks_render() -> None:
+    """Every section a notebook shows is collected into the release, in the same order:
+    the render pass can show nothing the release did not protect."""
+    from soteria_research.sections.collect import FORCE_SECTIONS, NATIONAL_SECTIONS
+
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    force = [name for name, _ in _calls(root / "force_report.ipynb")]
+    wanted = [name for _, name in FORCE_SECTIONS]
+    assert [n for n in force if n in wanted] == wanted
+    national = [
+        (name, arg)
+        for name, arg in _calls(root / "national_evidence.ipynb")
+        if name not in ("open_national", "save")
+    ]
+    assert national == list(NATIONAL_SECTIONS)

@@ -80,17 +80,43 @@ def _tightness(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> tuple
     return (min(counts, default=0), key)
 
 
+def _further(ledger: Ledger, group: list[str], by_cell) -> str | None:
+    """When every relation through the exposed cells is already withheld, the pin comes
+    from further away: the cheapest published count in a relation reached through
+    withheld cells."""
+    seen, frontier = set(group), list(group)
+    while frontier:
+        candidates = []
+        nxt = []
+        for key in frontier:
+            for index in by_cell.get(key, ()):
+                for other, _ in ledger.relations[index].terms:
+                    cell = ledger.cells[other]
+                    if not cell.withheld:
+                        candidates.append((cell.priority, cell.value == 0, cell.value, other))
+                    elif other not in seen:
+                        seen.add(other)
+                        nxt.append(other)
+        if candidates:
+            return min(candidates)[-1]
+        frontier = nxt
+    return None
+
+
 def _hide_one_per_group(ledger: Ledger, groups: list[list[str]], by_cell) -> int:
     """Withhold one complement for each group of exposed cells; returns how many."""
     added = 0
     for group in groups:
+        chosen = None
         for key in sorted(group, key=lambda k: _tightness(ledger, k, by_cell)):
             chosen = _complement(ledger, key, by_cell)
-            if chosen is not None and not ledger.cells[chosen].withheld:
-                ledger.cells[chosen].status = SECONDARY
-                ledger.cells[chosen].reason = SECONDARY_REASON
-                added += 1
+            if chosen is not None:
                 break
+        chosen = chosen or _further(ledger, group, by_cell)
+        if chosen is not None and not ledger.cells[chosen].withheld:
+            ledger.cells[chosen].status = SECONDARY
+            ledger.cells[chosen].reason = SECONDARY_REASON
+            added += 1
     return added
 
 

@@ -169,7 +169,18 @@ def test_protected_tables_leave_every_withheld_cell_wide(values):
 def test_a_release_that_cannot_be_protected_stops_naming_the_cells():
     from soteria_research.errors import DisclosureError
 
-    # zeros disclosive, and a published total of 10 pins the all-zero column
-    ledger, _ = table([[0, 0], [0, 10]])
-    with pytest.raises(DisclosureError, match="work out"):
-        protect(ledger, Rules(min_cell_count=10, zeros_disclosive=True))
+    # a relation that pins a small count on its own (e.g. a figure published elsewhere as
+    # a constant): nothing the release could withhold protects it
+    ledger = Ledger()
+    small = ledger.count("F", "t", "a", "n", 3)
+    ledger.relate({small: 1.0}, "=", 3.0, "printed elsewhere")
+    with pytest.raises(DisclosureError, match="F | t | a | n"):
+        protect(ledger, RULES)
+
+
+def test_when_every_relation_through_a_cell_is_withheld_protection_reaches_further():
+    # the case hypothesis found: a grand total pins a row total two steps away
+    ledger, _ = table([[0, 0, 1, 0], [0, 0, 9, 1]])
+    protect(ledger, Rules(min_cell_count=10, zeros_disclosive=True))
+    found = intervals(ledger)
+    assert ((found["high"] - found["low"]) >= 10).all()
