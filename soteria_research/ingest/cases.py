@@ -214,7 +214,9 @@ def build(
     blank = ~get("outcome").present
     if mapping.blank_outcome is not None:  # the mapping says what a missing outcome means
         outcome["type"] = np.where(blank, mapping.blank_outcome.type, outcome["type"])
-        outcome["alternate"] = np.where(blank, mapping.blank_outcome.alternate, outcome["alternate"])
+        outcome["alternate"] = np.where(
+            blank, mapping.blank_outcome.alternate, outcome["alternate"]
+        )
         blank = np.zeros(n, dtype=bool)
     kind = outcome["type"]
     built.values["outcome_type"] = pd.array(np.maximum(kind, 0), dtype="Int64")

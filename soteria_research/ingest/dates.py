@@ -150,10 +150,10 @@ def parse_texts(
             break
         index = np.flatnonzero(todo)
         subset = texts.iloc[index]
-        if fmt == EXCEL_SERIAL:
-            parsed = _excel_serial(subset)
-        else:
-            parsed = _with_format(subset, fmt, pivot)
+        read = (
+            _excel_serial if fmt == EXCEL_SERIAL else (lambda t, f=fmt: _with_format(t, f, pivot))
+        )
+        parsed = read(subset)
         hit = ~np.isnat(parsed)
         out[index[hit]] = parsed[hit]
         todo[index[hit]] = False

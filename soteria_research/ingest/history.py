@@ -166,9 +166,11 @@ def attach_history(
     outcome_codes = dict(mapping.codes.get("outcome", {}))
     outcome_codes.update(dict.fromkeys(mapping.interim_statuses, _PENDING))
     kinds = fields.outcome(status, outcome_codes)["type"]
-    interim = np.isin(
-        [fold(t) for t in status.texts.tolist()], list(mapping.interim_statuses)
-    ) if len(status.texts) else np.zeros(0, dtype=bool)
+    interim = (
+        np.isin([fold(t) for t in status.texts.tolist()], list(mapping.interim_statuses))
+        if len(status.texts)
+        else np.zeros(0, dtype=bool)
+    )
     pending = (kinds == 0) | status.spread(interim, False)
 
     by_ref = np.full(len(status_text) + 1, -1, dtype=np.int64)
@@ -182,7 +184,9 @@ def attach_history(
     dates = history[cols["outcome_date"]].astype(STRING).array
     has = chosen >= 0
     status_col = statuses.take(chosen, allow_fill=True)
-    date_col = dates.take(np.where(has & ~pending[np.maximum(chosen, 0)], chosen, -1), allow_fill=True)
+    date_col = dates.take(
+        np.where(has & ~pending[np.maximum(chosen, 0)], chosen, -1), allow_fill=True
+    )
     out = raw.copy()
     out[STATUS_COLUMN] = pd.array(status_col, dtype=STRING)
     out[STATUS_DATE_COLUMN] = pd.array(date_col, dtype=STRING)

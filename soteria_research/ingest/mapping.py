@@ -221,9 +221,7 @@ def _column_map(node: yn.Node, valid: tuple[str, ...], where: str, ctx: yn.Conte
     return {k: v for k, v in columns.items() if v}
 
 
-def _columns(
-    node: yn.Node | None, specs: tuple[FileSpec, ...], ctx: yn.Context
-) -> dict[str, str]:
+def _columns(node: yn.Node | None, specs: tuple[FileSpec, ...], ctx: yn.Context) -> dict[str, str]:
     """The crimes files' columns: ``columns:``, or the first crimes file's own ones."""
     crimes = [spec for spec in specs if not spec.is_history]
     if node is not None:
