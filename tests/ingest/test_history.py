@@ -137,10 +137,14 @@ def test_an_unknown_standing_status_quarantines_its_crime(tmp_path: Path) -> Non
     [
         (("      outcome_date: Status Date\n", ""), "columns must name outcome_date"),
         (("    role: history\n", "    role: events\n"), "role must be crimes"),
-        (("  recorded_date: Recorded\n", "  recorded_date: Recorded\n  outcome: Status\n"),
-         "outcome and outcome_date come from the history file"),  # fmt: skip
-        (("  tie_break: Event Seq\n", "  tie_break: Event Seq\n  interim: [x]\n"),
-         "unknown key 'interim' in history"),  # fmt: skip
+        (
+            ("  recorded_date: Recorded\n", "  recorded_date: Recorded\n  outcome: Status\n"),
+            "outcome and outcome_date come from the history file",
+        ),  # fmt: skip
+        (
+            ("  tie_break: Event Seq\n", "  tie_break: Event Seq\n  interim: [x]\n"),
+            "unknown key 'interim' in history",
+        ),  # fmt: skip
     ],
 )
 def test_history_mapping_mistakes_are_one_line(change, message) -> None:
