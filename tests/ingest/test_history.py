@@ -140,11 +140,11 @@ def test_an_unknown_standing_status_quarantines_its_crime(tmp_path: Path) -> Non
         (
             ("  recorded_date: Recorded\n", "  recorded_date: Recorded\n  outcome: Status\n"),
             "outcome and outcome_date come from the history file",
-        ),  # fmt: skip
+        ),
         (
             ("  tie_break: Event Seq\n", "  tie_break: Event Seq\n  interim: [x]\n"),
             "unknown key 'interim' in history",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_history_mapping_mistakes_are_one_line(change, message) -> None:
