@@ -21,9 +21,7 @@ from soteria_research.errors import (
     SoteriaError,
     UnknownValueError,
 )
-from soteria_research.ingest import fingerprint, processed, schemas
-from soteria_research.ingest.assessment import read_assessment
-from soteria_research.ingest.assessment_rows import empty_problems, empty_responses
+from soteria_research.ingest import fingerprint, processed
 from soteria_research.ingest.clean import CleanResult, clean_cases
 from soteria_research.ingest.history import attach_history
 from soteria_research.ingest.mapping import Mapping, load_mapping
@@ -131,6 +129,9 @@ def warning_share() -> float:
 
 
 def _assessments(force_dir: Path, force: str, framework) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from soteria_research.ingest.assessment import read_assessment
+    from soteria_research.ingest.assessment_rows import empty_problems, empty_responses
+
     files = sorted(force_dir.glob(ASSESSMENT_GLOB))
     files = [f for f in files if not f.name.startswith("~$")]
     if not files:
@@ -256,6 +257,8 @@ def clean_force(
     if stored is not None:
         log.debug("%s: unchanged since the last clean, skipped", force)
         return {**stored, "status": "unchanged", "folder": force_dir.name}
+    from soteria_research.ingest import schemas  # pandera: imported only to clean
+
     raw = read_extract(mapping)
     history_raw = read_history(mapping)
     attached = None

@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from soteria_research.errors import ExtractError
-from soteria_research.ingest import excel
 from soteria_research.ingest.encodings import check_encoding
 from soteria_research.ingest.mapping import FileSpec, Mapping
 
@@ -214,6 +213,8 @@ def _as_mapping_names(table: pa.Table, mapping: Mapping, spec: FileSpec) -> pa.T
 def read_file(path: Path, spec: FileSpec, mapping: Mapping) -> pd.DataFrame:
     """Read one extract file as raw text (see the module docstring for the columns)."""
     if spec.format == "excel":
+        from soteria_research.ingest import excel  # openpyxl: imported only for workbooks
+
         columns: dict[str, str] = {}
 
         def pick(names: list[str]) -> list[int]:
