@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from soteria_research import normalise
-from soteria_research.ingest import fields
+from soteria_research.errors import MappingError
+from soteria_research.ingest import dates, fields
+from soteria_research.ingest.cases import failure_rule
 from soteria_research.ingest.fields import STRING, Column
 from soteria_research.ingest.mapping import Mapping, fold
 
@@ -84,6 +86,22 @@ def _checks(history: pd.DataFrame, mapping: Mapping, refs: Column, known: np.nda
     status = Column.of(history[cols["outcome"]], n, missing)
     when = Column.of(history[cols["outcome_date"]], n, missing)
     parsed, unparsed, implausible = fields.date(when, mapping.formats_for("outcome_date"))
+    share, least = failure_rule()
+    failing = unparsed | implausible
+    if failing.sum() >= least and failing.sum() > share * int(when.present.sum()):
+        first = int(np.flatnonzero(failing)[0])
+        where = f"{history['source_file'].iloc[first]}, row {history['source_row'].iloc[first]}"
+        found = dates.suggest_format(when.texts)
+        fix = (
+            f"They read as {found!r}: set `dates: per_column: outcome_date: [{found!r}]`"
+            if found
+            else "Give their format under `dates.per_column.outcome_date`"
+        )
+        raise MappingError(
+            f"{where}, column {cols['outcome_date']!r} (outcome_date): {int(failing.sum())} of "
+            f"{int(when.present.sum())} status dates do not read with "
+            f"{list(mapping.formats_for('outcome_date'))}. {fix} in {mapping.path}."
+        )
     problem = history["source_problem"].astype(STRING)
     checks = [
         ("(row)", reason, (problem == reason).to_numpy(dtype=bool, na_value=False))

@@ -120,6 +120,15 @@ def quarantine_warnings(quarantine: pd.DataFrame, input_rows: int, share: float)
     return lines
 
 
+def _warnings(result: CleanResult, attached, input_rows: int, history_rows) -> list[str]:
+    share = warning_share()
+    lines = quarantine_warnings(result.quarantine, input_rows, share)
+    if attached is not None:
+        history = quarantine_warnings(attached.quarantine, history_rows, share)
+        lines += [f"outcome history: {line}" for line in history]
+    return lines
+
+
 def warning_share() -> float:
     """``ingest.quarantine_warning_share`` from the settings (default 0.2)."""
     try:
@@ -300,7 +309,7 @@ def clean_force(
         "date_flagged": int(result.cases["date_flags"].ne("").sum()),
         "assessment_rounds": int(responses["round"].nunique()),
         "assessment_problems": len(problems),
-        "warnings": " | ".join(quarantine_warnings(result.quarantine, len(raw), warning_share())),
+        "warnings": " | ".join(_warnings(result, attached, len(raw), history_rows)),
         "message": f"{len(sources)} file(s) -> {folder}",
     }
     processed.write_tables(

@@ -167,3 +167,28 @@ def test_provenance_keeps_the_mapping_notes(cleaned) -> None:
     record = json.loads((out / "durham" / "provenance.json").read_text())
     assert record["mapping_notes"] == "Crimes and their status history, exported separately."
     assert {f["name"] for f in record["files"]} == {"crimes.csv", "status_history.csv"}
+
+
+def test_status_dates_mostly_unreadable_are_an_error_with_a_format(tmp_path: Path) -> None:
+    months = {"05": "May", "09": "Sep", "10": "Oct", "08": "Aug", "11": "Nov", "02": "Feb"}
+    months["03"] = "Mar"
+    history = [
+        (c, s, f"{d[:2]} {months[d[3:5]]} {d[6:]}", q) for c, s, d, q in HISTORY if d[2:3] == "/"
+    ]
+    folder = write_two_files(tmp_path / "raw" / "durham", history=history)
+    with pytest.raises(MappingError) as caught:
+        clean_force(folder, tmp_path / "out")
+    message = str(caught.value)
+    assert message.startswith("status_history.csv, row 2, column 'Status Date' (outcome_date)")
+    assert "They read as '%d %b %Y'" in message and "\n" not in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_large_share_of_history_rows_quarantined_is_warned(tmp_path: Path) -> None:
+    history = [*HISTORY, *[(f"X{n}", "Charged", "01/03/2024", "20") for n in range(5)]]
+    folder = write_two_files(tmp_path / "raw" / "durham", history=history)
+    summary = clean_force(folder, tmp_path / "out")
+    assert summary["warnings"].startswith(
+        "outcome history: crime_ref: no crime with this reference in the crimes file(s) "
+        "quarantines 6 of 15 rows (40%)"
+    )
