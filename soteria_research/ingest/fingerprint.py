@@ -3,7 +3,7 @@
 A force is cleaned again only when its **clean key** changes: the SHA-256 of its mapping,
 of every file the mapping reads and of its self-assessment workbooks, the cleaning code
 version (the ingest package, the normalisers and the reference tables, the user aliases,
-the settings cleaning reads and the self-assessment framework), and a keyed fingerprint
+the ``ingest`` settings and age bands, and the self-assessment framework), and a keyed fingerprint
 of the pseudonymisation key (never the key itself). ``provenance.json`` records the key
 beside the tables, so a ``soteria clean`` in which nothing changed reads a few files,
 hashes them and stops. A file whose size and modification time are those recorded last
@@ -20,8 +20,6 @@ from pathlib import Path
 
 from soteria_research import paths, settings
 
-#: Settings sections whose values change the processed tables.
-_SETTINGS = ("ingest", "measures")
 _CHUNK = 1 << 20
 
 
@@ -56,8 +54,11 @@ def code_version() -> str:
     """Hash of the code, reference data and settings cleaning depends on."""
     stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in _code_files())
     try:
-        data = settings.load()
-        chosen = {name: data.get(name) for name in _SETTINGS}
+        data = settings.load()  # the settings that change the processed tables
+        chosen = {
+            "ingest": data.get("ingest"),
+            "age_bands": (data.get("measures") or {}).get("age_bands"),
+        }
     except Exception:  # a broken settings file is reported by cleaning itself
         chosen = {}
     text = json.dumps(chosen, sort_keys=True, default=str)
