@@ -59,8 +59,10 @@ def main() -> int:
         command = [sys.executable, "-m", "soteria_research.cli", "clean", "--no-progress"]
         env = {**os.environ, "SOTERIA_ROOT": root}
         start = time.perf_counter()
-        subprocess.run(command, check=True, env=env, capture_output=True)
+        done = subprocess.run(command, check=True, env=env, capture_output=True, text=True)
         whole = time.perf_counter() - start
+        if f"{forces} forces unchanged since the last clean" not in done.stdout:
+            print("warning: the command cleaned some forces again (did the code change?)")
     print(f"forces: {forces} (synthetic, scale {args.scale})")
     print(f"full clean          : {full:8.3f} s")
     print(f"no-op clean         : {skip:8.3f} s   (in-process, best of {args.repeat})")
