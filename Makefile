@@ -82,6 +82,7 @@ audit: setup ## check every published output for disclosure
 benchmark: setup ## run the speed benchmarks (ratios measured side by side)
 	$(PY) benchmarks/bench_clean.py
 	$(PY) benchmarks/bench_reports.py
+	$(PY) benchmarks/bench_noop.py
 
 lock: ## re-pin constraints.txt from a fresh resolve of pyproject.toml
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv

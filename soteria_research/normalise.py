@@ -30,8 +30,12 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
-@lru_cache(maxsize=1)
 def _force_lookup() -> dict[str, str]:
+    return _force_table(reference.aliases_stamp())
+
+
+@lru_cache(maxsize=2)
+def _force_table(_stamp: tuple | None) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for row in reference.forces().itertuples(index=False):
         variants = [row.name, row.police_uk_id, row.pfa_code, *filter(None, row.aliases.split("|"))]
@@ -72,8 +76,8 @@ def force_name(value: object) -> str:
         "force",
         value,
         list(dict.fromkeys(suggestions)),
-        "Use a Home Office force name (see `soteria forces`) or add an alias to "
-        "soteria_research/reference/forces.csv.",
+        "Use a Home Office force name (see `soteria forces`) or add your variant under "
+        f"`forces:` in {reference.aliases_file()}.",
     )
 
 
@@ -89,14 +93,30 @@ _NUMBER = re.compile(r"^(?:oc|outcome|outcome type|type|o)?\s*[-:.#]?\s*(\d{1,2}
 _PAREN = re.compile(r"\(\s*(?:oc|outcome)?\s*(\d{1,2})\s*(a?)\s*\)")
 
 
-@lru_cache(maxsize=1)
 def _outcome_lookup() -> dict[str, Outcome]:
+    return _outcome_table(reference.aliases_stamp())
+
+
+@lru_cache(maxsize=2)
+def _outcome_table(_stamp: tuple | None) -> dict[str, Outcome]:
     lookup: dict[str, Outcome] = {}
     for row in reference.outcomes().itertuples(index=False):
         lookup[_key(row.description)] = Outcome(int(row.type))
     labels = pd.read_csv(REFERENCE_DIR / "outcome_labels.csv", dtype=str)
     for row in labels.itertuples(index=False):
         lookup[_key(row.label)] = Outcome(int(row.type), row.alternate == "true")
+    for code, variants in reference.user_aliases()["outcomes"].items():
+        match = _NUMBER.match(str(code).strip().casefold())
+        if not match:
+            raise UnknownValueError(
+                "outcome type",
+                code,
+                [],
+                f"Keys under `outcomes:` in {reference.aliases_file()} are outcome types "
+                "(0-22, 1A, 2A, 3A); `soteria outcomes` lists them.",
+            )
+        found = _from_number(match.group(1), match.group(2), code)
+        lookup.update({_key(v): found for v in variants})
     return lookup
 
 
@@ -150,7 +170,8 @@ def outcome(value: object) -> Outcome:
         "outcome",
         value,
         _suggest(text, descriptions),
-        "Map it in the extract's mapping under codes.outcome, or use a type number 0-22.",
+        "Map it in the extract's mapping under codes.outcome, or add it under `outcomes:` in "
+        f"{reference.aliases_file()} (`soteria outcomes` lists the types).",
     )
 
 
@@ -166,6 +187,17 @@ def offence_code(value: object) -> str:
     descriptions = dict(zip(reference.offences()["description"].map(_key), codes, strict=True))
     if _key(text) in descriptions:
         return descriptions[_key(text)]
+    for code, variants in reference.user_aliases()["offences"].items():
+        if _key(text) in {_key(v) for v in variants}:
+            if str(code).upper() not in codes:
+                raise UnknownValueError(
+                    "offence code",
+                    code,
+                    difflib.get_close_matches(str(code).upper(), codes, n=3, cutoff=0.5),
+                    f"Keys under `offences:` in {reference.aliases_file()} must be codes "
+                    "`soteria offences` lists.",
+                )
+            return str(code).upper()
     raise UnknownValueError(
         "offence code",
         value,

@@ -21,6 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="forces to clean, any name variant (default all)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--full",
+        "--force-all",
+        action="store_true",
+        dest="full",
+        help="clean every force again, even those whose extract, mapping and the cleaning "
+        "code are unchanged since the last clean",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
     raw = Path(args.raw) if args.raw else paths.raw_dir()
     out = Path(args.out) if args.out else paths.processed_dir()
     start = time.perf_counter()
-    summary = clean_all(raw, out, args.forces, progress=not args.no_progress)
+    summary = clean_all(raw, out, args.forces, progress=not args.no_progress, full=args.full)
     seconds = time.perf_counter() - start
     done = summary[summary["status"] == "ok"]
-    failed = summary[summary["status"] != "ok"]
+    unchanged = summary[summary["status"] == "unchanged"]
+    failed = summary[summary["status"] == "failed"]
     if len(done):
         columns = ["force", "input_rows", "clean", "quarantined", "duplicates", "date_flagged"]
         with pd.option_context("display.width", 120):
@@ -50,16 +59,29 @@ def run(args: argparse.Namespace) -> int:
             f"quarantined, {int(done['duplicates'].sum()):,} duplicates (every row accounted "
             "for). Quarantine reasons are in each force's quarantine.parquet and quality.parquet."
         )
-    _print_assessment_problems(done, out)
+    if len(unchanged):
+        print(
+            f"\n{len(unchanged)} force{'s' if len(unchanged) != 1 else ''} unchanged since the "
+            f"last clean (extract, mapping and cleaning code), skipped in {seconds:.2f} s. "
+            "`soteria clean --full` cleans them again."
+        )
+    for row in summary[summary["status"] != "failed"].itertuples(index=False):
+        for line in filter(None, str(row.warnings or "").split(" | ")):
+            print(f"warning: {row.folder}: {line}")
     for row in failed.itertuples(index=False):
-        print(f"\nsoteria clean: error: {row.folder}: {row.message}")
+        print(f"soteria clean: error: {row.folder}: {row.message}")
+    _print_assessment_problems(done, out)
     from soteria_research.ingest.survey import clean_all_surveys, summary_lines
 
     surveys = clean_all_surveys(raw, out, args.forces)
     print("\n".join(summary_lines(surveys)))
     failed_surveys = int((surveys["status"] != "ok").sum())
     if len(failed):
-        print(f"\n{len(failed)} force(s) failed; their previous processed tables are unchanged.")
+        names = ", ".join(failed["folder"])
+        print(
+            f"\n{len(failed)} of {len(summary)} force(s) failed ({names}); their previous "
+            "processed tables are unchanged. Fix each error above and run `soteria clean` again."
+        )
         return 1
     return 1 if failed_surveys else 0
 

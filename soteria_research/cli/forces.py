@@ -20,4 +20,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     table = reference.forces()[["name", "police_uk_id", "pfa_code", "region", "soteria_phase"]]
     print(table.to_string(index=False))
+    extra = reference.user_aliases()["forces"]
+    held = f" ({sum(map(len, extra.values()))} of yours loaded)" if extra else ""
+    print(
+        f"\nOther names for a force go under `forces:` in {reference.aliases_file()}{held}; "
+        "`soteria forces NAME` shows how a name is read."
+    )
     return 0

@@ -9,9 +9,11 @@ as ``cases``, ``quarantine``, ``duplicates``, ``assessment`` and ``quality``.
 >>> cases = load_cases("Durham")  # doctest: +SKIP
 """
 
-from soteria_research.ingest.assessment import read_assessment, write_assessment_template
+from __future__ import annotations
+
+import importlib
+
 from soteria_research.ingest.clean import CleanResult, clean_cases
-from soteria_research.ingest.framework import framework_questions, load_framework
 from soteria_research.ingest.mapping import FileSpec, Mapping, load_mapping, parse_mapping
 from soteria_research.ingest.pipeline import clean_all, clean_force
 from soteria_research.ingest.processed import (
@@ -31,14 +33,34 @@ from soteria_research.ingest.pseudonymise import (
 )
 from soteria_research.ingest.quality import quality_report
 from soteria_research.ingest.readers import read_extract
-from soteria_research.ingest.schemas import (
-    AssessmentSchema,
-    CasesSchema,
-    DuplicatesSchema,
-    QualitySchema,
-    QuarantineSchema,
-    validate,
-)
+
+#: Names imported on first use: the schemas (pandera) and the workbooks (openpyxl) take a
+#: second to import, which a `soteria clean` with nothing to do never needs.
+_LAZY = {
+    "read_assessment": "assessment",
+    "write_assessment_template": "assessment",
+    "framework_questions": "framework",
+    "load_framework": "framework",
+    **dict.fromkeys(
+        (
+            "AssessmentSchema",
+            "CasesSchema",
+            "DuplicatesSchema",
+            "QualitySchema",
+            "QuarantineSchema",
+            "validate",
+        ),
+        "schemas",
+    ),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AssessmentSchema",

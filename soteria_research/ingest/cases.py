@@ -105,6 +105,7 @@ class Built:
     issues: list = field(default_factory=list)
     crime_key: np.ndarray | None = None
     marked: np.ndarray | None = None
+    failures: list = field(default_factory=list)
 
     def frame(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         """The canonical cases table for the given row positions, in that order."""
@@ -130,14 +131,33 @@ class Built:
         return frame.astype({"column": STRING, "issue": STRING, "count": "Int64"})
 
 
+def failure_rule() -> tuple[float, int]:
+    """``ingest.parse_failure_share`` and ``ingest.parse_failure_min_values``: a date column
+    where more than that share of the values (and at least that many) fail to parse is an
+    error, not a quarantine (defaults: one half, 3 values)."""
+    try:
+        section = settings.load().get("ingest", {})
+    except ConfigError:
+        section = {}
+    return float(section.get("parse_failure_share", 0.5)), int(
+        section.get("parse_failure_min_values", 3)
+    )
+
+
 def _dates(built: Built, columns: dict[str, Column], mapping: Mapping, n: int) -> None:
     nat = np.full(n, np.datetime64("NaT"), dtype=dates.UNIT)
+    share, least = failure_rule()
     for name in DATE_FIELDS:
         if name not in columns:
             built.values[name] = nat
             continue
         parsed, unparsed, implausible = fields.date(columns[name], mapping.formats_for(name))
         built.values[name] = parsed
+        failing = unparsed | implausible
+        held = int(columns[name].present.sum())
+        if failing.sum() >= least and failing.sum() > share * held:
+            texts = columns[name].texts
+            built.failures.append((name, failing, held, dates.suggest_format(texts)))
         if name == "recorded_date":
             built.checks.append((name, "missing value", ~columns[name].present))
             built.checks.append((name, "unparseable date", unparsed))
@@ -191,6 +211,13 @@ def build(
     offence, subgroup, unknown_offence = fields.offence(get("offence"), codes.get("offence", {}))
     built.values["offence_code"], built.values["offence_subgroup"] = offence, subgroup
     outcome = fields.outcome(get("outcome"), codes.get("outcome", {}))
+    blank = ~get("outcome").present
+    if mapping.blank_outcome is not None:  # the mapping says what a missing outcome means
+        outcome["type"] = np.where(blank, mapping.blank_outcome.type, outcome["type"])
+        outcome["alternate"] = np.where(
+            blank, mapping.blank_outcome.alternate, outcome["alternate"]
+        )
+        blank = np.zeros(n, dtype=bool)
     kind = outcome["type"]
     built.values["outcome_type"] = pd.array(np.maximum(kind, 0), dtype="Int64")
     built.values["outcome_alternate"] = pd.array(outcome["alternate"], dtype="boolean")
@@ -201,7 +228,7 @@ def build(
     built.checks += [
         ("offence", "missing value", ~get("offence").present),
         ("offence", "unknown offence code", unknown_offence),
-        ("outcome", "missing value", ~get("outcome").present),
+        ("outcome", "missing value", blank),
         ("outcome", "crime-recording code, not an outcome", outcome["recording_code"]),
         ("outcome", "unknown outcome code", outcome["unknown"]),
     ]

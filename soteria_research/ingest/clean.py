@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from soteria_research import normalise
-from soteria_research.errors import UnknownValueError
+from soteria_research.errors import MappingError, UnknownValueError
 from soteria_research.ingest import cases, duplicates
 from soteria_research.ingest.fields import STRING, Column
 from soteria_research.ingest.mapping import Mapping
@@ -99,6 +99,25 @@ def _quarantine(
     return first >= 0, table
 
 
+def _failure(raw: pd.DataFrame, mapping: Mapping, name: str, failing, held, suggested):
+    """One line for a date column most of whose values the declared formats cannot read."""
+    first = int(np.flatnonzero(failing)[0])
+    where = f"{raw['source_file'].iloc[first]}, row {raw['source_row'].iloc[first]}"
+    formats = list(mapping.formats_for(name))
+    key = f"dates.per_column.{name}" if name in mapping.date_formats_per_column else "dates.formats"
+    if suggested:
+        fix = (
+            f"They read as {suggested!r}: set `dates: per_column: {name}: [{suggested!r}]` (or "
+            f"put it in `dates.formats`)"
+        )
+    else:
+        fix = f"Give the format they are written in under `{key}`"
+    return MappingError(
+        f"{where}, column {mapping.columns[name]!r} ({name}): {int(failing.sum())} of {held} "
+        f"dates do not read with {key} {formats} (first on this row). {fix} in {mapping.path}."
+    )
+
+
 def clean_cases(
     raw: pd.DataFrame,
     mapping: Mapping,
@@ -147,6 +166,8 @@ def clean_cases(
     }
     force_code, force_list, force_checks = _forces(raw, mapping, missing, expected_force)
     built = cases.build(columns, mapping, key, force_code, force_list, age_bands)
+    if built.failures:
+        raise _failure(raw, mapping, *built.failures[0])
 
     problem = raw["source_problem"] if "source_problem" in raw else pd.Series([pd.NA] * n)
     problem = problem.astype(STRING)

@@ -5,6 +5,10 @@ on what is still unparsed (``excel_serial`` reads spreadsheet day numbers, days 
 1899-12-30), then ISO 8601 (``2024-01-31``, which is how dates stored as real dates in
 Excel are read). Times are dropped: canonical dates have day precision. Dates outside
 1901-2099 are treated as placeholders (``01/01/1900``) and not accepted.
+
+Two-digit years (``%y``) are read with the pivot ``ingest.two_digit_year_pivot`` of
+``config/settings.yaml``: with a pivot of 30, ``00``-``30`` are 2000-2030 and ``31``-``99``
+are 1931-1999 (so a birth or offence year ``65`` is 1965, not 2065).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from soteria_research import settings
+from soteria_research.errors import ConfigError
 from soteria_research.ingest.mapping import EXCEL_SERIAL
 
 UNIT = "datetime64[us]"
@@ -19,6 +25,30 @@ EARLIEST = np.datetime64("1901-01-01", "us")
 LATEST = np.datetime64("2099-12-31", "us")
 _EXCEL_ORIGIN = np.datetime64("1899-12-30", "D")
 _SERIAL_RANGE = (367.0, 73050.0)  # 1901-01-01 .. 2099-12-31
+DEFAULT_PIVOT = 30
+#: Formats tried, in order, to suggest one for a column the declared formats cannot read.
+CANDIDATE_FORMATS = (
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%y %H:%M",
+    "%d-%b-%Y %H:%M",
+    "%d-%b-%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    EXCEL_SERIAL,
+)
 
 #: Impossible or suspicious sequences, in the order they are listed in ``date_flags``.
 DATE_FLAGS = (
@@ -43,14 +73,56 @@ def _excel_serial(texts: pd.Series) -> np.ndarray:
     return out
 
 
-def _with_format(texts: pd.Series, fmt: str) -> np.ndarray:
+def two_digit_pivot() -> int:
+    """``ingest.two_digit_year_pivot`` from the settings (two-digit years up to it are 20xx)."""
+    try:
+        value = settings.load().get("ingest", {}).get("two_digit_year_pivot", DEFAULT_PIVOT)
+    except ConfigError:
+        return DEFAULT_PIVOT
+    if not isinstance(value, int) or not 0 <= value <= 99:
+        raise ConfigError(
+            f"ingest.two_digit_year_pivot in {settings.paths.settings_file()} must be a whole "
+            f"number 0-99, not {value!r}."
+        )
+    return value
+
+
+def _with_format(texts: pd.Series, fmt: str, pivot: int) -> np.ndarray:
     parsed = pd.to_datetime(texts, format=fmt, errors="coerce")
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
-    return parsed.dt.floor("D").to_numpy(dtype=UNIT, na_value=np.datetime64("NaT"))
+    days = parsed.dt.floor("D").to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+    if "%y" in fmt.replace("%%", ""):  # pandas pivots at 68/69; use the documented pivot
+        months = days.astype("datetime64[M]")
+        year = months.astype(np.int64) // 12 + 1970
+        two = year % 100
+        wanted = two + np.where(two <= pivot, 2000, 1900)
+        moved = (months + (wanted - year) * 12).astype("datetime64[D]") + (days - months)
+        days = np.where(np.isnat(days), days, moved)
+    return days.astype(UNIT)
 
 
-def parse_texts(texts: pd.Series, formats: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def suggest_format(texts: pd.Series) -> str | None:
+    """The candidate format that reads the most of the texts (more than half), or None."""
+    texts = pd.Series(texts, dtype="string").dropna().reset_index(drop=True)
+    if not len(texts):
+        return None
+    best, hits = None, len(texts) // 2
+    for fmt in CANDIDATE_FORMATS:
+        parsed, _ = parse_texts(texts, (fmt,), iso=False)
+        found = int((~np.isnat(parsed)).sum())
+        if found > hits:
+            best, hits = fmt, found
+    return best
+
+
+def parse_texts(
+    texts: pd.Series,
+    formats: tuple[str, ...],
+    pivot: int | None = None,
+    *,
+    iso: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse date texts with each format in turn.
 
     Parameters
@@ -59,7 +131,9 @@ def parse_texts(texts: pd.Series, formats: tuple[str, ...]) -> tuple[np.ndarray,
         Non-missing date texts (typically a column's distinct values).
     formats
         strftime formats or ``excel_serial``, tried in order on what is still unparsed;
-        ISO 8601 is tried last.
+        ISO 8601 is tried last (unless ``iso`` is false).
+    pivot
+        Two-digit years (``%y``) up to it are 20xx, above it 19xx (default: the setting).
 
     Returns
     -------
@@ -70,12 +144,16 @@ def parse_texts(texts: pd.Series, formats: tuple[str, ...]) -> tuple[np.ndarray,
     texts = pd.Series(texts, dtype="string").reset_index(drop=True)
     out = np.full(len(texts), np.datetime64("NaT"), dtype=UNIT)
     todo = np.ones(len(texts), dtype=bool)
-    for fmt in (*formats, "ISO8601"):
+    pivot = two_digit_pivot() if pivot is None else pivot
+    for fmt in (*formats, *(("ISO8601",) if iso else ())):
         if not todo.any():
             break
         index = np.flatnonzero(todo)
         subset = texts.iloc[index]
-        parsed = _excel_serial(subset) if fmt == EXCEL_SERIAL else _with_format(subset, fmt)
+        read = (
+            _excel_serial if fmt == EXCEL_SERIAL else (lambda t, f=fmt: _with_format(t, f, pivot))
+        )
+        parsed = read(subset)
         hit = ~np.isnat(parsed)
         out[index[hit]] = parsed[hit]
         todo[index[hit]] = False

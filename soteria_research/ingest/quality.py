@@ -9,7 +9,9 @@ One row per thing counted, in sections:
 * ``duplicates``: rows removed, by rule;
 * ``date_flags``: clean rows carrying each date anomaly;
 * ``unrecognised``: optional values that were not understood (set to unknown / NA);
-* ``assessment``: problems found in the self-assessment workbook(s).
+* ``assessment``: problems found in the self-assessment workbook(s);
+* ``history``: with an outcome history, its rows, those used, and those quarantined by
+  field and reason (they are in the quarantine table too, under the history file).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ SECTIONS = (
     "date_flags",
     "unrecognised",
     "assessment",
+    "history",
 )
 _UNKNOWN_IS_EMPTY = ("victim_sex", "victim_ethnicity", "relationship", "victim_age_band")
 _NOT_COUNTED = ("force", "source_file", "source_row", "date_flags", "data_source")
@@ -65,6 +68,8 @@ def quality_report(
     unrecognised: pd.DataFrame | None = None,
     assessment_problems: pd.DataFrame | None = None,
     force: str | None = None,
+    history_rows: int | None = None,
+    history_quarantine: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Build the data-quality report (see the module docstring for the sections).
 
@@ -79,6 +84,8 @@ def quality_report(
         (a ``problem`` column is counted).
     force
         Home Office force name for the ``force`` column.
+    history_rows, history_quarantine
+        With an outcome history: its row count and its quarantined rows.
 
     Returns
     -------
@@ -113,6 +120,16 @@ def quality_report(
     if assessment_problems is not None and len(assessment_problems):
         problems = assessment_problems["problem"].astype(str)
         parts.append(_counts(problems, None).assign(section="assessment"))
+    if history_rows is not None:
+        held = history_quarantine if history_quarantine is not None else quarantine.iloc[0:0]
+        used = history_rows - len(held)
+        counts = pd.DataFrame(
+            {"item": ["history rows", "status rows used"], "count": [history_rows, used]}
+        )
+        parts.append(counts.assign(total=history_rows, section="history"))
+        if len(held):
+            reasons = "quarantined: " + held["column"].astype(str) + ": " + held["reason"]
+            parts.append(_counts(reasons.astype(str), history_rows).assign(section="history"))
     report = pd.concat([p for p in parts if len(p)], ignore_index=True)
     report["force"] = force
     report = report.astype(

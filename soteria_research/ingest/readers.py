@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from soteria_research.errors import ExtractError
-from soteria_research.ingest import excel
+from soteria_research.ingest.encodings import check_encoding
 from soteria_research.ingest.mapping import FileSpec, Mapping
 
 log = logging.getLogger(__name__)
@@ -57,20 +57,25 @@ def extract_files(mapping: Mapping) -> list[tuple[FileSpec, Path]]:
     return [(spec, path) for path, spec in found.items()]
 
 
-def match_columns(found: list[str], mapping: Mapping, path: Path, header_row: int) -> dict:
+def match_columns(
+    found: list[str], mapping: Mapping, path: Path, header_row: int, spec: FileSpec | None = None
+) -> dict:
     """Source column -> column name in the file (exact after trimming, else case-blind)."""
     trimmed = {str(name).strip(): name for name in found}
     folded: dict[str, list] = {}
     for name in trimmed:
         folded.setdefault(name.casefold(), []).append(trimmed[name])
     out = {}
-    for wanted in mapping.source_columns():
+    fields = mapping.file_columns(spec) if spec else mapping.columns
+    for wanted in mapping.source_columns(spec):
         if wanted in trimmed:
             out[wanted] = trimmed[wanted]
         elif len(folded.get(wanted.casefold(), [])) == 1:
             out[wanted] = folded[wanted.casefold()][0]
         else:
-            field = next((k for k, v in mapping.columns.items() if v == wanted), "force_column")
+            field = next((k for k, v in fields.items() if v == wanted), None)
+            if field is None:
+                field = "history.tie_break" if spec and spec.is_history else "force_column"
             close = difflib.get_close_matches(wanted, list(trimmed), n=1, cutoff=0.6)
             hint = f" Closest in the file: {close[0]!r}." if close else ""
             raise ExtractError(
@@ -89,7 +94,7 @@ def _header_hint(path: Path, spec: FileSpec, mapping: Mapping) -> str:
             lines = [handle.readline() for _ in range(30)]
     except OSError:
         return ""
-    wanted = set(mapping.source_columns())
+    wanted = set(mapping.source_columns(spec))
     for number, row in enumerate(csv.reader(io.StringIO("".join(lines)), delimiter=spec.delimiter)):
         if wanted <= {cell.strip() for cell in row} and number + 1 != spec.header_row:
             return (
@@ -98,8 +103,10 @@ def _header_hint(path: Path, spec: FileSpec, mapping: Mapping) -> str:
     return ""
 
 
-def _csv_table(path: Path, spec: FileSpec, columns: list[str] | None, threads: bool, bad: list):
-    encoding = "utf8" if spec.encoding.lower() in _UTF8 else spec.encoding
+def _csv_table(
+    path: Path, spec: FileSpec, columns: list[str] | None, threads: bool, bad: list, encoding: str
+):
+    encoding = "utf8" if encoding.lower() in _UTF8 else encoding
     read = pacsv.ReadOptions(encoding=encoding, skip_rows=spec.header_row - 1, use_threads=threads)
     parse = pacsv.ParseOptions(
         delimiter=spec.delimiter,
@@ -119,21 +126,23 @@ def _csv_table(path: Path, spec: FileSpec, columns: list[str] | None, threads: b
 
 
 def _read_csv(path: Path, spec: FileSpec, mapping: Mapping) -> tuple[pa.Table, np.ndarray, list]:
+    encoding = check_encoding(path, spec.encoding, mapping.path)
     try:
-        names = _csv_table(path, spec, None, True, [])
-        columns = match_columns(names, mapping, path, spec.header_row)
+        names = _csv_table(path, spec, None, True, [], encoding)
+        columns = match_columns(names, mapping, path, spec.header_row, spec)
         bad: list[int] = []
-        table = _csv_table(path, spec, list(dict.fromkeys(columns.values())), True, bad)
+        wanted = list(dict.fromkeys(columns.values()))
+        table = _csv_table(path, spec, wanted, True, bad, encoding)
         if any(number is None or number < 0 for number in bad):  # known single-threaded only
             bad = []
-            table = _csv_table(path, spec, list(dict.fromkeys(columns.values())), False, bad)
+            table = _csv_table(path, spec, wanted, False, bad, encoding)
     except ExtractError as exc:
         raise ExtractError(f"{exc}{_header_hint(path, spec, mapping)}") from None
-    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
+    except (pa.ArrowInvalid, UnicodeError, LookupError) as exc:
         text = str(exc)
         if "Empty CSV" in text:
             raise ExtractError(f"{path}: the file is empty. Re-export the extract.") from exc
-        if "UTF8" in text or isinstance(exc, UnicodeDecodeError):
+        if "UTF8" in text or isinstance(exc, UnicodeError):
             raise ExtractError(
                 f"{path}: the text is not valid {spec.encoding}. Set `encoding:` for this file "
                 f"in {mapping.path} (exports from Excel are often cp1252 or latin-1)."
@@ -191,19 +200,31 @@ def _frame(table: pa.Table, rows: np.ndarray, bad: list, source_file: str) -> pd
     return frame
 
 
+def _as_mapping_names(table: pa.Table, mapping: Mapping, spec: FileSpec) -> pa.Table:
+    """A crimes file with its own ``columns:`` renamed to the names of ``columns:``."""
+    if spec.is_history or not spec.columns:
+        return table
+    out = {source: table.column(spec.columns[field]) for field, source in mapping.columns.items()}
+    if mapping.force_column:
+        out[mapping.force_column] = table.column(mapping.force_column)
+    return pa.table(out)
+
+
 def read_file(path: Path, spec: FileSpec, mapping: Mapping) -> pd.DataFrame:
     """Read one extract file as raw text (see the module docstring for the columns)."""
     if spec.format == "excel":
+        from soteria_research.ingest import excel  # openpyxl: imported only for workbooks
+
         columns: dict[str, str] = {}
 
         def pick(names: list[str]) -> list[int]:
-            columns.update(match_columns(names, mapping, path, spec.header_row))
+            columns.update(match_columns(names, mapping, path, spec.header_row, spec))
             return [names.index(actual) for actual in columns.values()]
 
         try:
             _names, values, numbers = excel.sheet_rows(path, spec.sheet, spec.header_row, pick)
         except ExtractError as exc:
-            found = excel.find_header_row(path, spec.sheet, set(mapping.source_columns()))
+            found = excel.find_header_row(path, spec.sheet, set(mapping.source_columns(spec)))
             if found is None or found == spec.header_row:
                 raise
             raise ExtractError(
@@ -215,6 +236,7 @@ def read_file(path: Path, spec: FileSpec, mapping: Mapping) -> pd.DataFrame:
         rows, bad = np.asarray(numbers, dtype=np.int64), []
     else:
         table, rows, bad = _read_csv(path, spec, mapping)
+    table = _as_mapping_names(table, mapping, spec)
     source_file = path.relative_to(mapping.folder).as_posix()
     frame = _frame(table, rows, bad, source_file)
     if frame["source_problem"].isna().sum() == 0:
@@ -246,12 +268,27 @@ def read_extract(mapping: Mapping) -> pd.DataFrame:
         encoding, or lacks a mapped column (the message names the file, the column, the
         mapping to fix and the columns found).
     """
+    return _read_all(mapping, history=False)
+
+
+def read_history(mapping: Mapping) -> pd.DataFrame | None:
+    """Read the outcome-history file(s) of a mapping (None when it has none).
+
+    Returns the history's mapped source columns (and ``history.tie_break``) as text, with
+    ``source_file``, ``source_row`` and ``source_problem``, as :func:`read_extract` does.
+    """
+    return _read_all(mapping, history=True) if mapping.history is not None else None
+
+
+def _read_all(mapping: Mapping, history: bool) -> pd.DataFrame:
     frames = []
-    for spec, path in extract_files(mapping):
+    chosen = [(s, p) for s, p in extract_files(mapping) if s.is_history == history]
+    for spec, path in chosen:
         frame = read_file(path, spec, mapping)
         log.debug("read %s: %d rows", path.name, len(frame))
         frames.append(frame)
-    order = ["source_file", *mapping.source_columns(), "source_row", "source_problem"]
+    columns = mapping.source_columns(mapping.history if history else None)
+    order = ["source_file", *columns, "source_row", "source_problem"]
     if len(frames) == 1:
         return frames[0][order]
     raw = pd.concat([f[order] for f in frames], ignore_index=True)

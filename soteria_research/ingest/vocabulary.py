@@ -46,10 +46,19 @@ TOP_KEYS = (
     "missing_values",
     "notes",
     "provenance",
+    "pending_when_blank",
+    "history",
 )
-FILE_KEYS = ("path", "format", "encoding", "delimiter", "sheet", "header_row")
+FILE_KEYS = ("path", "format", "encoding", "delimiter", "sheet", "header_row", "role", "columns")
+#: What a file holds: one row per crime, or one row per status change of a crime.
+FILE_ROLES = ("crimes", "history")
+#: Canonical fields an outcome-history file can feed (``crime_ref`` is the join key).
+HISTORY_FIELDS = ("crime_ref", "outcome", "outcome_date")
+HISTORY_KEYS = ("interim_statuses", "tie_break")
 CODE_KINDS = ("offence", "outcome", "sex", "ethnicity", "relationship", "yes_no")
 DATE_KEYS = ("formats", "per_column")
+#: strptime directives a date format may use (``%%`` is a literal percent sign).
+DATE_DIRECTIVES = frozenset("aAbBcdfHIjmMpSUwWxXyYzZGuV%")
 EXCEL_SERIAL = "excel_serial"
 DATA_SOURCES = ("synthetic", "real")
 #: Spreadsheet error strings and placeholders always read as missing (compared case-blind).

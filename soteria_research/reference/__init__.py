@@ -4,16 +4,26 @@ The tables are CSV files beside this module, taken from the Home Office open dat
 ``domain.md``. Facts that are not certain carry a source column: programme phases live in
 :mod:`.phases` (``programme_phases.csv``, with user overrides from ``config/``).
 Functions return fresh copies, so callers may change what they get.
+
+Users add their own name variants in ``config/aliases.yaml`` (never in this package):
+force names under ``forces:``, outcome labels under ``outcomes:`` and offence labels under
+``offences:``; they are merged with the packaged ones (see ``docs/mapping.md``).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
+from soteria_research import paths
+from soteria_research.errors import ConfigError
 from soteria_research.paths import REFERENCE_DIR
 from soteria_research.reference.phases import entry_phases, programme_phases
+
+ALIAS_KINDS = ("forces", "outcomes", "offences")
 
 #: Canonical victim-suspect relationship categories.
 RELATIONSHIPS = ("stranger", "acquaintance", "intimate", "family", "other", "unknown")
@@ -28,10 +38,81 @@ PENDING = 0
 CHARGED = 1
 
 
+def aliases_file() -> Path:
+    """``config/aliases.yaml``: the user's own names for forces, outcomes and offences."""
+    return paths.config_dir() / "aliases.yaml"
+
+
+@lru_cache(maxsize=4)
+def _read_aliases(path: Path, stamp: tuple) -> dict[str, dict[str, list[str]]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: cannot be read as YAML ({exc}).") from exc
+    if not isinstance(data, dict) or set(data) - set(ALIAS_KINDS):
+        extra = ", ".join(map(str, set(data) - set(ALIAS_KINDS))) if isinstance(data, dict) else ""
+        raise ConfigError(
+            f"{path}: expected the sections {', '.join(ALIAS_KINDS)}"
+            f"{f' (unknown: {extra})' if extra else ''}, each of `canonical: [variant, ...]`."
+        )
+    out: dict[str, dict[str, list[str]]] = {}
+    for kind in ALIAS_KINDS:
+        section = data.get(kind) or {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: `{kind}:` must hold `canonical: [variant, ...]` lines.")
+        out[kind] = {
+            str(key): [str(v) for v in (value if isinstance(value, list) else [value])]
+            for key, value in section.items()
+        }
+    return out
+
+
+def aliases_stamp() -> tuple | None:
+    """Size and modification time of ``config/aliases.yaml`` (None when absent), for caches."""
+    path = aliases_file()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def user_aliases() -> dict[str, dict[str, list[str]]]:
+    """The user's aliases from ``config/aliases.yaml`` ({} sections when it is absent).
+
+    ``forces``: Home Office force name -> variants; ``outcomes``: outcome type (``16``,
+    ``1A``) -> labels; ``offences``: offence code -> labels.
+    """
+    path = aliases_file()
+    if not path.is_file():
+        return {kind: {} for kind in ALIAS_KINDS}
+    stat = path.stat()
+    return _read_aliases(path, (stat.st_size, stat.st_mtime_ns))
+
+
 @lru_cache(maxsize=1)
-def _forces() -> pd.DataFrame:
+def _packaged_forces() -> pd.DataFrame:
     df = pd.read_csv(REFERENCE_DIR / "forces.csv", dtype=str, keep_default_na=False)
     df["home_office_force"] = df["home_office_force"].eq("true")
+    return df
+
+
+def _forces() -> pd.DataFrame:
+    df = _packaged_forces()
+    extra = user_aliases()["forces"]
+    if not extra:
+        return df
+    unknown = [name for name in extra if name not in set(df["name"])]
+    if unknown:
+        raise ConfigError(
+            f"{aliases_file()}: forces: {unknown[0]!r} is not a Home Office force name; use "
+            "the names `soteria forces` lists as keys."
+        )
+    df = df.copy()
+    added = df["name"].map(lambda name: "|".join(extra.get(name, [])))
+    df["aliases"] = (df["aliases"] + "|" + added).str.strip("|")
     return df
 
 
