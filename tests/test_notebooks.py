@@ -101,9 +101,7 @@ def _calls(path: Path) -> list[tuple[str, str | None]]:
     for cell in _code_cells(path):
         for node in ast.walk(ast.parse(_source(cell))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                argument = next(
-                    (a.value for a in node.args if isinstance(a, ast.Constant)), None
-                )
+                argument = next((a.value for a in node.args if isinstance(a, ast.Constant)), None)
                 found.append((node.func.attr, argument))
     return found
 

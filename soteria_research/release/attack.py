@@ -31,6 +31,7 @@ from soteria_research.release.ledger import EQ, Ledger, Relation
 
 
 def _withheld_counts(ledger: Ledger) -> list[str]:
+    ledger.canonical()
     return [k for k, c in ledger.cells.items() if c.kind == "count" and c.withheld]
 
 
@@ -56,6 +57,7 @@ def _reduced(
 def components(ledger: Ledger, hidden: set[str] | None = None) -> list[tuple[list[str], list]]:
     """Connected components of withheld counts linked by relations, with their relations."""
     hidden = set(_withheld_counts(ledger)) if hidden is None else hidden
+    ledger.canonical()
     reduced = _reduced(ledger, hidden)
     parent = {k: k for k in hidden}
 

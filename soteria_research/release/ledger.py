@@ -87,15 +87,39 @@ class Relation:
     why: str = ""
 
 
+class CellTable(dict):
+    """Cells by key; a key merged into another (:meth:`Ledger.same`) finds the one cell."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aliases: dict[str, str] = {}
+
+    def resolve(self, key: str) -> str:
+        while key in self.aliases:
+            key = self.aliases[key]
+        return key
+
+    def __getitem__(self, key: str) -> Cell:
+        return super().__getitem__(self.resolve(key))
+
+    def get(self, key: str, default=None):
+        return super().get(self.resolve(key), default)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(self.resolve(key) if isinstance(key, str) else key)
+
+
 class Ledger:
     """Cells and relations of one release."""
 
     def __init__(self) -> None:
-        self.cells: dict[str, Cell] = {}
+        self.cells: CellTable = CellTable()
         self.relations: list[Relation] = []
+        self._merged = False
 
     # -- building ---------------------------------------------------------------------------
     def _add(self, cell: Cell, place: str) -> str:
+        cell.key = self.cells.resolve(cell.key)
         known = self.cells.get(cell.key)
         if known is None:
             cell.places.append(place)
@@ -188,7 +212,11 @@ class Ledger:
                 raise DataError(
                     f"Release ledger: relation ({why}) names {key!r}, not a count cell."
                 )
-        terms_t = tuple((k, float(c)) for k, c in terms.items() if c != 0)
+        merged: dict[str, float] = {}
+        for key, coef in terms.items():
+            key = self.cells.resolve(key)
+            merged[key] = merged.get(key, 0.0) + float(coef)
+        terms_t = tuple((k, c) for k, c in merged.items() if c != 0)
         if terms_t:
             self.relations.append(Relation(terms_t, sense, float(rhs), why))
 
@@ -206,9 +234,41 @@ class Ledger:
             self.relate({part: 1.0, whole: -1.0}, LE, 0.0, why)
 
     def same(self, a: str, b: str, why: str = "same quantity") -> None:
-        """``a = b``: one quantity shown under two keys."""
-        if a != b:
-            self.relate({a: 1.0, b: -1.0}, EQ, 0.0, why)
+        """``a`` and ``b`` are one quantity shown under two keys: they become one cell (the
+        key ``b`` then finds the cell of ``a``), so they share one disclosure decision."""
+        a, b = self.cells.resolve(a), self.cells.resolve(b)
+        if a == b:
+            return
+        first, second = self.lookup(a), self.lookup(b)
+        if first.kind != second.kind or not math.isclose(first.value, second.value, abs_tol=1e-9):
+            raise DataError(
+                f"Release ledger: {a!r} and {b!r} are said to be one quantity ({why}) but "
+                "differ; one label must have one basis."
+            )
+        first.priority = max(first.priority, second.priority)
+        first.primary = first.primary or second.primary
+        first.places.extend(p for p in second.places if p not in first.places)
+        dict.__delitem__(self.cells, b)
+        self.cells.aliases[b] = a
+        self._merged = True
+
+    def canonical(self) -> None:
+        """Rewrite every relation over merged keys (done before protecting or attacking)."""
+        if not self._merged:
+            return
+        rewritten = []
+        for rel in self.relations:
+            merged: dict[str, float] = {}
+            for key, coef in rel.terms:
+                key = self.cells.resolve(key)
+                merged[key] = merged.get(key, 0.0) + coef
+            terms = tuple((k, c) for k, c in merged.items() if c != 0)
+            if terms:
+                rewritten.append(Relation(terms, rel.sense, rel.rhs, rel.why))
+        self.relations = rewritten
+        for cell in self.cells.values():
+            cell.depends = tuple(dict.fromkeys(self.cells.resolve(d) for d in cell.depends))
+        self._merged = False
 
     # -- reading ----------------------------------------------------------------------------
     def lookup(self, key: str) -> Cell:
@@ -282,6 +342,8 @@ class Ledger:
 
     def merge(self, other: Ledger) -> None:
         """Add another ledger's cells and relations (one force's part of the release)."""
+        self.cells.aliases.update(other.cells.aliases)
+        self._merged = self._merged or bool(other.cells.aliases)
         for cell in other.cells.values():
             for place in cell.places:
                 self._add(

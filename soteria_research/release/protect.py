@@ -48,9 +48,11 @@ def _complement(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> str 
     """The published count whose hiding best protects ``key``.
 
     Take the relation through ``key`` with the fewest withheld cells (the one that pins
-    it); in it, the published count of lowest priority that already shares another
-    relation with a withheld cell (so the hidden cells close a cycle, as in the
-    hypercube method), then the smallest.
+    it); in it, the published count that costs least to hide: lowest priority (cells no
+    output shows first, headlines last), then shown in the fewest relations (hiding it
+    forces the least elsewhere), then one that already shares another relation with a
+    withheld cell (so the hidden cells close a cycle, as in the hypercube method), then
+    the smallest.
     """
     best: tuple | None = None
     for index in by_cell.get(key, ()):
@@ -60,12 +62,13 @@ def _complement(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> str 
             cell = ledger.cells[other]
             if cell.withheld:
                 continue
+            through = by_cell.get(other, ())
             links = sum(
                 any(ledger.cells[k].withheld for k, _ in ledger.relations[j].terms if k != other)
-                for j in by_cell.get(other, ())
+                for j in through
                 if j != index
             )
-            rank = (hidden, cell.priority, -links, cell.value == 0, cell.value, other)
+            rank = (hidden, cell.priority, len(through), -links, cell.value == 0, cell.value, other)
             if best is None or rank < best:
                 best = rank
     return None if best is None else best[-1]
@@ -175,6 +178,7 @@ def check(ledger: Ledger, width: float) -> None:
 def protect(ledger: Ledger, rules: Rules | None = None) -> dict[str, int]:
     """Protect ``ledger`` in place as a whole and check it; returns counts per step."""
     rules = resolve(rules)
+    ledger.canonical()
     for cell in ledger.cells.values():
         cell.status, cell.reason = "", ""
     if not rules.enabled:

@@ -169,6 +169,8 @@ class Publisher:
             for c in raw.columns:
                 key = keys(r, c) if keys else None
                 rank = priority(r, c) if callable(priority) else priority
+                if TOTAL in (r, c):
+                    rank = max(rank, 2)  # a margin costs more to hide than a cell inside
                 cell[(r, c)] = self._count(name, r, c, raw.at[r, c], key, rank)
         if self.collecting:
             self._relate_table(raw, cell, margins, parts)

@@ -19,6 +19,7 @@ from soteria_research.errors import DataError
 from soteria_research.release.ledger import Ledger
 
 CELLS, RELATIONS, STAMP = "cells.parquet", "relations.parquet", "release.json"
+ALIASES = "aliases.parquet"
 
 
 def release_dir() -> Path:
@@ -36,6 +37,11 @@ def save_release(ledger: Ledger, stamp: dict[str, Any], folder: Path | None = No
         cells.to_parquet(tmp, index=False)
     with files.atomic_path(folder / RELATIONS) as tmp:
         relations.to_parquet(tmp, index=False)
+    aliases = pd.DataFrame(
+        sorted(ledger.cells.aliases.items()), columns=["alias", "key"], dtype="string"
+    )
+    with files.atomic_path(folder / ALIASES) as tmp:
+        aliases.to_parquet(tmp, index=False)
     files.write_json(folder / STAMP, stamp)
     return folder
 
@@ -56,4 +62,8 @@ def load_release(folder: Path | None = None) -> Ledger:
     relations = pd.read_parquet(folder / RELATIONS) if (folder / RELATIONS).is_file() else None
     if relations is None or relations.empty:
         relations = pd.DataFrame(columns=["keys", "coefs", "sense", "rhs", "why"])
-    return Ledger.from_frames(cells, relations)
+    ledger = Ledger.from_frames(cells, relations)
+    if (folder / ALIASES).is_file():
+        aliases = pd.read_parquet(folder / ALIASES)
+        ledger.cells.aliases.update(zip(aliases["alias"], aliases["key"], strict=True))
+    return ledger

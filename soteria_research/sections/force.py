@@ -190,6 +190,7 @@ def outcomes(ctx: ForceContext) -> Section:
         "own measure: do not add them)",
         margins="columns",
         keys=keys,
+        priority=lambda r, c: 2 if c == COHORT_COLUMN and r in ("Total", CHARGED_GROUP) else 1,
     )
     shown = protected.table
     items: list = [table]
@@ -331,10 +332,11 @@ def _by_cohort(ctx: ForceContext):
         labels={"numerator": "charged so far", "denominator": "crimes", "rate": "so far (%)"},
         num_keys=keyed("charged so far, dates usable"),
         den_keys=keyed("followed from recording"),
-        priority=2,
     )
     if ctx.publisher.collecting:
         ledger = ctx.publisher.ledger
+        for column in ("numerator", "denominator"):  # the fallback headline: hide it last
+            ledger.cells[ctx.publisher.key(name, pooled, column)].priority = 2
         for column, what in (
             ("numerator", "charged so far, dates usable"),
             ("denominator", "followed from recording"),

@@ -25,9 +25,14 @@ def table(values, ledger=None, unit="F", output="t"):
     keys = [
         [ledger.count(unit, output, r, c, values[r, c]) for c in range(cols)] for r in range(rows)
     ]
-    row_totals = [ledger.count(unit, output, r, "Total", values[r].sum()) for r in range(rows)]
-    col_totals = [ledger.count(unit, output, "Total", c, values[:, c].sum()) for c in range(cols)]
-    grand = ledger.count(unit, output, "Total", "Total", values.sum())
+    # margins cost more to hide than inner cells, as the publisher ranks them
+    row_totals = [
+        ledger.count(unit, output, r, "Total", values[r].sum(), priority=2) for r in range(rows)
+    ]
+    col_totals = [
+        ledger.count(unit, output, "Total", c, values[:, c].sum(), priority=2) for c in range(cols)
+    ]
+    grand = ledger.count(unit, output, "Total", "Total", values.sum(), priority=2)
     for r in range(rows):
         ledger.total(row_totals[r], keys[r])
     for c in range(cols):
