@@ -81,7 +81,7 @@ def test_render_refuses_a_cell_the_release_did_not_collect():
     data_quality(context(ledger, COLLECT, table))
     protect(ledger, RULES)
     changed = quality({"offence: unknown": 12, "outcome: unknown": 15})
-    with pytest.raises(Exception, match="not in the release|out of date"):
+    with pytest.raises(Exception, match=r"not in the release|out of date"):
         data_quality(context(ledger, RENDER, changed))
 
 
