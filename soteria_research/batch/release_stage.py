@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from soteria_research import digests, normalise
+from soteria_research.disclosure import Rules
 from soteria_research.release import NATIONAL, Ledger, make_key, protect
 from soteria_research.release.ledger import KEY_SEP
 from soteria_research.release.store import load_release, read_stamp, save_release
@@ -41,14 +42,19 @@ NATIONAL_SUMS = (
 )
 
 
-def _collect_force(args: tuple[str, str, str]) -> tuple[Ledger, pd.DataFrame]:
+def _collect_force(args: tuple[str, str, str]) -> tuple[Ledger, pd.DataFrame, str]:
+    """One force's part of the release; a force whose sections fail adds nothing (its report
+    then fails on its own, with the error) and the others go on."""
     from soteria_research.sections import open_force
     from soteria_research.sections.collect import collect_force
 
     force, period, subgroup = args
     ledger = Ledger()
-    ctx = open_force(force, period, subgroup=subgroup, collect=ledger)
-    return ledger, collect_force(ctx)
+    try:
+        ctx = open_force(force, period, subgroup=subgroup, collect=ledger)
+        return ledger, collect_force(ctx), ""
+    except Exception as exc:  # isolated like a failing notebook
+        return Ledger(), pd.DataFrame(), f"{type(exc).__name__}: {exc}"
 
 
 def relate_units(ledger: Ledger, forces: Sequence[str]) -> int:
@@ -122,16 +128,22 @@ def build_release(
     else:
         results = [_collect_force(a) for a in args]
     ledger = Ledger()
-    for part, _ in results:
+    for (force, *_), (part, _, error) in zip(args, results, strict=True):
+        if error:
+            log.warning("release: %s could not be collected (%s)", force, error)
         ledger.merge(part)
-    findings = pd.concat([f for _, f in results if len(f)], ignore_index=True)
+    frames = [f for _, f, _ in results if len(f)]
+    findings = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     from soteria_research.sections.collect import collect_national
     from soteria_research.sections.national import open_national
 
-    national = open_national(period, subgroup=subgroup, collect=ledger, findings=findings)
-    collect_national(national)
+    try:
+        national = open_national(period, subgroup=subgroup, collect=ledger, findings=findings)
+        collect_national(national)
+    except Exception as exc:  # the national report then fails on its own, with the error
+        log.warning("release: the national report could not be collected (%s)", exc)
     relate_units(ledger, list(forces))
-    summary = protect(ledger, national.rules)
+    summary = protect(ledger, Rules.from_settings())
     save_release(ledger, {"inputs": wanted, "summary": summary, "cells": len(ledger.cells)})
     log.info("release: %s cells, %s", len(ledger.cells), summary)
     return {u: unit_digest(ledger, u) for u in (*forces, NATIONAL)}

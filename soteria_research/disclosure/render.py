@@ -122,7 +122,9 @@ def render_table_html(
             value = frame.iloc[i, j]
             marked = mask is not None and column in mask.columns and bool(mask.iloc[i][column])
             if pd.api.types.is_scalar(value) and pd.isna(value):
-                if marked or row_hidden or column in counts:
+                # with a mask, only the cells it marks were withheld; without one, a missing
+                # count can only be a withheld one
+                if marked or row_hidden or (column in counts and mask is None):
                     cells.append(f'<td data-sdc="suppressed">{SUPPRESSED_MARKER}</td>')
                 else:
                     cells.append("<td></td>")

@@ -16,6 +16,7 @@ from soteria_research import reference
 FUNNEL_POSITIONS = ("within", "above95", "below95", "above998", "below998")
 
 _FIGURES = ("value", "ci_low", "ci_high", "numerator", "denominator")
+_HIDDEN = ("value", "ci_low", "ci_high", "numerator")
 
 _text = pd.StringDtype()
 
@@ -83,9 +84,11 @@ class EvidenceSchema(pa.DataFrameModel):
         high_ok = df["ci_high"].isna() | df["value"].isna() | (df["value"] <= df["ci_high"] + 1e-12)
         return low_ok & high_ok
 
-    @pa.dataframe_check(error="suppressed rows carry no value, interval, numerator or denominator")
+    @pa.dataframe_check(error="suppressed rows carry no value, interval or numerator")
     def suppressed_rows_hold_no_figures(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
-        return ~df["suppressed"].astype(bool) | df[list(_FIGURES)].isna().all(axis=1)
+        # the denominator may stay: the release publishes it (it is withheld, and blank,
+        # only when the release withholds it too)
+        return ~df["suppressed"].astype(bool) | df[list(_HIDDEN)].isna().all(axis=1)
 
     @pa.dataframe_check(error="suppressed rows give a suppression_reason")
     def suppressed_rows_say_why(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805

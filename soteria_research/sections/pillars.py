@@ -75,6 +75,23 @@ def _medians(
     )
 
 
+#: Victim-engagement rows whose numerator is a cohort cell of the outcomes table.
+SAME_GROUP = {
+    "Outcomes 14 + 16: victim does not support action": (
+        "Evidential difficulties (victim does not support action)"
+    ),
+}
+
+
+def group_key(ctx: ForceContext, group: str | None, value: object) -> str | None:
+    """The outcomes table's cohort cell for ``group`` when it holds the same count."""
+    if group is None:
+        return None
+    key = cohort_key(ctx, group)
+    cell = ctx.publisher.ledger.cells.get(key)
+    return key if cell is not None and not pd.isna(value) and cell.value == float(value) else None
+
+
 def timeliness(ctx: ForceContext) -> Section:
     """Median days from recording to charge, to any outcome and to victim withdrawal."""
     title, pillar = "Timeliness", "suspect_focus"
@@ -128,6 +145,7 @@ def victim_engagement(ctx: ForceContext) -> Section:
         f"Crimes recorded in {ctx.period_label} (%)",
         labels={"numerator": "crimes", "denominator": "of", "rate": "%"},
         den_keys=lambda r, c: recorded_key(ctx, frame.at[r, "denominator"]),
+        num_keys=lambda r, c: group_key(ctx, SAME_GROUP.get(r), frame.at[r, "numerator"]),
     )
     withdrawal = measures.median_days(ctx.cases, ctx.period, event="withdrawal", basis="activity")
     _, timing = _medians(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from soteria_research import homeoffice, measures, plots
-from soteria_research.disclosure import render_table_html
+from soteria_research.disclosure import Protected, render_table_html
 from soteria_research.release import shared_key
 from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
 from soteria_research.sections.display import Section
@@ -214,7 +214,9 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
         hidden = any(shown.get(c) is None for c in ("numerator", "denominator") if c in shown)
         hidden = hidden or (shown["value"] is None and not pd.isna(row["value"]))
         if hidden:
-            out.loc[i, ["numerator", "denominator", *figures]] = pd.NA
+            out.loc[i, ["numerator", *figures]] = pd.NA
+            if shown.get("denominator") is None:
+                out.loc[i, "denominator"] = pd.NA
             out.loc[i, ["funnel_position", "spc_signal"]] = pd.NA
             out.loc[i, "finding"] = "Withheld by disclosure control."
             out.loc[i, "suppressed"] = True
@@ -262,6 +264,12 @@ def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
         return _no_data(title, None, ctx)
     view = table.set_index("measure")[["pillar", "finding", "numerator", "denominator"]]
     view = view.rename(columns={"numerator": "n (numerator)", "denominator": "n (denominator)"})
+    # [c] only where the release withheld a count; a rating's n is simply not a count here
+    hidden = table.set_index("measure")["suppressed"].astype(bool)
+    mask = pd.DataFrame("", index=view.index, columns=view.columns)
+    for column in ("n (numerator)", "n (denominator)"):
+        mask[column] = (view[column].isna() & hidden).map({True: "primary", False: ""})
+    view = Protected("key findings", view, mask, {"kind": "key findings"})
     rendered = render_table_html(
         view,
         f"Key findings for {ctx.force}, {ctx.period_label}",
