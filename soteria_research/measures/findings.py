@@ -60,6 +60,7 @@ def _assessment_rows(assessment: pd.DataFrame | None, force: str, conf: float) -
             rows.append(
                 {
                     **finding_row(measure, est),
+                    "round": est.get("round"),
                     "pillar": pillar,
                     "scale": (est.get("scale_min"), est.get("scale_max")),
                 }
@@ -110,7 +111,14 @@ def force_findings(
     scales = {}
     for row in _assessment_rows(assessment, force, s["confidence_level"]):
         scales[(row["measure"], row["pillar"])] = row.pop("scale")
-        rows.append({**row, "period": resolved.label})
+        # ratings are filed under the self-assessment round they come from, not the case period
+        round_label = row.pop("round", None)
+        period_label = (
+            f"self-assessment round {round_label}"
+            if round_label is not None and not pd.isna(round_label)
+            else resolved.label
+        )
+        rows.append({**row, "period": period_label})
     out = pd.DataFrame(rows)
     out["force"] = force
     out["pillar"] = [

@@ -17,6 +17,7 @@ import pandas as pd
 from soteria_research import measures, plots
 from soteria_research.disclosure import render_table_html
 from soteria_research.measures.intervals import proportion_ci
+from soteria_research.measures.spc import signal_periods, signals_touching
 from soteria_research.release import make_key
 from soteria_research.release.ledger import KEY_SEP
 from soteria_research.sections.context import ForceContext, cohort_key
@@ -58,6 +59,37 @@ def signal_words(summary: str) -> str:
         rule, _, side = item.partition(":")
         parts.append(f"{SIGNAL_WORDS.get(rule, rule)} ({side})")
     return "special-cause signals: " + ", ".join(parts)
+
+
+def signal_sentence(chart: pd.DataFrame, ctx: ForceContext) -> str:
+    """The chart's special-cause signals with when they happened: those touching the
+    reporting period first, earlier ones after, so an old run never headlines the year."""
+    periods = signal_periods(chart)
+    if periods.empty:
+        return "with only common-cause variation (no special-cause signal)."
+
+    def words(rows: pd.DataFrame) -> str:
+        return ", ".join(
+            f"{SIGNAL_WORDS.get(r.rule, r.rule)} ({r.side}, {r.when})"
+            for r in rows.itertuples(index=False)
+        )
+
+    if ctx.period is None:
+        return f"with special-cause signals: {words(periods)}."
+    now = signals_touching(periods, ctx.period.start, ctx.period.end)
+    before = periods[
+        ~periods.set_index(["rule", "side", "first"]).index.isin(
+            now.set_index(["rule", "side", "first"]).index
+        )
+    ]
+    text = (
+        f"with special-cause signals in {ctx.period_label}: {words(now)}"
+        if len(now)
+        else f"with no special-cause signal in {ctx.period_label}"
+    )
+    if len(before):
+        text += f"; earlier: {words(before)}"
+    return text + "."
 
 
 def data_quality(ctx: ForceContext) -> Section:
@@ -142,7 +174,7 @@ def volumes(ctx: ForceContext) -> Section:
     signals = signal_words(measures.summarise_signals(chart))
     finding = (
         f"{ctx.force} recorded on average {chart['mean'].iloc[0]:.0f} {ctx.subgroup.lower()} "
-        f"crimes a {freq}, with {signals}."
+        f"crimes a {freq}, {signal_sentence(chart, ctx)}"
     )
     items: list = [decision]
     if not ctx.publisher.collecting:

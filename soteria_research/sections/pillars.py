@@ -9,12 +9,16 @@ import pandas as pd
 
 from soteria_research import measures, plots
 from soteria_research.disclosure import check_regression, render_table_html
+from soteria_research.measures.assessment import workbook_problems
 from soteria_research.measures.intervals import median_ci_rank
 from soteria_research.release import make_key
 from soteria_research.sections.context import ForceContext, cohort_key, recorded_key
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import ACTIVITY_COLUMN, CHARGED_GROUP, _no_data, _pct
 from soteria_research.sections.tables import rate_table
+
+#: Self-assessment workbook problems listed in a report (the rest are in the quality table).
+MAX_PROBLEMS = 20
 
 EVENTS = {
     "charge": "recording to charge",
@@ -354,4 +358,14 @@ def self_assessment(ctx: ForceContext) -> Section:
             else "no pillar's stated maturity runs ahead of its case evidence."
         )
     )
-    return Section(title, pillar, finding, [i for i in (figure, rendered) if i is not None])
+    items = [i for i in (figure, rendered) if i is not None]
+    problems = workbook_problems(ctx.quality, ctx.force) if not ctx.quality.empty else None
+    if problems is not None and len(problems):
+        shown = problems.head(MAX_PROBLEMS)
+        items.append(
+            f"The workbook was accepted with {len(problems)} problem(s) to correct and send "
+            "again: "
+            + "; ".join(f"{r.file}, {r.sheet}!{r.cell}: {r.problem}" for r in shown.itertuples())
+            + ("; and more (see the data-quality table)." if len(problems) > MAX_PROBLEMS else ".")
+        )
+    return Section(title, pillar, finding, items)

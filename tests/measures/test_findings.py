@@ -155,3 +155,10 @@ def test_inputs_are_not_changed(national, assessment) -> None:
     force_findings(national, assessment, "Durham", "latest", None, SETTINGS)
     pd.testing.assert_frame_equal(national, before_cases)
     pd.testing.assert_frame_equal(assessment, before_assessment)
+
+
+def test_ratings_are_filed_under_their_self_assessment_round(findings) -> None:
+    ratings = findings[findings["basis"] == "assessment"]
+    cases = findings[findings["basis"] != "assessment"]
+    assert len(ratings) and set(ratings["period"]) == {"self-assessment round 2023"}
+    assert not cases["period"].str.startswith("self-assessment").any()

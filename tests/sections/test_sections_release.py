@@ -90,3 +90,20 @@ def test_nothing_small_is_withheld_without_reason():
     ledger, section = render(table)
     assert not any(c.withheld for c in ledger.cells.values() if c.kind == "count" and c.priority)
     assert "99." in section.finding  # 7,721 of 7,786 usable
+
+
+def test_spc_sentence_says_when_and_keeps_old_signals_out_of_the_headline():
+    from types import SimpleNamespace
+
+    from soteria_research import measures
+    from soteria_research.sections.force import signal_sentence
+
+    months = pd.date_range("2021-04-01", periods=36, freq="MS")
+    values = [30.0 + (1 if i % 2 else -1) for i in range(36)]
+    values[5] = 60.0  # one month far outside the limits, in Sep 2021 only
+    chart = measures.xmr(values, index=months, run_length=7, trend_length=7)
+    period = SimpleNamespace(start=pd.Timestamp("2023-04-01"), end=pd.Timestamp("2024-03-31"))
+    ctx = SimpleNamespace(period=period, period_label="2023/24")
+    text = signal_sentence(chart, ctx)
+    assert text.startswith("with no special-cause signal in 2023/24; earlier:")
+    assert "Sep 2021" in text
