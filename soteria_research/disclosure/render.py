@@ -51,7 +51,8 @@ def _format(value: object, is_count: bool, digits: int) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, float, np.integer, np.floating)):
-        if is_count or (float(value).is_integer() and abs(value) >= 1000):
+        whole = isinstance(value, (int, np.integer))  # a whole number never shows decimals
+        if is_count or whole or (float(value).is_integer() and abs(value) >= 1000):
             return f"{round(float(value)):,}"
         return f"{float(value):,.{digits}f}"
     return str(value)

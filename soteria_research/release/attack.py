@@ -58,29 +58,8 @@ def components(ledger: Ledger, hidden: set[str] | None = None) -> list[tuple[lis
     """Connected components of withheld counts linked by relations, with their relations."""
     hidden = set(_withheld_counts(ledger)) if hidden is None else hidden
     ledger.canonical()
-    reduced = _reduced(ledger, hidden)
-    parent = {k: k for k in hidden}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for terms, *_ in reduced:
-        keys = list(terms)
-        root = find(keys[0])
-        for other in keys[1:]:
-            r = find(other)
-            if r != root:
-                parent[r] = root
-    members: dict[str, list[str]] = defaultdict(list)
-    for key in hidden:
-        members[find(key)].append(key)
-    rels: dict[str, list] = defaultdict(list)
-    for item in reduced:
-        rels[find(next(iter(item[0])))].append(item)
-    return [(sorted(keys), rels.get(root, [])) for root, keys in members.items()]
+    groups = _split(sorted(hidden), _reduced(ledger, hidden))
+    return [(sorted(keys), rels) for keys, rels in groups]
 
 
 def _solve(cost: np.ndarray, key: str, kwargs: dict) -> float:
