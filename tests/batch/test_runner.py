@@ -125,12 +125,17 @@ def test_one_failing_force_does_not_stop_the_others(two_forces: Path, pinned_cod
     saved = state.load_state()
     assert "key" not in saved["forces"]["durham"]  # not recorded as done
     assert saved["forces"]["durham"]["last_attempt"]["status"] == "failed"
+    from soteria_research.batch.release_stage import build_release
+
+    parameters = {"period": "latest", "comparator": "national"}
+    release = build_release(["Durham", "Cleveland"], parameters, plan.shared_inputs())
     again = plan.plan_forces(
         ["Durham", "Cleveland"],
         FAILING_NB,
         plan.shared_inputs(),
-        {"period": "latest", "comparator": "national"},
+        parameters,
         saved,
+        release=release,
     )
     assert {t.slug: t.reason for t in again} == {"durham": "not built before", "cleveland": None}
 
