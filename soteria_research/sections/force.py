@@ -226,13 +226,12 @@ def outcomes(ctx: ForceContext) -> Section:
     )
     shown = protected.table
     items: list = [table]
-    drawable = shown.drop(index="Total", errors="ignore").dropna(how="all")
-    if not ctx.publisher.collecting and len(drawable):
+    shares = _shares(shown, ctx.measures["confidence_level"])
+    if not ctx.publisher.collecting and len(shares) and shares["numerator"].sum() > 0:
         items.insert(
             0,
             plots.outcome_distribution_bar(
-                _shares(shown, ctx.measures["confidence_level"]),
-                f"How {ctx.subgroup.lower()} crimes ended, {ctx.period_label}",
+                shares, f"How {ctx.subgroup.lower()} crimes ended, {ctx.period_label}"
             ),
         )
     charged = shown[COHORT_COLUMN].get(CHARGED_GROUP)
