@@ -105,7 +105,8 @@ def is_withheld(text: str) -> bool:
     return text.strip().lower() in {"[c]", "[x]", "c", "x", "*", "suppressed"}
 
 
-def _labels(table) -> tuple[list[str], list[frozenset[str]]]:
+def column_labels(table) -> tuple[list[str], list[frozenset[str]]]:
+    """Each column's header text and its ``data-sdc`` marks (the last header row wins)."""
     width = max((len(expand(r)) for r in table.head + table.body), default=0)
     labels, marks = [""] * width, [frozenset()] * width
     for row in table.head:
@@ -118,7 +119,7 @@ def _labels(table) -> tuple[list[str], list[frozenset[str]]]:
 
 def read_table(table, file: str, unit: str) -> TableReading:
     """A parsed HTML table as row/column labelled text cells."""
-    labels, marks = _labels(table)
+    labels, marks = column_labels(table)
     marked = any("count" in m for m in marks)
     counts = [
         labels[p]

@@ -34,7 +34,7 @@ import pandas as pd
 from soteria_research.disclosure import patterns as pat
 from soteria_research.disclosure.attack import attack_reading
 from soteria_research.disclosure.attack_medians import median_exposures
-from soteria_research.disclosure.attack_read import read_release
+from soteria_research.disclosure.attack_read import column_labels, read_release
 from soteria_research.disclosure.htmltables import Table, expand, parse_html
 from soteria_research.disclosure.outputlog import FORMAT, STATUSES
 from soteria_research.disclosure.rules import Rules, resolve
@@ -80,13 +80,8 @@ def _count_problem(value: float, rules: Rules, method: str, base: int) -> str:
 
 def audit_table(table: Table, file: str, rules: Rules) -> list[Problem]:
     """Check one HTML table: small counts, recoverable cells, identifier columns."""
-    width = max((len(expand(r)) for r in table.head + table.body), default=0)
-    labels, marks = [""] * width, [frozenset()] * width
-    for row in table.head:
-        for p, cell in enumerate(expand(row)):
-            if cell.text:
-                labels[p] = cell.text
-            marks[p] = marks[p] | cell.marks
+    labels, marks = column_labels(table)
+    width = len(labels)
     table_marks = set(table.attrs.get("data-sdc", "").split())
     marked = any("count" in m for m in marks)
     count_pos = [
