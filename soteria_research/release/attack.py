@@ -30,6 +30,16 @@ from scipy.sparse import csr_matrix
 from soteria_research.release.ledger import EQ, Ledger, Relation
 
 
+def guarded(cell) -> bool:
+    """Whether a withheld count must itself stay unknown to a reader.
+
+    Every withheld count that an output shows as withheld (and every count that fails a
+    rule itself) must; a count no output shows (a rate's complement, the records between a
+    count and its subset) withheld only to protect another cell need not: it is an unknown
+    in the reader's equations, not a promise to anyone."""
+    return not (cell.status == "secondary" and cell.priority == 0)
+
+
 def _withheld_counts(ledger: Ledger) -> list[str]:
     ledger.canonical()
     return [k for k, c in ledger.cells.items() if c.kind == "count" and c.withheld]
@@ -72,10 +82,13 @@ def _solve(cost: np.ndarray, key: str, kwargs: dict) -> float:
     return float(abs(res.fun)) if cost.sum() < 0 else float(res.fun)
 
 
-def _bounds(keys: list[str], rels: list) -> dict[str, tuple[float, float]]:
-    """Smallest and largest value of each cell of one component."""
+def _bounds(
+    keys: list[str], rels: list, targets: set[str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """Smallest and largest value of each cell of one component (of ``targets`` only, when
+    given)."""
     if not rels:
-        return {k: (0.0, math.inf) for k in keys}
+        return {k: (0.0, math.inf) for k in keys if targets is None or k in targets}
     index = {k: i for i, k in enumerate(keys)}
     eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
     for terms, sense, rhs, _ in rels:
@@ -95,6 +108,8 @@ def _bounds(keys: list[str], rels: list) -> dict[str, tuple[float, float]]:
         kwargs["A_ub"], kwargs["b_ub"] = csr_matrix(np.array(ub_rows)), np.array(ub_rhs)
     out = {}
     for key, i in index.items():
+        if targets is not None and key not in targets:
+            continue
         cost = np.zeros(len(keys))
         cost[i] = -1.0
         high = _solve(cost, key, kwargs)
@@ -134,7 +149,8 @@ def _peel(keys: list[str], rels: list) -> tuple[dict[str, float], list]:
 
 
 def intervals(ledger: Ledger, only: set[str] | None = None) -> pd.DataFrame:
-    """For every withheld count: ``low``, ``high`` (what a reader can work out) and ``value``.
+    """For every guarded withheld count (:func:`guarded`): ``low``, ``high`` (what a reader
+    can work out) and ``value``.
 
     ``only`` limits the work to the components holding those cells.
     """
@@ -142,11 +158,15 @@ def intervals(ledger: Ledger, only: set[str] | None = None) -> pd.DataFrame:
     for keys, rels in components(ledger):
         if only is not None and not only.intersection(keys):
             continue
+        targets = {k for k in keys if guarded(ledger.cells[k])}
+        if not targets:
+            continue
         known, left = _peel(keys, rels)
-        found = {k: (v, v) for k, v in known.items()}
+        found = {k: (v, v) for k, v in known.items() if k in targets}
         rest = [k for k in keys if k not in known]
         for sub_keys, sub_rels in _split(rest, left):
-            found.update(_bounds(sub_keys, sub_rels))
+            if targets.intersection(sub_keys):
+                found.update(_bounds(sub_keys, sub_rels, targets))
         for key, (low, high) in found.items():
             rows.append(
                 {
@@ -192,6 +212,7 @@ def pinned(ledger: Ledger) -> list[list[str]]:
     found = []
     for keys, rels in components(ledger):
         known, _ = _peel(keys, rels)
+        known = [k for k in known if guarded(ledger.cells[k])]
         if known:
             found.append(sorted(known))
     return found

@@ -26,6 +26,9 @@ from soteria_research.release.ledger import Ledger
 log = logging.getLogger(__name__)
 
 PRIMARY, SECONDARY, DERIVED = "primary", "secondary", "derived"
+#: Priority of the counts a report cannot do without (the crimes recorded): hidden only
+#: when no other cell can protect a withheld one.
+HEADLINE = 3
 SECONDARY_REASON = "withheld so that another withheld figure cannot be worked out"
 DERIVED_REASON = "rests on a withheld count"
 
@@ -68,7 +71,16 @@ def _complement(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> str 
                 for j in through
                 if j != index
             )
-            rank = (hidden, cell.priority, len(through), -links, cell.value == 0, cell.value, other)
+            rank = (
+                cell.priority >= HEADLINE,
+                hidden,
+                cell.priority,
+                len(through),
+                -links,
+                cell.value == 0,
+                cell.value,
+                other,
+            )
             if best is None or rank < best:
                 best = rank
     return None if best is None else best[-1]

@@ -237,9 +237,12 @@ class Publisher:
             n_val, d_val = float(raw.at[r, num]), float(raw.at[r, den])
             nk = self._count(name, r, num, n_val, num_keys(r, num) if num_keys else None, priority)
             dk = self._count(name, r, den, d_val, den_keys(r, den) if den_keys else None, priority)
-            ck = self._count(name, r, "complement", d_val - n_val, None, priority=0)
-            if self.collecting:
-                self.ledger.total(dk, [nk, ck], "numerator + complement = denominator")
+            if nk == dk:  # the whole of its own denominator: no complement to protect
+                ck = nk
+            else:
+                ck = self._count(name, r, "complement", d_val - n_val, None, priority=0)
+                if self.collecting:
+                    self.ledger.total(dk, [nk, ck], "numerator + complement = denominator")
             keys[(r, num)], keys[(r, den)] = nk, dk
             value = (
                 raw.at[r, estimate] if estimate else (scale * n_val / d_val if d_val else math.nan)

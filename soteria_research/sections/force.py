@@ -20,6 +20,7 @@ from soteria_research.measures.intervals import proportion_ci
 from soteria_research.measures.spc import signal_periods, signals_touching
 from soteria_research.release import make_key
 from soteria_research.release.ledger import KEY_SEP
+from soteria_research.release.protect import HEADLINE
 from soteria_research.sections.context import ForceContext, cohort_key
 from soteria_research.sections.display import Section
 from soteria_research.sections.tables import count_table, guarded_figure, rate_table
@@ -222,7 +223,13 @@ def outcomes(ctx: ForceContext) -> Section:
         "own measure: do not add them)",
         margins="columns",
         keys=keys,
-        priority=lambda r, c: 2 if c == COHORT_COLUMN and r in ("Total", CHARGED_GROUP) else 1,
+        priority=lambda r, c: (
+            HEADLINE
+            if c == COHORT_COLUMN and r == "Total"
+            else 2
+            if c == COHORT_COLUMN and r == CHARGED_GROUP
+            else 1
+        ),
     )
     shown = protected.table
     items: list = [table]
@@ -316,23 +323,29 @@ def _cohort_counts(ctx: ForceContext, year: str) -> tuple[str, str]:
         for key, value in zip(keys, values, strict=True):
             if key not in ctx.publisher.ledger.cells:
                 ctx.publisher.number(key, value, count=True, key=key)
+        cell = ctx.publisher.ledger.cells[keys[0]]
+        cell.priority = max(cell.priority, HEADLINE)  # the crimes recorded: hidden last
     return keys
 
 
 def _by_cohort(ctx: ForceContext):
     """Charge rate by year of recording: naive so far beside censoring-aware within a year,
-    with every year pooled as a last row (published when a single year cannot be)."""
+    with every year pooled as a last row (published when a single year cannot be).
+
+    Both rest on every crime recorded in the year (the same count as the outcomes table's):
+    a crime without a usable date is in the cohort but followed for no time."""
     rows, years = [], sorted(ctx.cases["financial_year"].dropna().unique())
     for year in years:
         found = measures.cumulative_incidence(
             ctx.cases, year, horizons=(365,), confidence=ctx.measures["confidence_level"]
         )
         charge = found[found["cause"] == "charge"].iloc[0]
+        cohort = ctx.cases[ctx.cases["financial_year"] == year]
         rows.append(
             {
                 "cohort": year,
-                "numerator": int(charge["naive_numerator"]),
-                "denominator": int(charge["denominator"]),
+                "numerator": int(cohort["charged"].fillna(False).astype(bool).sum()),
+                "denominator": len(cohort),
                 "ci_low": float("nan"),
                 "ci_high": float("nan"),
                 "within": int(charge["numerator"]),
@@ -351,6 +364,8 @@ def _by_cohort(ctx: ForceContext):
     )
     naive_frame["ci_low"], naive_frame["ci_high"] = low, high
     name = "charge rate by cohort"
+    for year in years:
+        _cohort_counts(ctx, year)  # the same cells the outcomes table shows for its year
 
     def keyed(what):
         return lambda row, column: None if row == pooled else cohort_key(ctx, what, year=row)
@@ -361,34 +376,19 @@ def _by_cohort(ctx: ForceContext):
         name,
         "",
         labels={"numerator": "charged so far", "denominator": "crimes", "rate": "so far (%)"},
-        num_keys=keyed("charged so far, dates usable"),
-        den_keys=keyed("followed from recording"),
+        num_keys=keyed(CHARGED_GROUP),
+        den_keys=keyed("recorded"),
     )
     if ctx.publisher.collecting:
         ledger = ctx.publisher.ledger
         for column in ("numerator", "denominator"):  # the fallback headline: hide it last
             ledger.cells[ctx.publisher.key(name, pooled, column)].priority = 2
-        for column, what in (
-            ("numerator", "charged so far, dates usable"),
-            ("denominator", "followed from recording"),
-        ):
+        for column, what in (("numerator", CHARGED_GROUP), ("denominator", "recorded")):
             ledger.total(
                 ctx.publisher.key(name, pooled, column),
                 [cohort_key(ctx, what, year=y) for y in years],
                 "all years = sum of the years",
             )
-    for year in years:
-        recorded, charged = _cohort_counts(ctx, year)
-        ctx.publisher.gap(
-            f"crimes without usable dates, {year}",
-            recorded,
-            cohort_key(ctx, "followed from recording", year=year),
-        )
-        ctx.publisher.gap(
-            f"charges without usable dates, {year}",
-            charged,
-            cohort_key(ctx, "charged so far, dates usable", year=year),
-        )
     followed = frame["followed"] >= ctx.rules.min_survival_at_risk
     within_frame = frame.loc[followed, ["within", "denominator", "estimate", "est_low", "est_high"]]
     within, _ = rate_table(
@@ -400,7 +400,7 @@ def _by_cohort(ctx: ForceContext):
         "",
         estimate="estimate",
         num_keys=keyed("charged within 365 days"),
-        den_keys=keyed("followed from recording"),
+        den_keys=keyed("recorded"),
     )
     column = "within 365 days, censoring-aware (%)"
     table = naive.table[
@@ -439,19 +439,23 @@ def censoring(ctx: ForceContext) -> Section:
     charge = charge[followed]
     view = charge[["numerator", "denominator", "value", "ci_low", "ci_high"]].copy()
     view["numerator"] = view["numerator"].round().astype("Int64")
+    # every crime recorded in the period (the outcomes table's count); one without a usable
+    # date is in the cohort but followed for no time
+    view["denominator"] = len(ctx.in_period)
     name = "cumulative incidence of charge"
     recorded = cohort_key(ctx, "recorded")
     protected, rendered = rate_table(
         ctx,
         view,
         name,
-        "Charged within each time since recording, pending cases censored (%); times with fewer "
-        f"than {ctx.rules.min_survival_at_risk} crimes still followed are left out",
+        "Charged within each time since recording, pending cases censored (%); crimes without "
+        "a usable date count as followed for no time; times with fewer than "
+        f"{ctx.rules.min_survival_at_risk} crimes still followed are left out",
         labels={"numerator": "charged", "denominator": "crimes", "rate": "charged (%)"},
         estimate="value",
         nested="increasing",
         num_keys=lambda r, c: cohort_key(ctx, f"charged within {r} days"),
-        den_keys=lambda r, c: cohort_key(ctx, "followed from recording"),
+        den_keys=lambda r, c: recorded,
     )
     by_year, pooled, by_cohort = _by_cohort(ctx)
     items: list = [rendered, by_cohort]
@@ -541,6 +545,10 @@ def attrition(ctx: ForceContext) -> Section:
         labels={"numerator": "crimes", "denominator": "recorded", "rate": "% of recorded"},
         nested="decreasing",
         den_keys=lambda r, c: cohort_key(ctx, "recorded"),
+        # the first stage is every crime recorded: the same count as the denominator
+        num_keys=lambda r, c: (
+            cohort_key(ctx, "recorded") if r == stages.iloc[0]["stage_label"] else None
+        ),
     )
     shown = protected.table
     items = [rendered]

@@ -249,6 +249,8 @@ def _link_finding(ctx: ForceContext, row, column: str, key: str) -> None:
     other = None
     if column == "denominator" and row["basis"] == "cohort":
         other = recorded_key(ctx, row[column])
+    elif column == "numerator" and row["measure"] == "recorded_crimes":
+        other = recorded_key(ctx, row[column])  # crimes recorded is the cohort itself
     elif column == "numerator" and row["measure"] in SAME_AS_OUTCOMES:
         candidate = cohort_key(ctx, SAME_AS_OUTCOMES[row["measure"]])
         cell = pub.ledger.cells.get(candidate)

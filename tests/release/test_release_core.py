@@ -190,3 +190,46 @@ def test_when_every_relation_through_a_cell_is_withheld_protection_reaches_furth
     protect(ledger, Rules(min_cell_count=10, zeros_disclosive=True))
     found = intervals(ledger)
     assert ((found["high"] - found["low"]) >= 10).all()
+
+
+def test_a_complement_no_output_shows_may_be_narrow_but_the_count_it_hides_may_not():
+    # charged (3) of recorded (40): the complement (37) is hidden only as a tool; a reader
+    # who narrows it learns nothing the recorded count and the [c] do not already say,
+    # but the charged count itself must stay wide
+    ledger = Ledger()
+    charged = ledger.count("F", "rate", "r", "numerator", 3)
+    recorded = ledger.count("F", "rate", "r", "denominator", 40)
+    rest = ledger.count("F", "rate", "r", "complement", 37, priority=0)
+    ledger.total(recorded, [charged, rest])
+    other = ledger.count("F", "other", "r", "n", 500)
+    ledger.total(other, [charged, ledger.count("F", "other", "r", "rest", 497)])
+    protect(ledger, RULES)
+    assert ledger.cells[charged].withheld and ledger.cells[rest].withheld
+    found = intervals(ledger)
+    assert rest not in found.index  # not guarded: no promise is made about it
+    low, high = found.loc[charged, ["low", "high"]]
+    assert high - low >= 10
+    assert exposed(ledger, 10).empty
+
+
+def test_the_crimes_recorded_are_hidden_only_when_nothing_else_protects():
+    # charged 2 of 1730 recorded this year; the years' charges sum to a pooled total.
+    # The cheap way to protect it hides another year's charges and complements, never
+    # the crimes recorded (a headline count).
+    ledger = Ledger()
+    years = {"y1": (12, 1751), "y2": (18, 1734), "y3": (2, 1730)}
+    charged, recorded = {}, {}
+    for year, (c, n) in years.items():
+        charged[year] = ledger.count("F", "by year", year, "charged", c)
+        recorded[year] = ledger.count("F", "by year", year, "recorded", n, priority=3)
+        rest = ledger.count("F", "by year", year, "complement", n - c, priority=0)
+        ledger.total(recorded[year], [charged[year], rest])
+    pooled_c = ledger.count("F", "by year", "all", "charged", 32, priority=2)
+    pooled_n = ledger.count("F", "by year", "all", "recorded", 5215, priority=2)
+    ledger.total(pooled_c, list(charged.values()))
+    ledger.total(pooled_n, list(recorded.values()))
+    protect(ledger, RULES)
+    assert ledger.cells[charged["y3"]].withheld
+    assert not any(ledger.cells[k].withheld for k in recorded.values())
+    assert not ledger.cells[pooled_c].withheld and not ledger.cells[pooled_n].withheld
+    assert exposed(ledger, 10).empty
