@@ -24,7 +24,7 @@ from soteria_research.release.store import load_release
 from soteria_research.sections.context import code_version
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
-from soteria_research.sections.summary import POSITION_WORDS, PUBLISHED_YEAR, finding_key
+from soteria_research.sections.summary import PUBLISHED_YEAR, comparator_key
 from soteria_research.sections.tables import guarded_figure, rate_table
 
 #: Key proportion measures shown on national funnel plots, with the pillar they evidence.
@@ -74,7 +74,8 @@ class NationalContext:
                 f"Period: {self.period} (financial year of recording; offences: {self.subgroup})",
                 f"Forces with findings: {len(self.forces)}",
                 notebook_policy.provenance_line(self.data_source, synthetic),
-                f"Comparator: published Home Office figures, {PUBLISHED_YEAR}",
+                "Comparator: each measure pooled over every force, same period and basis "
+                f"(published Home Office figures, {PUBLISHED_YEAR}, are context only)",
                 f"Code version: {code_version()}",
                 f"Run: {self.run_id} on {date.today().isoformat()}",
                 *self.notes,
@@ -151,9 +152,39 @@ def _units(ctx: NationalContext, measure: str) -> pd.DataFrame:
     )
 
 
+def position_counts(rows: pd.DataFrame, levels) -> pd.DataFrame:
+    """Forces per funnel position, read from the findings rows' own ``funnel_position``
+    (the evidence base), in the order of the configured limits; ``not placed`` counts rows
+    with no position (withheld, or no comparator)."""
+    codes = measures.position_codes(levels)
+    position = rows["funnel_position"].astype("string").fillna("not placed")
+    counts = position.value_counts()
+    order = [c for c in (*codes, "not placed") if c in counts.index]
+    order += sorted(set(counts.index) - set(order))
+    words = {c: measures.position_words(c, levels) or c for c in order}
+    table = counts.reindex(order).rename(index=words).rename("forces").to_frame()
+    table.index.name = "position against the pooled comparator"
+    return table
+
+
+def dispersion_words(phi: float | None, tau2: float | None, adjusted: bool) -> str:
+    """How over-dispersed the forces are around the comparator, in words."""
+    if phi is None or tau2 is None or pd.isna(phi):
+        return "over-dispersion not estimated (fewer than two forces)"
+    text = f"over-dispersion phi {phi:.2f} (Spiegelhalter's winsorised z), tau\u00b2 {tau2:.2g}"
+    if adjusted:
+        return text + (
+            "; limits widened by tau\u00b2 (additive random effects)"
+            if tau2 > 0
+            else "; no widening needed (phi not above 1)"
+        )
+    return text + "; limits not widened (settings: funnel_overdispersion false)"
+
+
 def funnel(ctx: NationalContext, measure: str) -> Section:
-    """One key measure across forces on a funnel plot around the national rate, pooled over
-    every force (before protection) and published through the release."""
+    """One key measure across forces on a funnel plot around the comparator: the measure
+    pooled over every force before protection (the release's comparator cells), with the
+    forces' over-dispersion (phi, tau2) estimated and shown; positions are the findings'."""
     info = MEASURES[measure]
     units = _units(ctx, measure)
     title = f"{info.label} across forces"
@@ -161,32 +192,13 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     rows = ctx.findings[
         (ctx.findings["measure"] == measure) & (ctx.findings["period"] == ctx.period)
     ]
-    pillar = rows["pillar"].iloc[0] if len(rows) else info.pillar
     keys = {
-        column: finding_key(NATIONAL, ctx.subgroup, ctx.period, measure, pillar, column)
-        for column in ("numerator", "denominator")
+        column: comparator_key(ctx.subgroup, ctx.period, NATIONAL, measure, column)
+        for column in ("numerator", "denominator", "value", "phi", "tau2")
     }
-    if pub.collecting:
-        counted = rows.dropna(subset=["numerator", "denominator"])
-        for column, key in keys.items():
-            pub.number(key, float(counted[column].sum()), count=True, key=key)
-            pub.ledger.total(
-                key,
-                [
-                    finding_key(f, ctx.subgroup, ctx.period, measure, pillar, column)
-                    for f in counted["force"]
-                ],
-                "national = sum of the forces",
-            )
-    if not all(k in pub.ledger.cells for k in keys.values()):
+    if keys["value"] not in pub.ledger.cells:
         return Section(title, info.pillar, f"{info.label}: no national figure for {ctx.period}.")
-    num, den = (pub.value_of(k) for k in keys.values())
-    target_key = finding_key(NATIONAL, ctx.subgroup, ctx.period, measure, pillar, "value")
-    if pub.collecting:
-        target = float(num) / float(den) if den else float("nan")
-        pub.number(target_key, target, list(keys.values()), key=target_key)
-    else:
-        target = pub.value_of(target_key)
+    num, den, target, phi, tau2 = (pub.value_of(k) for k in keys.values())
     if target is None or num is None or den is None:
         return Section(
             title,
@@ -197,30 +209,34 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
         return Section(
             title, info.pillar, f"{info.label}: fewer than two forces have published figures."
         )
+    s = ctx.measures
+    adjusted = bool(s["funnel_overdispersion"])
+    width = float(tau2) if adjusted and tau2 is not None and pd.notna(tau2) else 0.0
+    levels = s["funnel_limits"]
     placed = measures.funnel_positions(
-        units,
-        target=target,
-        levels=ctx.measures["funnel_limits"],
-        adjust_overdispersion=ctx.measures["funnel_overdispersion"],
+        units, target=target, levels=levels, method=s["funnel_method"], tau2=width
     )
     curve = measures.funnel_curve(
-        target, float(units["denominator"].max()) * 1.05, levels=ctx.measures["funnel_limits"]
+        target, float(units["denominator"].max()) * 1.05, levels, s["funnel_method"], width
     )
-    outside = placed[placed["position"] != "within"]
-    withheld = int(rows["force"].nunique()) - len(placed)
+    counts = position_counts(rows, levels)
+    inner = measures.position_words("within", levels)
+    outside = int(rows["funnel_position"].notna().sum()) - int(
+        (rows["funnel_position"] == "within").sum()
+    )
+    placed_n = int(rows["funnel_position"].notna().sum())
+    unplaced = len(rows) - placed_n
     items: list = []
     if not pub.collecting:
         items.append(
             plots.funnel_plot(
                 placed,
                 curve,
-                f"{info.label}, {ctx.period}: {len(outside)} of {len(placed)} forces shown lie "
-                "outside the 95% limits",
+                f"{info.label}, {ctx.period}: {outside} of {placed_n} forces placed lie "
+                f"outside the {min(levels) * 100:g}% limits",
                 f"{info.label} (proportion)",
             )
         )
-    counts = placed["position"].map(POSITION_WORDS).value_counts().rename("forces").to_frame()
-    counts.index.name = "position against the national rate"
     items.append(
         render_table_html(
             counts,
@@ -232,11 +248,12 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     )
     finding = (
         f"{info.label} ({info.basis}), {ctx.period}: national {100 * target:.1f}% "
-        f"({int(num):,} of {int(den):,}, pooled over every force); {len(outside)} of "
-        f"{len(placed)} forces shown lie outside the 95% limits"
+        f"({int(num):,} of {int(den):,}, pooled over every force before disclosure control); "
+        f"{outside} of {placed_n} forces placed are not {inner}; "
+        f"{dispersion_words(phi, tau2, adjusted)}"
         + (
-            f"; {withheld} force(s) are not placed because their figures are withheld."
-            if withheld
+            f"; {unplaced} force(s) are not placed (their figures are withheld)."
+            if unplaced
             else "."
         )
     )
