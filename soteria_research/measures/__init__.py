@@ -18,6 +18,7 @@ Thresholds come from ``settings.section("measures")`` via :mod:`.defaults`.
 from soteria_research.measures.assessment import (
     maturity,
     maturity_gaps,
+    paired_gap,
     rating_agreement,
     weighted_kappa,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "outcome_distribution",
     "outcome_shares",
     "overdispersion",
+    "paired_gap",
     "position_codes",
     "position_words",
     "proportion_ci",

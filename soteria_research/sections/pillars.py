@@ -302,6 +302,48 @@ def who_is_charged(ctx: ForceContext) -> Section:
     return charge_model_section(ctx, ctx.cases, "Who is charged", ctx.force)
 
 
+def _agreement_sentence(ctx: ForceContext, agreement: pd.DataFrame, table: pd.DataFrame) -> str:
+    """Self against peer ratings: the paired gap and weighted kappa, each with its interval,
+    through the release (numbers about questions rated, no people behind them)."""
+    pub, conf = ctx.publisher, ctx.measures["confidence_level"]
+    paired = measures.paired_gap(ctx.assessment, confidence=conf)
+    kappa = agreement.iloc[0].to_dict() if len(agreement) else {}
+    figures = {
+        "gap": paired["value"],
+        "gap_low": paired["ci_low"],
+        "gap_high": paired["ci_high"],
+        "kappa": kappa.get("value", float("nan")),
+        "kappa_low": kappa.get("ci_low", float("nan")),
+        "kappa_high": kappa.get("ci_high", float("nan")),
+    }
+    shown = {k: pub.number(f"self-assessment agreement: {k}", v) for k, v in figures.items()}
+    n = int(paired["n"])
+    if shown["gap"] is None:
+        return "No question was rated by both the force and the peer reviewer."
+    questions = f"{n} question" + ("" if n == 1 else "s") + " rated by both"
+    gap = shown["gap"]
+    text = (
+        f"On the {questions}, self ratings are on average {abs(gap):.2f} points "
+        f"{'above' if gap >= 0 else 'below'} the peer reviewer's"
+        + _interval(shown["gap_low"], shown["gap_high"], conf)
+    )
+    if shown["kappa"] is not None:
+        text += f"; quadratic-weighted kappa {shown['kappa']:.2f}" + _interval(
+            shown["kappa_low"], shown["kappa_high"], conf
+        )
+    return (
+        text + ". Stated maturity is a self-assessment, not a measure of the case data: the "
+        "table places the case measures beside it, without judging one against the other."
+    )
+
+
+def _interval(low: float | None, high: float | None, confidence: float) -> str:
+    """`` (95% CI a to b)``, or nothing when there is no interval or it has no width."""
+    if low is None or high is None or f"{low:.2f}" == f"{high:.2f}":
+        return ""
+    return f" ({confidence:.0%} CI {low:.2f} to {high:.2f})"
+
+
 def self_assessment(ctx: ForceContext) -> Section:
     """Self and peer maturity per pillar, their agreement (weighted kappa), and how the
     stated maturity lines up with the case measures of the same pillar."""
@@ -322,42 +364,26 @@ def self_assessment(ctx: ForceContext) -> Section:
     )
     gaps = measures.maturity_gaps(table, findings(ctx))
     view = gaps.set_index("pillar")[
-        ["self_maturity", "peer_maturity", "measures_better", "measures_worse", "gap"]
+        ["self_maturity", "peer_maturity", "measures_better", "measures_worse", "measures_within"]
     ]
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
     view.columns = [
         "self rating (mean)",
         "peer rating (mean)",
-        "case measures better",
-        "case measures worse",
-        "stated maturity vs case evidence",
+        "case measures above the pooled comparator's limits, for the better",
+        "case measures beyond them, for the worse",
+        "case measures within the limits",
     ]
     rendered = render_table_html(
         view,
-        f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the pillar",
+        f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the "
+        "pillar (placed against every force pooled, same period)",
         count_columns=[],
         rules=ctx.rules,
         digits=2,
     )
-    kappa = agreement["value"].iloc[0]
-    wide = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="first")
-    gap = (
-        (wide["self"] - wide["peer"]).mean()
-        if {"self", "peer"} <= set(wide.columns)
-        else float("nan")
-    )
-    direction = "above" if gap >= 0 else "below"
-    above = view.index[view["stated maturity vs case evidence"] == "stated above evidence"].tolist()
-    finding = (
-        f"Self ratings average {abs(gap):.2f} points {direction} the peer reviewer's (quadratic-weighted "
-        f"kappa {kappa:.2f}); "
-        + (
-            f"stated maturity runs ahead of the case evidence on: {', '.join(above).lower()}."
-            if above
-            else "no pillar's stated maturity runs ahead of its case evidence."
-        )
-    )
+    finding = _agreement_sentence(ctx, agreement, table)
     items = [i for i in (figure, rendered) if i is not None]
     problems = workbook_problems(ctx.quality, ctx.force) if not ctx.quality.empty else None
     if problems is not None and len(problems):
