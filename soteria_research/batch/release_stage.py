@@ -102,15 +102,17 @@ def pooled_comparator(period: str, subgroup: str, comparator: str) -> pd.DataFra
     except DataError as exc:
         log.warning("release: no comparator (%s)", exc)
         return pd.DataFrame()
+    s = measures.measure_settings()
+    links = cases if s["repeat_links"] == "all_sexual_offences" else None
     if subgroup != "all":
         cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
     if cases.empty:
         return pd.DataFrame()
     forces = sorted(cases["force"].dropna().unique())
-    frames = [measures.national_comparator(cases, None, period)]
+    frames = [measures.national_comparator(cases, None, period, s, links=links)]
     if comparator == "region":
         areas = measures.force_areas(forces, "region")
-        frames.append(measures.national_comparator(cases, None, period, areas=areas))
+        frames.append(measures.national_comparator(cases, None, period, s, areas, links))
     return pd.concat(frames, ignore_index=True).drop_duplicates(["area", "period", "measure"])
 
 

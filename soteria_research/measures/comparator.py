@@ -138,12 +138,17 @@ def _pooled(measure: str, pooled: pd.DataFrame, units: pd.DataFrame, ratio: bool
     return {**row, "phi": disp["phi"], "tau2": disp["tau2"]}
 
 
+def _own(links: pd.DataFrame | None, forces: list[str]) -> pd.DataFrame | None:
+    return None if links is None else links[links["force"].isin(forces)]
+
+
 def national_comparator(
     cases: pd.DataFrame,
     assessment: pd.DataFrame | None = None,
     period: str | Period = "latest",
     settings: Mapping[str, Any] | None = None,
     areas: Mapping[str, str] | None = None,
+    links: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The key measures pooled over every force of each area, to compare forces against.
 
@@ -160,6 +165,8 @@ def national_comparator(
     areas
         Force -> area (see :func:`force_areas`); by default every force is in England and
         Wales.
+    links
+        The crimes repeat suspects are linked over (as for each force's findings).
 
     Returns
     -------
@@ -172,7 +179,7 @@ def national_comparator(
     s = measure_settings(settings)
     resolved = resolve_period(cases, period)
     per_force = {
-        force: case_measures(own, resolved, s, force)
+        force: case_measures(own, resolved, s, force, _own(links, [force]))
         for force, own in cases.groupby("force", sort=True, observed=True)
     }
     if areas is None:
@@ -180,7 +187,9 @@ def national_comparator(
     rows = []
     for area in sorted(set(areas[f] for f in per_force if f in areas)):
         members = [f for f in per_force if areas.get(f) == area]
-        pooled = case_measures(cases[cases["force"].isin(members)], resolved, s, None)
+        pooled = case_measures(
+            cases[cases["force"].isin(members)], resolved, s, None, _own(links, members)
+        )
         units = pd.concat([per_force[f].assign(force=f) for f in members], ignore_index=True)
         for measure in pooled["measure"]:
             ratio = MEASURES[measure].unit == "proportion" and measure not in POOLED_BY_ESTIMATOR

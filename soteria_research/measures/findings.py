@@ -106,6 +106,7 @@ def force_findings(
     period: str | Period = "latest",
     comparator: pd.DataFrame | None = None,
     settings: Mapping[str, Any] | None = None,
+    links: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Key findings of one force for one period, one row per measure.
 
@@ -128,6 +129,9 @@ def force_findings(
         :func:`~soteria_research.measures.comparator.national_comparator`.
     settings
         The ``measures`` settings (defaults for absent keys; None reads the settings file).
+    links
+        The crimes repeat suspects are linked over (e.g. every sexual offence in the
+        extract); by default ``cases``.
 
     Returns
     -------
@@ -140,7 +144,7 @@ def force_findings(
     levels = s["funnel_limits"]
     own = cases[cases["force"] == force]
     resolved = resolve_period(own, period)
-    rows = case_measures(cases, resolved, s, force).to_dict("records")
+    rows = case_measures(cases, resolved, s, force, links).to_dict("records")
     scales = {}
     for row in _assessment_rows(assessment, force, s["confidence_level"]):
         scales[(row["measure"], row["pillar"])] = row.pop("scale")

@@ -52,6 +52,8 @@ class NationalContext:
     log: OutputLog
     publisher: Publisher | None = None
     notes: list[str] = field(default_factory=list)
+    #: The crimes repeat suspects are linked over (``measures.repeat_links``), or None.
+    links: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def forces(self) -> list[str]:
@@ -117,6 +119,7 @@ def open_national(
             pd.DataFrame(columns=["force", "data_source", "offence_subgroup"]),
             pd.DataFrame(),
         )
+    every_offence = cases
     if subgroup != "all" and len(cases):
         cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
     resolved = measures.resolve_period(cases, period).label if len(cases) else period
@@ -139,6 +142,9 @@ def open_national(
         log=OutputLog("National evidence"),
         publisher=publisher,
         notes=notes,
+        links=every_offence
+        if measure_settings()["repeat_links"] == "all_sexual_offences"
+        else None,
     )
 
 
@@ -363,12 +369,19 @@ def trend(ctx: NationalContext) -> Section:
     return Section(title, pillar, finding, [figure, decision])
 
 
+def link_scope(links: pd.DataFrame | None, subgroup: str) -> str:
+    """What a repeat-suspect link is looked for in (the force reports' wording)."""
+    from soteria_research.sections.pillars import link_scope as scope
+
+    return scope(links, subgroup)
+
+
 def repeat_across(ctx: NationalContext) -> Section:
     """Crimes whose suspect is linked to crimes in another force."""
     title, pillar = "Repeat suspects across forces", "repeat_suspects"
     if ctx.cases.empty:
         return Section(title, pillar, "No case data.")
-    share = measures.repeat_suspect_share(ctx.cases, ctx.period)
+    share = measures.repeat_suspect_share(ctx.cases, ctx.period, links=ctx.links)
     share = share.set_index(
         share["measure"].map(
             {
@@ -387,9 +400,12 @@ def repeat_across(ctx: NationalContext) -> Section:
     )
     across = view.table["%"].iloc[-1]
     if pd.isna(across):
-        return Section(title, pillar, "The share linked across forces is withheld.", [rendered])
+        scope = link_scope(ctx.links, ctx.subgroup)
+        return Section(
+            title, pillar, "The share linked across forces is withheld.", [rendered, scope]
+        )
     finding = f"{across:.1f}% of crimes with an identified suspect involve a suspect also linked to a crime in another force."
-    return Section(title, pillar, finding, [rendered])
+    return Section(title, pillar, finding, [rendered, link_scope(ctx.links, ctx.subgroup)])
 
 
 def charge_model(ctx: NationalContext) -> Section:

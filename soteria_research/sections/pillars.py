@@ -169,7 +169,7 @@ def repeat_suspects(ctx: ForceContext) -> Section:
     title, pillar = "Repeat suspects", "repeat_suspects"
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
-    share = measures.repeat_suspect_share(ctx.cases, ctx.period, force=ctx.force)
+    share = measures.repeat_suspect_share(ctx.cases, ctx.period, force=ctx.force, links=ctx.links)
     within = share[share["measure"] == "repeat_within_force"].set_index(
         pd.Index(
             ["suspect linked to another crime of the force"],
@@ -183,7 +183,7 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         f"Crimes recorded in {ctx.period_label} with a suspect identified (%)",
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
     )
-    gaps = measures.repeat_intervals(ctx.cases, ctx.period)
+    gaps = measures.repeat_intervals(ctx.cases, ctx.period, links=ctx.links)
     _, timing = _medians(
         ctx,
         {"days since the suspect's previous allegation": gaps.iloc[0]},
@@ -194,7 +194,22 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         f"{_pct(pct)} of crimes with an identified suspect involve a suspect linked to another "
         f"crime in {ctx.force}; links across forces are measured in the national report."
     )
-    return Section(title, pillar, finding, [rendered, timing])
+    return Section(title, pillar, finding, [rendered, timing, link_scope(ctx.links, ctx.subgroup)])
+
+
+def link_scope(links: pd.DataFrame | None, subgroup: str) -> str:
+    """What a repeat-suspect link is looked for in, as the report states it."""
+    if links is not None or subgroup == "all":
+        return (
+            "A suspect is a repeat suspect when the same suspect is recorded on another "
+            "sexual offence of any kind in the extract (rape or other sexual offences), at "
+            "any date (settings: measures.repeat_links: all_sexual_offences)."
+        )
+    return (
+        f"A suspect is a repeat suspect when the same suspect is recorded on another "
+        f"{subgroup.lower()} crime in the extract, at any date; other sexual offences are not "
+        "searched (settings: measures.repeat_links: subgroup)."
+    )
 
 
 def digital_forensics(ctx: ForceContext) -> Section:

@@ -255,6 +255,7 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
         ctx.period,
         comparator=force_comparator(ctx),
         settings=ctx.measures,
+        links=ctx.links,
     )
     # Self-assessment rows count questions answered, not people: the ratings are published
     # without those counts (the finding says how many questions stand behind each mean).
