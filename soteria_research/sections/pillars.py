@@ -285,7 +285,8 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
     log.add(check.log_entry)
     if not check.passed:
         return Section(title, pillar, f"The charge model is withheld: {'; '.join(check.reasons)}")
-    show = result.table[result.table["term"] != "Intercept"].set_index("term")
+    terms = result.table[result.table["variable"] != "(intercept)"]  # the baseline odds
+    show = terms.set_index("term")
     show = show[["odds_ratio", "ci_low", "ci_high", "p_value"]]
     rendered = render_table_html(
         show,
@@ -298,13 +299,15 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
         None
         if ctx.publisher.collecting
         else plots.forest_plot(
-            result.table, f"Odds of charge by victim and offence characteristics, {who}"
+            terms, f"Odds of charge by victim and offence characteristics, {who}"
         )
     )
     significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)]
     finding = (
-        f"Across all years, {len(significant)} of {len(show)} characteristics change the odds "
-        "of charge beyond chance (95% intervals exclude 1)."
+        f"Across all years, {len(significant)} of {len(show)} "
+        + ("characteristic changes" if len(show) == 1 else "characteristics change")
+        + " the odds of charge beyond chance (95% intervals exclude 1; the intercept, the "
+        "baseline odds, is not counted)."
     )
     items = [figure, rendered, *result.notes] if figure is not None else [rendered]
     return Section(title, pillar, finding, items)

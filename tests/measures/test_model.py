@@ -139,3 +139,36 @@ def test_constant_predictor_and_bands(cases) -> None:
     assert bands == ["0-12", "0-12", "13-15", "16-17", "18-24", "35-49", "50+", "50+", "unknown"]
     delays = reporting_delay(cases.iloc[:3])
     assert set(delays) <= {"within 7 days", "8-365 days", "over 1 year"}
+
+
+def test_the_report_counts_characteristics_without_the_intercept(cases) -> None:
+    from soteria_research.disclosure import OutputLog, Rules
+    from soteria_research.measures.defaults import measure_settings
+    from soteria_research.release import Ledger
+    from soteria_research.release.publisher import Publisher
+    from soteria_research.sections.context import ForceContext
+    from soteria_research.sections.pillars import charge_model_section
+
+    rules = Rules(min_cell_count=10, zeros_disclosive=False)
+    ctx = ForceContext(
+        force="Kent",
+        slug="kent",
+        subgroup="Rape",
+        comparator="national",
+        cases=cases,
+        assessment=pd.DataFrame(),
+        quality=pd.DataFrame(),
+        period=None,
+        provenance={},
+        rules=rules,
+        measures=measure_settings({}),
+        run_id="test",
+        log=OutputLog("test"),
+        publisher=Publisher("Kent", Ledger(), "collect", rules),
+    )
+    section = charge_model_section(ctx, cases, "Who is charged", "Kent")
+    result = charge_model(
+        cases, period="all", age_bands=ctx.measures["age_bands"], min_events_per_parameter=10
+    )
+    characteristics = int((result.table["variable"] != "(intercept)").sum())
+    assert f" of {characteristics} characteristics change the odds" in section.finding
