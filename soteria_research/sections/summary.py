@@ -268,7 +268,11 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
 
 
 #: Findings numerators that are a cell of the outcomes table (cohort column).
-SAME_AS_OUTCOMES = {"charge_rate": CHARGED_GROUP, "pending_share": PENDING_GROUP}
+SAME_AS_OUTCOMES = {
+    "charge_rate": CHARGED_GROUP,
+    "pending_share": PENDING_GROUP,
+    "victim_does_not_support_share": "Evidential difficulties (victim does not support action)",
+}
 
 
 def finding_key(
