@@ -24,7 +24,12 @@ from soteria_research.release.store import load_release
 from soteria_research.sections.context import code_version
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
-from soteria_research.sections.summary import PUBLISHED_YEAR, comparator_key
+from soteria_research.sections.summary import (
+    PUBLISHED_YEAR,
+    comparator_key,
+    dispersion_words,
+    published_funnel,
+)
 from soteria_research.sections.tables import guarded_figure, rate_table
 
 #: Key proportion measures shown on national funnel plots, with the pillar they evidence.
@@ -173,20 +178,6 @@ def position_counts(rows: pd.DataFrame, levels) -> pd.DataFrame:
     return table
 
 
-def dispersion_words(phi: float | None, tau2: float | None, adjusted: bool) -> str:
-    """How over-dispersed the forces are around the comparator, in words."""
-    if phi is None or tau2 is None or pd.isna(phi):
-        return "over-dispersion not estimated (fewer than two forces)"
-    text = f"over-dispersion phi {phi:.2f} (Spiegelhalter's winsorised z), tau\u00b2 {tau2:.2g}"
-    if adjusted:
-        return text + (
-            "; limits widened by tau\u00b2 (additive random effects)"
-            if tau2 > 0
-            else "; no widening needed (phi not above 1)"
-        )
-    return text + "; limits not widened (settings: funnel_overdispersion false)"
-
-
 def funnel(ctx: NationalContext, measure: str) -> Section:
     """One key measure across forces on a funnel plot around the comparator: the measure
     pooled over every force before protection (the release's comparator cells), with the
@@ -269,16 +260,15 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
 def published_picture(ctx: NationalContext) -> Section:
     """The real published charge rates by force, beside the case-level figures."""
     title, pillar = "The published picture", "data_performance"
-    published = homeoffice.published_rape_rates(PUBLISHED_YEAR)
-    units = published.assign(numerator=published["charged"], denominator=published["recorded"])
-    placed = measures.funnel_positions(units[["force", "numerator", "denominator"]])
-    target = float(placed["target"].iloc[0])
-    curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
+    published, placed, curve, target, disp = published_funnel(ctx.measures)
+    levels = ctx.measures["funnel_limits"]
     outside = placed[placed["position"] != "within"]
+    inner = f"{min(levels) * 100:g}%"
     figure = plots.funnel_plot(
         placed,
         curve,
-        f"Published rape charge rates {PUBLISHED_YEAR}: {len(outside)} of {len(placed)} forces outside the 95% limits",
+        f"Published rape charge rates {PUBLISHED_YEAR}: {len(outside)} of {len(placed)} forces "
+        f"outside the {inner} limits",
         "Charge rate (cohort, Home Office published)",
     )
     case_rows = _units(ctx, "charge_rate").rename(
@@ -287,17 +277,13 @@ def published_picture(ctx: NationalContext) -> Section:
     compared = homeoffice.compare_with_cases(
         published, case_rows, period=ctx.period, measure="cohort", data_source=ctx.data_source
     )
-    view = compared.set_index("force")[
-        ["charge_rate_published", "charge_rate_cases", "difference"]
-    ].round(2)
-    view.columns = [
-        f"published {PUBLISHED_YEAR} (%)",
-        f"case-level {ctx.period} (%)",
-        "difference (points)",
-    ]
+    # two periods extracted at different times: shown side by side, never subtracted
+    view = compared.set_index("force")[["charge_rate_published", "charge_rate_cases"]].round(2)
+    view.columns = [f"published {PUBLISHED_YEAR} (%)", f"case-level {ctx.period} (%)"]
     table = render_table_html(
         view,
-        "Charge rate by force: published beside case-level",
+        f"Charge rate by force: published {PUBLISHED_YEAR} beside case-level {ctx.period} "
+        "(different years and maturity: context, not a comparison)",
         count_columns=[],
         rules=ctx.rules,
         digits=2,
@@ -307,7 +293,8 @@ def published_picture(ctx: NationalContext) -> Section:
     )
     finding = (
         f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {100 * target:.2f}% "
-        f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the 95% limits."
+        f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the {inner} "
+        f"limits; {dispersion_words(disp['phi'], disp['tau2'], ctx.measures['funnel_overdispersion'])}."
     )
     note = f"Why the figures differ: {explanation}." if explanation else ""
     return Section(title, pillar, finding, [figure, table, note])

@@ -19,55 +19,45 @@ from soteria_research.sections.tables import count_table
 
 #: The Home Office year the packaged published figures cover.
 PUBLISHED_YEAR = "2017/18"
-#: Published outcome columns behind each comparable key measure.
-PUBLISHED_MEASURES = {
-    "charge_rate": ("charged",),
-    "outcome_16_share": ("outcome_16",),
-    "victim_does_not_support_share": ("outcome_14", "outcome_16"),
-    "no_suspect_share": ("outcome_14", "outcome_18"),
-    "pending_share": ("pending",),
-}
 
 
-POSITION_WORDS = {
-    "within": "within the 95% limits",
-    "above95": "above the 95% limit",
-    "below95": "below the 95% limit",
-    "above998": "above the 99.8% limit",
-    "below998": "below the 99.8% limit",
-}
-
-
-def published_comparator(year: str = PUBLISHED_YEAR) -> pd.DataFrame:
-    """National values of the key measures from the published Home Office rape figures.
-
-    Cohort measure for England and Wales (44 forces including British Transport Police),
-    as :func:`soteria_research.measures.force_findings` takes its ``comparator``.
-    """
-    forces = homeoffice.published_rape_rates(year)
-    recorded = int(forces["recorded"].sum())
-    rows = []
-    for measure, columns in PUBLISHED_MEASURES.items():
-        numerator = int(sum(int(forces[c].sum()) for c in columns))
-        rows.append(
-            {
-                "measure": measure,
-                "value": numerator / recorded,
-                "numerator": numerator,
-                "denominator": recorded,
-            }
+def dispersion_words(phi: float | None, tau2: float | None, adjusted: bool) -> str:
+    """How over-dispersed the forces are around the comparator, in words."""
+    if phi is None or tau2 is None or pd.isna(phi):
+        return "over-dispersion not estimated (fewer than two forces)"
+    text = f"over-dispersion phi {phi:.2f} (Spiegelhalter's winsorised z), tau\u00b2 {tau2:.2g}"
+    if adjusted:
+        return text + (
+            "; limits widened by tau\u00b2 (additive random effects)"
+            if tau2 > 0
+            else "; no widening needed (phi not above 1)"
         )
-    return pd.DataFrame(rows)
+    return text + "; limits not widened (settings: funnel_overdispersion false)"
+
+
+def published_funnel(s: dict) -> tuple:
+    """The published Home Office charge rates of every force on one funnel (one year, one
+    basis): ``(published, placed, curve, target, dispersion)``, with the limits, method
+    and over-dispersion adjustment of the measure settings ``s``."""
+    published = homeoffice.published_rape_rates(PUBLISHED_YEAR)
+    units = published.assign(numerator=published["charged"], denominator=published["recorded"])
+    units = units[["force", "numerator", "denominator"]]
+    target = float(units["numerator"].sum() / units["denominator"].sum())
+    disp = measures.overdispersion(units["numerator"], units["denominator"], target)
+    tau2 = float(disp["tau2"]) if s["funnel_overdispersion"] and pd.notna(disp["tau2"]) else 0.0
+    levels, method = s["funnel_limits"], s["funnel_method"]
+    placed = measures.funnel_positions(units, target, levels, method, tau2=tau2)
+    curve = measures.funnel_curve(
+        target, float(units["denominator"].max()) * 1.05, levels, method, tau2
+    )
+    return published, placed, curve, target, disp
 
 
 def national_picture(ctx: ForceContext) -> Section:
     """Published charge rates of every force on a funnel plot, with this force beside them."""
     title, pillar = "The force against the national picture", "data_performance"
-    published = homeoffice.published_rape_rates(PUBLISHED_YEAR)
-    target = published["charged"].sum() / published["recorded"].sum()
-    units = published.assign(numerator=published["charged"], denominator=published["recorded"])
-    placed = measures.funnel_positions(units[["force", "numerator", "denominator"]], target=target)
-    curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
+    published, placed, curve, target, disp = published_funnel(ctx.measures)
+    levels, adjusted = ctx.measures["funnel_limits"], ctx.measures["funnel_overdispersion"]
     own = published[published["force"] == ctx.force]
     items: list = []
     if not ctx.publisher.collecting:
@@ -131,13 +121,16 @@ def national_picture(ctx: ForceContext) -> Section:
                 else "."
             )
         )
-        position = POSITION_WORDS.get(
-            placed.loc[placed["force"] == ctx.force, "position"].iloc[0], "unplaced on"
+        position = (
+            measures.position_words(
+                placed.loc[placed["force"] == ctx.force, "position"].iloc[0], levels
+            )
+            or "not placed on the funnel"
         )
         finding = (
             f"In the published {PUBLISHED_YEAR} figures {ctx.force}'s charge rate was "
             f"{float(own['charge_rate'].iloc[0]):.1f}% ({position}; national "
-            f"{100 * target:.1f}%); its case-level rate for {ctx.period_label} is {_pct(rate)}, which "
+            f"{100 * target:.1f}%; {dispersion_words(disp['phi'], disp['tau2'], adjusted)}); its case-level rate for {ctx.period_label} is {_pct(rate)}, which "
             "is not comparable with it (another period, extracted at another time)."
         )
     else:
