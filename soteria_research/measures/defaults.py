@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "spc_trend_length": 7,
     "min_events_per_parameter": 10,
     "repeat_links": "all_sexual_offences",
+    "charge_model_horizon_days": 365,
     "age_bands": [0, 13, 16, 18, 25, 35, 50, 120],
     "horizons_days": [90, 180, 365, 730],
     "evaluation_follow_up_days": 90,

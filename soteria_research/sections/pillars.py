@@ -266,19 +266,29 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
     """
     pillar = "suspect_focus"
     rules, settings, log = ctx.rules, ctx.measures, ctx.log
+    horizon = int(settings["charge_model_horizon_days"])
+    pooled = cases["force"].nunique() > 1
+    predictors = [*measures.model.DEFAULT_PREDICTORS, "financial_year"]
     result = measures.charge_model(
         cases,
         period="all",
+        predictors=[*predictors, "force"] if pooled else predictors,
         min_events_per_parameter=settings["min_events_per_parameter"],
         confidence=settings["confidence_level"],
         age_bands=settings["age_bands"],
+        horizon_days=horizon,
+    )
+    basis = (
+        f"charged within {horizon} days of recording, among crimes recorded at least {horizon} "
+        "days before the extraction (pending ones included), with a term per year of recording"
+        + (" and per force" if pooled else "")
     )
     if result.refused:
         why = (
             f"fewer than {settings['min_events_per_parameter']} charges (and non-charges) per "
             "characteristic estimated"
             if result.events
-            else "no crimes with an outcome"
+            else f"no crimes followed {horizon} days"
         )
         return Section(title, pillar, f"The charge model is not fitted for {who}: {why}.")
     check = check_regression(result.n - result.parameters - 1, rules, name=f"charge model: {who}")
@@ -290,7 +300,7 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
     show = show[["odds_ratio", "ci_low", "ci_high", "p_value"]]
     rendered = render_table_html(
         show,
-        "Odds ratios of charge, all years (crimes with an outcome assigned)",
+        f"Odds ratios of charge within {horizon} days, all years ({basis})",
         count_columns=[],
         rules=rules,
         digits=2,
@@ -302,12 +312,15 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
             terms, f"Odds of charge by victim and offence characteristics, {who}"
         )
     )
-    significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)]
+    traits = show[~terms.set_index("term")["variable"].isin(["financial_year", "force"])]
+    significant = traits[(traits["ci_low"] > 1) | (traits["ci_high"] < 1)]
     finding = (
-        f"Across all years, {len(significant)} of {len(show)} "
-        + ("characteristic changes" if len(show) == 1 else "characteristics change")
-        + " the odds of charge beyond chance (95% intervals exclude 1; the intercept, the "
-        "baseline odds, is not counted)."
+        f"Across all years, {len(significant)} of {len(traits)} victim and offence "
+        + ("characteristic changes" if len(traits) == 1 else "characteristics change")
+        + f" the odds of charge within {horizon} days beyond chance (95% intervals exclude 1; "
+        "the intercept, the baseline odds, and the year"
+        + (" and force" if pooled else "")
+        + " terms are not counted)."
     )
     items = [figure, rendered, *result.notes] if figure is not None else [rendered]
     return Section(title, pillar, finding, items)
