@@ -164,9 +164,8 @@ def _units(ctx: NationalContext, measure: str) -> pd.DataFrame:
 
 
 def position_counts(rows: pd.DataFrame, levels) -> pd.DataFrame:
-    """Forces per funnel position, read from the findings rows' own ``funnel_position``
-    (the evidence base), in the order of the configured limits; ``not placed`` counts rows
-    with no position (withheld, or no comparator)."""
+    """Forces per funnel position (``rows``' ``funnel_position``), in the order of the
+    configured limits; ``not placed`` counts rows with no position (withheld)."""
     codes = measures.position_codes(levels)
     position = rows["funnel_position"].astype("string").fillna("not placed")
     counts = position.value_counts()
@@ -216,12 +215,14 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     curve = measures.funnel_curve(
         target, float(units["denominator"].max()) * 1.05, levels, s["funnel_method"], width
     )
-    counts = position_counts(rows, levels)
+    # the positions the plot shows: with the national comparator they are the evidence
+    # base's own (a test checks it); with a regional one the evidence base places each force
+    # against its region instead
+    shown = rows[["force"]].merge(placed[["force", "position"]], on="force", how="left")
+    counts = position_counts(shown.rename(columns={"position": "funnel_position"}), levels)
     inner = measures.position_words("within", levels)
-    outside = int(rows["funnel_position"].notna().sum()) - int(
-        (rows["funnel_position"] == "within").sum()
-    )
-    placed_n = int(rows["funnel_position"].notna().sum())
+    placed_n = int(placed["position"].notna().sum())
+    outside = placed_n - int((placed["position"] == "within").sum())
     unplaced = len(rows) - placed_n
     items: list = []
     if not pub.collecting:
@@ -419,7 +420,8 @@ def findings_table(ctx: NationalContext) -> Section:
     table.columns.name = None
     rendered = render_table_html(
         table,
-        "Forces per funnel position, by pillar and measure (published findings only)",
+        "Forces per funnel position against the pooled comparator, by pillar and measure "
+        "(the evidence base; not placed: withheld or no comparator)",
         count_columns=[],
         rules=ctx.rules,
         digits=0,
