@@ -177,6 +177,25 @@ def position_counts(rows: pd.DataFrame, levels) -> pd.DataFrame:
     return table
 
 
+#: The naive measure a censoring-aware one is ranked beside.
+RANKED_BESIDE = {"charge_rate": "charge_cif_365"}
+
+
+def ranking(ctx: NationalContext, naive: str, aware: str) -> pd.DataFrame:
+    """Forces ranked on the censoring-aware measure beside the naive one (published
+    findings of the period; a force whose value is withheld is left out of that ranking)."""
+    rows = ctx.findings[ctx.findings["period"] == ctx.period]
+    wide = rows.pivot_table(index="force", columns="measure", values="value", aggfunc="first")
+    wide = wide.reindex(columns=[naive, aware])
+    out = pd.DataFrame(index=wide.index)
+    for measure in (aware, naive):
+        label = MEASURES[measure].label
+        out[f"{label} (%)"] = (100 * wide[measure]).round(1)
+        out[f"rank: {label}"] = wide[measure].rank(ascending=False, method="min").astype("Int64")
+    out.index.name = "force"
+    return out.sort_values(out.columns[1], na_position="last")
+
+
 def funnel(ctx: NationalContext, measure: str) -> Section:
     """One key measure across forces on a funnel plot around the comparator: the measure
     pooled over every force before protection (the release's comparator cells), with the
@@ -255,6 +274,19 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
             else "."
         )
     )
+    if measure in RANKED_BESIDE and len(ctx.findings):
+        aware = RANKED_BESIDE[measure]
+        items.append(
+            render_table_html(
+                ranking(ctx, measure, aware),
+                f"Forces ranked on {MEASURES[aware].label.lower()} beside "
+                f"{info.label.lower()}, {ctx.period} (1 = highest; the naive rate counts only "
+                "charges seen so far, so forces whose cases are younger rank lower on it)",
+                count_columns=[],
+                rules=ctx.rules,
+                digits=1,
+            )
+        )
     return Section(title, info.pillar, finding, [*items, info.definition])
 
 
