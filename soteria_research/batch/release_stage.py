@@ -94,7 +94,7 @@ def relate_units(ledger: Ledger, forces: Sequence[str]) -> int:
 def pooled_comparator(period: str, subgroup: str, comparator: str) -> pd.DataFrame:
     """The key measures pooled over every force with processed data (England and Wales,
     and each region when ``comparator`` is ``region``), before protection."""
-    from soteria_research import ingest, measures
+    from soteria_research import ingest
     from soteria_research.errors import DataError
 
     try:
@@ -102,6 +102,16 @@ def pooled_comparator(period: str, subgroup: str, comparator: str) -> pd.DataFra
     except DataError as exc:
         log.warning("release: no comparator (%s)", exc)
         return pd.DataFrame()
+    try:
+        return _pool(cases, period, subgroup, comparator)
+    except Exception as exc:  # the reports then go without a comparator, and say so
+        log.warning("release: no comparator (%s: %s)", type(exc).__name__, exc)
+        return pd.DataFrame()
+
+
+def _pool(cases: pd.DataFrame, period: str, subgroup: str, comparator: str) -> pd.DataFrame:
+    from soteria_research import measures
+
     s = measures.measure_settings()
     links = cases if s["repeat_links"] == "all_sexual_offences" else None
     if subgroup != "all":
