@@ -152,3 +152,101 @@ def test_key_findings_are_the_evidence_rows(root: Path) -> None:
             rendered[columns].sort_values("measure").reset_index(drop=True),
             check_dtype=False,
         )
+
+
+def _with_root(root: Path):
+    """Read the run's own processed data and release (SOTERIA_ROOT set for the call)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def scope():
+        os.environ["SOTERIA_ROOT"] = str(root)
+        try:
+            yield
+        finally:
+            os.environ.pop("SOTERIA_ROOT", None)
+
+    return scope()
+
+
+def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
+    """Each evidence-base sentence quotes its own row's published columns, and no other."""
+    from soteria_research import ingest
+    from soteria_research.measures import finding_texts, measure_settings, position_words
+    from soteria_research.measures.catalogue import CENSORING_AWARE, MEASURES
+    from soteria_research.measures.wording import WITHHELD
+
+    evidence = pd.read_parquet(root / "reports" / "evidence" / "evidence_base.parquet")
+    s = measure_settings()
+    with _with_root(root):
+        for force, rows in evidence.groupby("force"):
+            texts = finding_texts(rows, ingest.load_assessment(force), force, s)
+            assert rows["finding"].tolist() == texts
+    checked = 0
+    for row in evidence.to_dict("records"):
+        text, unit = row["finding"], MEASURES[row["measure"]].unit
+        if row["suppressed"]:
+            assert text == WITHHELD
+            continue
+        assert "nan" not in text
+        if pd.isna(row["value"]):
+            assert "not available" in text
+            continue
+        if unit == "proportion":
+            assert f": {row['value'] * 100:.1f}%" in text
+            if pd.notna(row["numerator"]) and row["measure"] not in CENSORING_AWARE:
+                assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text
+        if pd.notna(row["comparator_value"]) and unit == "proportion":
+            assert f"pooled comparator {row['comparator_value'] * 100:.1f}%" in text
+        elif pd.isna(row["comparator_value"]):
+            assert "comparator" not in text
+        words = position_words(row["funnel_position"], s["funnel_limits"])
+        assert (words in text) if words else ("limit" not in text)
+        checked += 1
+    assert checked > 20 and evidence["funnel_position"].notna().sum() > 5
+
+
+def test_national_funnels_place_forces_as_the_evidence_base_does(root: Path) -> None:
+    """The national funnels' target is every force pooled before protection (Aalen-Johansen
+    for the censoring-aware measure) and their positions are the evidence base's."""
+    from soteria_research import ingest, measures
+    from soteria_research.release import NATIONAL
+    from soteria_research.release.store import load_release
+    from soteria_research.sections.national import FUNNEL_MEASURES
+    from soteria_research.sections.summary import comparator_key
+
+    evidence = pd.read_parquet(root / "reports" / "evidence" / "evidence_base.parquet")
+    s = measures.measure_settings()
+    with _with_root(root):
+        ledger = load_release(root / "data" / "release")
+        cases = ingest.load_cases()
+    cases = cases[cases["offence_subgroup"] == "Rape"]
+    period = measures.resolve_period(cases, "latest").label
+
+    def cell(measure: str, column: str) -> float:
+        return ledger.cells[comparator_key("Rape", period, NATIONAL, measure, column)].value
+
+    cif = measures.cumulative_incidence(cases, period, [365])
+    assert cell("charge_cif_365", "value") == pytest.approx(
+        cif.loc[cif["cause"] == "charge", "value"].iloc[0]
+    )
+    placed_any = 0
+    for measure in FUNNEL_MEASURES:
+        rows = evidence[(evidence["measure"] == measure) & (evidence["period"] == period)]
+        assert cell(measure, "numerator") == rows["numerator"].sum() or rows["suppressed"].any()
+        assert cell(measure, "denominator") >= rows["denominator"].sum()
+        shown = rows.dropna(subset=["numerator", "denominator", "funnel_position"])
+        if shown.empty:
+            continue
+        tau2 = cell(measure, "tau2") if s["funnel_overdispersion"] else 0.0
+        units = shown[["force", "numerator", "denominator"]].astype(
+            {"numerator": float, "denominator": float}
+        )
+        placed = measures.funnel_positions(
+            units, cell(measure, "value"), s["funnel_limits"], s["funnel_method"], tau2=tau2
+        )
+        assert placed["position"].tolist() == shown["funnel_position"].tolist()
+        placed_any += len(placed)
+    assert placed_any
+    page = (root / "reports" / "national" / "national_evidence.html").read_text(encoding="utf-8")
+    assert "Forces by funnel position" in page and "over-dispersion phi" in page

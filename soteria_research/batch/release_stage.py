@@ -42,16 +42,19 @@ NATIONAL_SUMS = (
 )
 
 
-def _collect_force(args: tuple[str, str, str]) -> tuple[Ledger, pd.DataFrame, str]:
+def _collect_force(
+    args: tuple[str, str, str, str, pd.DataFrame],
+) -> tuple[Ledger, pd.DataFrame, str]:
     """One force's part of the release; a force whose sections fail adds nothing (its report
     then fails on its own, with the error) and the others go on."""
     from soteria_research.sections import open_force
     from soteria_research.sections.collect import collect_force
 
-    force, period, subgroup = args
+    force, period, subgroup, comparator, pooled = args
     ledger = Ledger()
     try:
-        ctx = open_force(force, period, subgroup=subgroup, collect=ledger)
+        ctx = open_force(force, period, comparator, subgroup=subgroup, collect=ledger)
+        ctx.cache["comparator"] = pooled
         return ledger, collect_force(ctx), ""
     except Exception as exc:  # isolated like a failing notebook
         return Ledger(), pd.DataFrame(), f"{type(exc).__name__}: {exc}"
@@ -88,6 +91,41 @@ def relate_units(ledger: Ledger, forces: Sequence[str]) -> int:
     return added
 
 
+def pooled_comparator(period: str, subgroup: str, comparator: str) -> pd.DataFrame:
+    """The key measures pooled over every force with processed data (England and Wales,
+    and each region when ``comparator`` is ``region``), before protection."""
+    from soteria_research import ingest
+    from soteria_research.errors import DataError
+
+    try:
+        cases = ingest.load_cases()
+    except DataError as exc:
+        log.warning("release: no comparator (%s)", exc)
+        return pd.DataFrame()
+    try:
+        return _pool(cases, period, subgroup, comparator)
+    except Exception as exc:  # the reports then go without a comparator, and say so
+        log.warning("release: no comparator (%s: %s)", type(exc).__name__, exc)
+        return pd.DataFrame()
+
+
+def _pool(cases: pd.DataFrame, period: str, subgroup: str, comparator: str) -> pd.DataFrame:
+    from soteria_research import measures
+
+    s = measures.measure_settings()
+    links = cases if s["repeat_links"] == "all_sexual_offences" else None
+    if subgroup != "all":
+        cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
+    if cases.empty:
+        return pd.DataFrame()
+    forces = sorted(cases["force"].dropna().unique())
+    frames = [measures.national_comparator(cases, None, period, s, links=links)]
+    if comparator == "region":
+        areas = measures.force_areas(forces, "region")
+        frames.append(measures.national_comparator(cases, None, period, s, areas, links))
+    return pd.concat(frames, ignore_index=True).drop_duplicates(["area", "period", "measure"])
+
+
 def unit_digest(ledger: Ledger, unit: str) -> str:
     """A digest of what one unit's report may show (its cells' published values)."""
     h = hashlib.sha256()
@@ -121,7 +159,9 @@ def build_release(
         except Exception:  # an unreadable release is rebuilt
             log.warning("The stored release could not be read; rebuilding it.")
     period = str(parameters.get("period", "latest"))
-    args = [(f, period, subgroup) for f in forces]
+    comparator = str(parameters.get("comparator") or "national")
+    pooled = pooled_comparator(period, subgroup, comparator)
+    args = [(f, period, subgroup, comparator, pooled) for f in forces]
     if jobs > 1 and len(args) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as executor:
             results = list(executor.map(_collect_force, args))
@@ -134,7 +174,14 @@ def build_release(
         ledger.merge(part)
     frames = [f for _, f, _ in results if len(f)]
     findings = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    from soteria_research.measures import force_areas
     from soteria_research.sections.collect import collect_national
+    from soteria_research.sections.summary import publish_comparator
+
+    if len(pooled):
+        collected = [f for (f, *_), (_, _, error) in zip(args, results, strict=True) if not error]
+        for kind in dict.fromkeys(("national", comparator)):
+            publish_comparator(ledger, pooled, subgroup, force_areas(collected, kind))
     from soteria_research.sections.national import open_national
 
     try:

@@ -18,19 +18,22 @@ Thresholds come from ``settings.section("measures")`` via :mod:`.defaults`.
 from soteria_research.measures.assessment import (
     maturity,
     maturity_gaps,
+    paired_gap,
     rating_agreement,
     weighted_kappa,
 )
 from soteria_research.measures.attrition import attrition
-from soteria_research.measures.comparator import national_comparator
+from soteria_research.measures.comparator import force_areas, national_comparator
 from soteria_research.measures.completeness import data_completeness
 from soteria_research.measures.defaults import measure_settings
-from soteria_research.measures.findings import force_findings
+from soteria_research.measures.findings import finding_texts, force_findings
 from soteria_research.measures.funnel import (
     funnel_curve,
     funnel_limits,
     funnel_positions,
     overdispersion,
+    position_codes,
+    position_words,
 )
 from soteria_research.measures.intervals import median_ci, proportion_ci
 from soteria_research.measures.model import (
@@ -71,7 +74,9 @@ __all__ = [
     "cumulative_incidence",
     "data_completeness",
     "days_to_event",
+    "finding_texts",
     "flag_share",
+    "force_areas",
     "force_findings",
     "funnel_curve",
     "funnel_limits",
@@ -88,6 +93,9 @@ __all__ = [
     "outcome_distribution",
     "outcome_shares",
     "overdispersion",
+    "paired_gap",
+    "position_codes",
+    "position_words",
     "proportion_ci",
     "rating_agreement",
     "recorded_volumes",

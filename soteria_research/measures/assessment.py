@@ -296,6 +296,30 @@ def rating_agreement(
     return pd.DataFrame(rows).astype({"denominator": "Int64", "reason": "string"})
 
 
+def paired_gap(
+    assessment: pd.DataFrame,
+    rounds: str = "latest",
+    confidence: float = 0.95,
+    order: Sequence[str] | None = None,
+) -> dict[str, float | int | str]:
+    """Mean self-minus-peer rating over the questions rated by both (paired), with a
+    t-interval over those questions.
+
+    Questions answered by one rater only are left out: mixing them in compares different
+    questions (the means of :func:`maturity` are over each rater's own answers).
+
+    Returns
+    -------
+    dict
+        ``n`` (questions rated by both), ``value``, ``ci_low``, ``ci_high``, ``reason``.
+    """
+    require_columns(assessment, ["force", "round", "self_rating", "peer_rating"])
+    rows = latest_round(assessment, order) if rounds == "latest" else assessment
+    both = rows.dropna(subset=["self_rating", "peer_rating"])
+    diff = both["self_rating"].astype(float) - both["peer_rating"].astype(float)
+    return mean_ci(diff, confidence)
+
+
 def _direction(row: pd.Series) -> str:
     position, measure = row.get("funnel_position"), MEASURES.get(row["measure"])
     if measure is None or measure.higher_is_better is None or pd.isna(position):

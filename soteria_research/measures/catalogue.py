@@ -193,6 +193,10 @@ _MEASURES = [
 
 MEASURES: dict[str, Measure] = {m.id: m for m in _MEASURES}
 
+#: Proportions that are censoring-aware estimates, not the ratio of their counts: their
+#: comparator is the same estimator on the pooled crimes, and their finding says so.
+CENSORING_AWARE = ("charge_cif_365",)
+
 
 def catalogue() -> pd.DataFrame:
     """The key measures as a table (id, pillar, label, definition, basis, unit, direction)."""

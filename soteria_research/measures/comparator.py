@@ -1,8 +1,13 @@
-"""The comparator of a force's findings: national values, and where the force sits.
+"""The comparator of a force's findings: the same measures pooled over every force of an
+area (England and Wales, or the force's region), and where the force sits against them.
 
-:func:`national_comparator` computes the key measures on every force pooled, with the
-between-force variance ``tau2`` of Spiegelhalter's over-dispersion adjustment;
-:func:`compare` adds ``comparator_value`` and ``funnel_position`` to findings rows.
+:func:`national_comparator` pools every force before anything is withheld: a proportion
+that is a simple ratio is the sum of the forces' numerators over the sum of their
+denominators; a censoring-aware estimate (Aalen-Johansen) or a median is the same
+estimator run on the pooled crimes, never a naive ratio. Each proportion carries the
+over-dispersion of the forces around it (Spiegelhalter's ``phi`` and the additive
+random-effects ``tau2``). :func:`compare` adds ``comparator_value`` and
+``funnel_position`` to findings rows of the same period only.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from soteria_research import reference
+from soteria_research.errors import ParameterError
 from soteria_research.measures import assessment as assess
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.defaults import measure_settings
@@ -20,25 +27,51 @@ from soteria_research.measures.funnel import funnel_positions, overdispersion
 from soteria_research.measures.key_measures import case_measures
 from soteria_research.measures.periods import Period, resolve_period
 
+#: Measures whose value is not the ratio of its counts: pooled by running the estimator
+#: on the pooled crimes (the censoring-aware charge within 365 days).
+POOLED_BY_ESTIMATOR = ("charge_cif_365",)
+#: What the ``comparator`` setting may name.
+COMPARATORS = ("national", "region")
+NATIONAL_AREA = "England and Wales"
+
+COLUMNS = [
+    "area",
+    "period",
+    "measure",
+    "pillar",
+    "value",
+    "numerator",
+    "denominator",
+    "units",
+    "phi",
+    "tau2",
+    "reason",
+]
+
 
 def compare(out: pd.DataFrame, comparator: pd.DataFrame | None, s: Mapping) -> pd.DataFrame:
     """Add ``comparator_value`` and ``funnel_position`` (proportions only) to findings
-    rows, matching the comparator on ``measure`` (and ``pillar`` when it has one).
+    rows, matching the comparator on ``measure`` (and ``pillar`` when it has one) and on
+    ``period`` when it has one: a row is never compared with another period.
 
-    ``s`` holds the measure settings: ``funnel_limits``, ``funnel_overdispersion`` (use
-    the comparator's ``tau2``) and optionally ``funnel_method`` (default ``exact``).
-    Counts get no comparator value.
+    ``s`` holds the measure settings: ``funnel_limits``, ``funnel_method`` and
+    ``funnel_overdispersion`` (widen the limits by the comparator's ``tau2``). Counts get
+    no comparator value.
     """
     out = out.assign(comparator_value=np.nan, funnel_position=pd.NA)
     if comparator is None or comparator.empty:
         return out
     keys = ["measure", "pillar"] if "pillar" in comparator.columns else ["measure"]
-    comp = comparator.drop_duplicates(keys).set_index(keys)
+    comp = comparator.drop_duplicates([*keys, "period"] if "period" in comparator else keys)
     for i, row in out.iterrows():
-        key = tuple(row[k] for k in keys) if len(keys) > 1 else row["measure"]
-        if key not in comp.index:
+        match = comp
+        for k in keys:
+            match = match[match[k] == row[k]]
+        if "period" in match.columns:
+            match = match[match["period"].isna() | (match["period"] == row["period"])]
+        if match.empty:
             continue
-        ref = comp.loc[key]
+        ref = match.iloc[0]
         unit_kind = MEASURES[row["measure"]].unit
         if unit_kind == "count":
             continue
@@ -53,11 +86,60 @@ def compare(out: pd.DataFrame, comparator: pd.DataFrame | None, s: Mapping) -> p
                 unit,
                 float(ref["value"]),
                 s["funnel_limits"],
-                s.get("funnel_method", "exact"),
+                s["funnel_method"],
                 tau2=0.0 if pd.isna(tau2) else float(tau2),
             )
             out.loc[i, "funnel_position"] = placed["position"].iloc[0]
     return out
+
+
+def force_areas(forces: list[str], comparator: str = "national") -> dict[str, str]:
+    """The area each force is compared with: England and Wales, or its region (from the
+    reference data; a force with no region is compared nationally)."""
+    if comparator not in COMPARATORS:
+        raise ParameterError(
+            f"comparator must be one of {', '.join(COMPARATORS)}, not {comparator!r} "
+            "(reports.comparator_default in config/settings.yaml, or --comparator)."
+        )
+    if comparator == "national":
+        return dict.fromkeys(forces, NATIONAL_AREA)
+    region = reference.forces().set_index("name")["region"]
+    return {
+        f: (str(region[f]) if f in region.index and pd.notna(region[f]) else NATIONAL_AREA)
+        for f in forces
+    }
+
+
+def _pooled(measure: str, pooled: pd.DataFrame, units: pd.DataFrame, ratio: bool) -> dict[str, Any]:
+    """One measure pooled over ``units`` (one row per force)."""
+    own = units[units["measure"] == measure]
+    est = pooled[pooled["measure"] == measure].iloc[0]
+    num = pd.to_numeric(own["numerator"], errors="coerce").astype(float)
+    den = pd.to_numeric(own["denominator"], errors="coerce").astype(float)
+    counted = num.notna() & den.notna()
+    row = {
+        "measure": measure,
+        "numerator": float(num[counted].sum()) if counted.any() else np.nan,
+        "denominator": float(den[counted].sum()) if counted.any() else np.nan,
+        "units": int(counted.sum()),
+        "reason": est["reason"],
+    }
+    if ratio:
+        row["value"] = row["numerator"] / row["denominator"] if row["denominator"] else np.nan
+    else:
+        row["value"] = float(est["value"]) if pd.notna(est["value"]) else np.nan
+    if MEASURES[measure].unit == "count":
+        row["value"] = row["numerator"]
+    disp = {"phi": np.nan, "tau2": np.nan}
+    placed = own.dropna(subset=["value", "funnel_n"])
+    if MEASURES[measure].unit == "proportion" and pd.notna(row["value"]) and 0 < row["value"] < 1:
+        size = placed["funnel_n"].astype(float)
+        disp = overdispersion(placed["value"].astype(float) * size, size, row["value"])
+    return {**row, "phi": disp["phi"], "tau2": disp["tau2"]}
+
+
+def _own(links: pd.DataFrame | None, forces: list[str]) -> pd.DataFrame | None:
+    return None if links is None else links[links["force"].isin(forces)]
 
 
 def national_comparator(
@@ -65,45 +147,61 @@ def national_comparator(
     assessment: pd.DataFrame | None = None,
     period: str | Period = "latest",
     settings: Mapping[str, Any] | None = None,
+    areas: Mapping[str, str] | None = None,
+    links: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """National values of the key measures, to compare each force against.
+    """The key measures pooled over every force of each area, to compare forces against.
 
-    Case measures are computed on every force's crimes pooled; ``tau2`` (the
-    between-force variance of Spiegelhalter's over-dispersion adjustment) is estimated
-    from the forces' own numerators and denominators. Maturity is the mean over every
-    force's latest-round ratings.
+    Parameters
+    ----------
+    cases
+        Canonical cases of every force (none withheld: the comparator is pooled before
+        disclosure control, and published through the release).
+    assessment
+        Self-assessment rows, or None: maturity is then the mean over every force's
+        latest-round ratings (national only).
+    period
+        The reporting period, resolved on the pooled cases.
+    areas
+        Force -> area (see :func:`force_areas`); by default every force is in England and
+        Wales.
+    links
+        The crimes repeat suspects are linked over (as for each force's findings).
 
     Returns
     -------
     DataFrame
-        ``measure, pillar, value, numerator, denominator, phi, tau2, reason``.
+        ``area, period, measure, pillar, value, numerator, denominator, units, phi, tau2,
+        reason``: ``units`` is the number of forces pooled; ``phi`` (Spiegelhalter's
+        winsorised over-dispersion) and ``tau2`` (additive random-effects variance)
+        are estimated from the forces' own estimates around the pooled value.
     """
     s = measure_settings(settings)
     resolved = resolve_period(cases, period)
-    pooled = case_measures(cases, resolved, s, None)
-    per_force = [
-        case_measures(own, resolved, s, force).assign(force=force)
+    per_force = {
+        force: case_measures(own, resolved, s, force, _own(links, [force]))
         for force, own in cases.groupby("force", sort=True, observed=True)
-    ]
-    units = pd.concat(per_force, ignore_index=True) if per_force else pooled.iloc[0:0]
-    phis, taus = [], []
-    for _, row in pooled.iterrows():
-        part = units[units["measure"] == row["measure"]].dropna(subset=["value", "funnel_n"])
-        size = part["funnel_n"].astype(float)
-        ok = MEASURES[row["measure"]].unit == "proportion" and 0 < row["value"] < 1
-        disp = (
-            overdispersion(part["value"].astype(float) * size, size, row["value"])
-            if ok
-            else {"phi": np.nan, "tau2": np.nan}
+    }
+    if areas is None:
+        areas = dict.fromkeys(per_force, NATIONAL_AREA)
+    rows = []
+    for area in sorted(set(areas[f] for f in per_force if f in areas)):
+        members = [f for f in per_force if areas.get(f) == area]
+        pooled = case_measures(
+            cases[cases["force"].isin(members)], resolved, s, None, _own(links, members)
         )
-        phis.append(disp["phi"])
-        taus.append(disp["tau2"])
-    out = pooled.assign(
-        pillar=pooled["measure"].map(lambda m: MEASURES[m].pillar), phi=phis, tau2=taus
-    )
+        units = pd.concat([per_force[f].assign(force=f) for f in members], ignore_index=True)
+        for measure in pooled["measure"]:
+            ratio = MEASURES[measure].unit == "proportion" and measure not in POOLED_BY_ESTIMATOR
+            rows.append({"area": area, **_pooled(measure, pooled, units, ratio)})
+    out = pd.DataFrame(rows)
+    out["period"] = resolved.label
+    out["pillar"] = out["measure"].map(lambda m: MEASURES[m].pillar)
     if assessment is not None and len(assessment):
         latest = assess.latest_round(assessment).assign(force="national", round="latest")
         table = assess.maturity(latest, confidence=s["confidence_level"])
-        extra = table[["measure", "pillar", "value", "denominator", "reason"]]
+        extra = table[["measure", "pillar", "value", "denominator", "reason"]].assign(
+            area=NATIONAL_AREA, period=np.nan
+        )
         out = pd.concat([out, extra], ignore_index=True)
-    return out[["measure", "pillar", "value", "numerator", "denominator", "phi", "tau2", "reason"]]
+    return out.reindex(columns=COLUMNS)

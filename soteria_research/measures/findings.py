@@ -20,7 +20,7 @@ from soteria_research.measures.comparator import compare
 from soteria_research.measures.defaults import measure_settings
 from soteria_research.measures.key_measures import case_measures, finding_row
 from soteria_research.measures.periods import Period, resolve_period
-from soteria_research.measures.wording import describe
+from soteria_research.measures.wording import WITHHELD, describe
 
 COLUMNS = [
     "force",
@@ -68,6 +68,37 @@ def _assessment_rows(assessment: pd.DataFrame | None, force: str, conf: float) -
     return rows
 
 
+def rating_scales(
+    assessment: pd.DataFrame | None, force: str, confidence: float = 0.95
+) -> dict[tuple[str, str], tuple]:
+    """(measure, pillar) -> (scale_min, scale_max) of a force's maturity rows."""
+    return {
+        (row["measure"], row["pillar"]): row["scale"]
+        for row in _assessment_rows(assessment, force, confidence)
+    }
+
+
+def finding_texts(
+    rows: pd.DataFrame,
+    assessment: pd.DataFrame | None,
+    force: str,
+    settings: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """The one-line finding of each findings row, made from that row's columns only (a
+    row marked ``suppressed`` says it is withheld), with the maturity scales of the
+    force's self-assessment and the configured funnel limits."""
+    s = measure_settings(settings)
+    scales = rating_scales(assessment, force, s["confidence_level"])
+    texts = []
+    for r in rows.to_dict("records"):
+        if bool(r.get("suppressed", False)):
+            texts.append(WITHHELD)
+            continue
+        scale = scales.get((r["measure"], r["pillar"]))
+        texts.append(describe(r, s["confidence_level"], scale, s["funnel_limits"]))
+    return texts
+
+
 def force_findings(
     cases: pd.DataFrame,
     assessment: pd.DataFrame | None,
@@ -75,6 +106,7 @@ def force_findings(
     period: str | Period = "latest",
     comparator: pd.DataFrame | None = None,
     settings: Mapping[str, Any] | None = None,
+    links: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Key findings of one force for one period, one row per measure.
 
@@ -91,11 +123,15 @@ def force_findings(
     period
         ``"2023/24"``, ``"latest"`` (the force's latest year) or ``"all"``.
     comparator
-        Optional national values: ``measure, value, numerator, denominator`` (and
-        ``pillar`` for maturity, ``tau2`` for over-dispersed funnels), e.g. from
+        Optional values pooled over the force's area: ``measure, value`` (and ``period``,
+        compared only with rows of that period; ``pillar`` for maturity; ``tau2`` for
+        over-dispersed funnels), e.g. one area of
         :func:`~soteria_research.measures.comparator.national_comparator`.
     settings
         The ``measures`` settings (defaults for absent keys; None reads the settings file).
+    links
+        The crimes repeat suspects are linked over (e.g. every sexual offence in the
+        extract); by default ``cases``.
 
     Returns
     -------
@@ -105,9 +141,10 @@ def force_findings(
         reason``.
     """
     s = measure_settings(settings)
+    levels = s["funnel_limits"]
     own = cases[cases["force"] == force]
     resolved = resolve_period(own, period)
-    rows = case_measures(cases, resolved, s, force).to_dict("records")
+    rows = case_measures(cases, resolved, s, force, links).to_dict("records")
     scales = {}
     for row in _assessment_rows(assessment, force, s["confidence_level"]):
         scales[(row["measure"], row["pillar"])] = row.pop("scale")
@@ -130,7 +167,7 @@ def force_findings(
     out["unit"] = out["measure"].map(lambda m: MEASURES[m].unit)
     out = compare(out, comparator, s)
     out["finding"] = [
-        describe(r, s["confidence_level"], scales.get((r["measure"], r["pillar"])))
+        describe(r, s["confidence_level"], scales.get((r["measure"], r["pillar"])), levels)
         for r in out.to_dict("records")
     ]
     for column in ("numerator", "denominator"):

@@ -27,11 +27,45 @@ from scipy import stats
 from soteria_research.errors import ParameterError
 from soteria_research.measures.frames import SINGLE_FORCE, ZERO_DENOMINATOR
 
+#: Positions on the default limits (0.95 and 0.998); other limits give other names, see
+#: :func:`position_codes`.
 POSITIONS = ("within", "above95", "below95", "above998", "below998")
 
 
 def _level_name(level: float) -> str:
     return f"{level * 100:g}".replace(".", "")
+
+
+def position_codes(levels: Iterable[float] = (0.95, 0.998)) -> tuple[str, ...]:
+    """The funnel positions the configured ``levels`` can give, in the evidence base's
+    codes: ``within`` and ``above<L>`` / ``below<L>`` per level (``L`` the coverage in
+    percent without its point: 0.95 -> ``95``, 0.998 -> ``998``).
+
+    >>> position_codes([0.9, 0.99])
+    ('within', 'above90', 'below90', 'above99', 'below99')
+    """
+    codes = ["within"]
+    for level in sorted(levels):
+        codes += [f"above{_level_name(level)}", f"below{_level_name(level)}"]
+    return tuple(codes)
+
+
+def position_words(code: object, levels: Iterable[float] = (0.95, 0.998)) -> str:
+    """A funnel position in words, read with the configured ``levels`` ("" when unplaced).
+
+    >>> position_words("above998"), position_words("within", [0.9, 0.99])
+    ('above the 99.8% limit', 'within the 90% limits')
+    """
+    if not isinstance(code, str):
+        return ""
+    levels = sorted(levels)
+    if code == "within":
+        return f"within the {levels[0] * 100:g}% limits" if levels else "within the limits"
+    for level in levels:
+        for side in ("above", "below"):
+            if code == f"{side}{_level_name(level)}":
+                return f"{side} the {level * 100:g}% limit"
+    return ""
 
 
 def exact_quantile(q: float, n: np.ndarray, p: float) -> np.ndarray:

@@ -72,11 +72,13 @@ def case_measures(
     period: str | Period = "latest",
     settings: Mapping[str, Any] | None = None,
     force: str | None = None,
+    links: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The case-based key measures of one force (or of all of ``cases`` pooled).
 
     ``cases`` may be the national table: ``force`` selects the force whose crimes are
-    measured (None pools every force). Repeat suspects are linked within the force.
+    measured (None pools every force). Repeat suspects are linked within the force,
+    over ``links`` when given (e.g. every sexual offence in the extract) else ``cases``.
 
     Returns
     -------
@@ -135,7 +137,7 @@ def case_measures(
             _first(timeliness.median_days(own, resolved, "charge", "activity", conf)),
         )
     )
-    linked = repeat.repeat_suspect_share(own, resolved, force, conf, method)
+    linked = repeat.repeat_suspect_share(own, resolved, force, conf, method, links)
     rows.append(finding_row("repeat_suspect_share", _first(linked, measure="repeat_within_force")))
     rows.append(finding_row("victim_withdrawal_share", _withdrawal(own, resolved, conf, method)))
     rows.append(

@@ -2,7 +2,11 @@
 
 Rows: crimes recorded in the period with an outcome assigned (pending crimes have no
 known outcome yet and are left out). Response: charged (type 1, alternate offences
-included). Predictors (categorical, reference level = the most frequent unless given):
+included). With ``horizon_days`` the rows are instead every crime recorded in the period
+and followed that long by the extraction date (pending ones included, so the sample is
+not selected on having an outcome), and the response is a charge within the horizon of
+recording; ``financial_year`` (year terms) and, pooled over forces, ``force`` may be
+added as predictors. Predictors (categorical, reference level = the most frequent unless given):
 victim age band, victim-suspect relationship, delay in reporting (committed to reported)
 and offence subgroup. Odds ratios are ``exp(coefficient)`` with Wald intervals.
 
@@ -92,12 +96,31 @@ def model_frame(
     period: str | Period = "all",
     predictors: Sequence[str] = DEFAULT_PREDICTORS,
     age_bands: Sequence[int] | None = None,
+    horizon_days: int | None = None,
 ) -> pd.DataFrame:
-    """The rows and columns the model uses: ``charged`` (0/1) and each predictor (text)."""
+    """The rows and columns the model uses: ``charged`` (0/1) and each predictor (text).
+
+    With ``horizon_days``: crimes followed at least that many days from recording to the
+    extraction date, ``charged`` = charged within that many days of recording.
+    """
     require_columns(cases, ["outcome_type", "financial_year"])
     rows = cohort(cases, resolve_period(cases, period))
-    rows = rows[rows["outcome_type"].ne(0).fillna(False).astype(bool)]
-    out = pd.DataFrame({"charged": rows["outcome_type"].eq(1).astype(int)}, index=rows.index)
+    if horizon_days is None:
+        rows = rows[rows["outcome_type"].ne(0).fillna(False).astype(bool)]
+        charged = rows["outcome_type"].eq(1)
+    else:
+        require_columns(rows, ["recorded_date", "outcome_date", "extraction_date"])
+        recorded = pd.to_datetime(rows["recorded_date"])
+        horizon = pd.Timedelta(days=int(horizon_days))
+        followed = (recorded + horizon).le(pd.to_datetime(rows["extraction_date"]))
+        rows, recorded = (
+            rows[followed.fillna(False).astype(bool)],
+            recorded[followed.fillna(False).astype(bool)],
+        )
+        days = pd.to_datetime(rows["outcome_date"]) - recorded
+        charged = rows["outcome_type"].eq(1) & days.le(horizon)
+    charged = charged.fillna(False).astype(bool)
+    out = pd.DataFrame({"charged": charged.astype(int)}, index=rows.index)
     for name in predictors:
         if name == "reporting_delay":
             require_columns(rows, ["committed_date", "reported_date"])
@@ -159,6 +182,7 @@ def charge_model(
     references: Mapping[str, str] | None = None,
     age_bands: Sequence[int] | None = None,
     raise_on_refusal: bool = False,
+    horizon_days: int | None = None,
 ) -> ModelResult:
     """Fit the logistic regression of charge; odds ratios with Wald intervals.
 
@@ -178,6 +202,9 @@ def charge_model(
     age_bands
         Band edges to re-band ``victim_age`` (settings ``measures.age_bands``); None
         uses ``victim_age_band`` as recorded.
+    horizon_days
+        Model charge within this many days of recording among crimes followed that long
+        (pending included) instead of charge among crimes with an outcome.
 
     Returns
     -------
@@ -185,7 +212,7 @@ def charge_model(
         ``table``: ``term, variable, level, reference, n_level, events_level, coef, se,
         odds_ratio, ci_low, ci_high, p_value``.
     """
-    frame = model_frame(cases, period, predictors, age_bands)
+    frame = model_frame(cases, period, predictors, age_bands, horizon_days)
     frame, notes = _drop_separated(frame, predictors)
     design, terms, more = _design(frame, predictors, references or {})
     notes += more
@@ -193,7 +220,11 @@ def charge_model(
     events = int(min(y.sum(), len(y) - y.sum()))
     parameters = design.shape[1] - 1
     if frame.empty:
-        reason = "no crimes with an outcome in the period"
+        reason = (
+            "no crimes with an outcome in the period"
+            if horizon_days is None
+            else f"no crimes followed {horizon_days} days in the period"
+        )
         return _refusal(frame, 0, 0, reason, notes, raise_on_refusal)
     if parameters == 0:
         return _refusal(frame, events, 0, "no predictor varies", notes, raise_on_refusal)

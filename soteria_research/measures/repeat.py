@@ -2,7 +2,10 @@
 
 Suspect ids are keyed hashes of the suspect reference without the force, so the same
 person links across forces when forces share the reference (e.g. PNC id). A link is any
-*other* crime with the same suspect id in the table given, recorded at any date.
+*other* crime with the same suspect id in the table of links (by default the cases
+measured), recorded at any date. Reports link over every sexual offence in the extract
+(setting ``measures.repeat_links``), so a rape suspect also accused of another sexual
+offence counts as a repeat suspect.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ def repeat_suspect_share(
     force: str | None = None,
     confidence: float = 0.95,
     method: str = "wilson",
+    links: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Share of crimes with a suspect whose suspect is linked to other crimes.
 
@@ -30,7 +34,8 @@ def repeat_suspect_share(
     different force. Numerator: such crimes. Denominator: crimes recorded in the period
     with a suspect identified (of ``force`` when given, else of every force in
     ``cases``). Across forces needs the national table: with one force in ``cases`` it
-    is NaN with a reason.
+    is NaN with a reason. ``links`` is the table other crimes are looked for in (e.g.
+    every sexual offence, when ``cases`` holds rapes only); by default ``cases``.
 
     Returns
     -------
@@ -40,7 +45,8 @@ def repeat_suspect_share(
     """
     require_columns(cases, ["force", "crime_id", "suspect_id", "financial_year"])
     resolved = resolve_period(cases, period)
-    linked = cases.loc[cases["suspect_id"].notna(), ["force", "crime_id", "suspect_id"]]
+    links = _links(cases, links)
+    linked = links.loc[links["suspect_id"].notna(), ["force", "crime_id", "suspect_id"]]
     per_force = linked.groupby(["suspect_id", "force"]).size().rename("n_force").reset_index()
     totals = per_force.groupby("suspect_id")["n_force"].sum().rename("n_all")
     per_force = per_force.join(totals, on="suspect_id")
@@ -51,7 +57,7 @@ def repeat_suspect_share(
     within = int((rows["n_force"] > 1).sum())
     across = int((rows["n_all"] > rows["n_force"]).sum())
     est = proportion_estimates([within, across], [len(rows), len(rows)], confidence, method)
-    if cases["force"].nunique() < 2:
+    if links["force"].nunique() < 2:
         est.loc[1, ["value", "ci_low", "ci_high"]] = np.nan
         est.loc[1, "reason"] = f"{SINGLE_FORCE}: cross-force links need the national table"
     if not len(cohort(cases, resolved)):
@@ -63,16 +69,27 @@ def repeat_suspect_share(
     return pd.concat([head, est], axis=1)
 
 
+def _links(cases: pd.DataFrame, links: pd.DataFrame | None) -> pd.DataFrame:
+    """The table links are looked for in: ``links`` with the cases measured (so every crime
+    measured can find the others), or ``cases``."""
+    if links is None:
+        return cases
+    columns = [c for c in cases.columns if c in links.columns]
+    both = pd.concat([links[columns], cases[columns]], ignore_index=True)
+    return both.drop_duplicates("crime_id")
+
+
 def repeat_intervals(
     cases: pd.DataFrame,
     period: str | Period = "latest",
     confidence: float = 0.95,
+    links: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Days between consecutive allegations against the same suspect.
 
     Definition: for each crime recorded in the period whose suspect has an earlier
-    crime (in any force of ``cases``), the days since that suspect's previous recorded
-    crime. Summarised by the median with an order-statistic interval; n = such crimes.
+    crime (in any force of ``cases``, or of ``links`` when given), the days since that
+    suspect's previous recorded crime. Summarised by the median with an order-statistic interval; n = such crimes.
 
     Returns
     -------
@@ -81,9 +98,11 @@ def repeat_intervals(
     """
     require_columns(cases, ["crime_id", "suspect_id", "recorded_date", "financial_year"])
     resolved = resolve_period(cases, period)
-    linked = cases[cases["suspect_id"].notna()].sort_values(["suspect_id", "recorded_date"])
+    table = _links(cases, links)
+    linked = table[table["suspect_id"].notna()].sort_values(["suspect_id", "recorded_date"])
     gap = linked.groupby("suspect_id")["recorded_date"].diff().dt.days
-    in_period = linked["financial_year"].isin(resolved.years).fillna(False).astype(bool)
+    measured = linked["crime_id"].isin(cases["crime_id"])
+    in_period = linked["financial_year"].isin(resolved.years).fillna(False).astype(bool) & measured
     est = median_ci(gap[in_period].dropna().astype(float), confidence)
     reason = est["reason"]
     if not len(cohort(cases, resolved)):

@@ -1,17 +1,28 @@
-"""Plain-English wording of a finding: one line per findings row."""
+"""Plain-English wording of a finding: one line per findings row, made from its columns.
+
+Every figure a sentence quotes is a column of the same row (value, interval, numerator,
+denominator, comparator value, funnel position, SPC signal), so the sentence of a row
+published by the release agrees with the row's columns by construction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from soteria_research import reference
-from soteria_research.measures.catalogue import MEASURES
+from soteria_research.measures.catalogue import CENSORING_AWARE, MEASURES
+from soteria_research.measures.funnel import position_words
+
+#: The finding of a row whose figures disclosure control withheld.
+WITHHELD = "Withheld by disclosure control."
 
 
 def _number(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "n/a"
     if unit == "proportion":
         return f"{value * 100:.1f}%"
     if unit == "rating":
@@ -23,23 +34,40 @@ def _fmt(value: float, unit: str, scale: tuple | None = None) -> str:
     if pd.isna(value):
         return "n/a"
     if unit == "days":
-        return f"{value:,.0f} days"
+        return f"{value:,.0f} day" + ("" if round(value) == 1 else "s")
     if unit == "rating" and scale and None not in scale and not any(pd.isna(x) for x in scale):
         return f"{value:.1f} on a {scale[0]:g}-{scale[1]:g} scale"
     return _number(value, unit)
 
 
-_POSITION_TEXT = {
-    "within": "within the 95% limits",
-    "above95": "above the 95% limit",
-    "below95": "below the 95% limit",
-    "above998": "above the 99.8% limit",
-    "below998": "below the 99.8% limit",
-}
+def _counts(row: Mapping[str, Any], measure: str, unit: str) -> str:
+    """What the estimate rests on, in words ("" when no count is published)."""
+    num, den = row.get("numerator"), row.get("denominator")
+    if pd.isna(den):
+        return ""
+    den = int(den)
+    if measure in CENSORING_AWARE:
+        crimes = f"{den:,} crime" + ("" if den == 1 else "s")
+        seen = "" if pd.isna(num) else f", {int(num):,} charged within 365 days so far"
+        return f"Aalen-Johansen estimate from {crimes}{seen}"
+    if unit == "proportion" and pd.notna(num):
+        return f"{int(num):,} of {den:,}"
+    if unit in ("days", "rating"):
+        return f"n={den:,}"
+    return ""
 
 
-def describe(row: Mapping[str, Any], confidence: float = 0.95, scale: tuple | None = None) -> str:
-    """One-line plain-English finding for a findings row.
+def describe(
+    row: Mapping[str, Any],
+    confidence: float = 0.95,
+    scale: tuple | None = None,
+    levels: Iterable[float] = (0.95, 0.998),
+) -> str:
+    """One-line plain-English finding for a findings row, from its columns only.
+
+    ``scale`` is the rating scale of a maturity row; ``levels`` the funnel limits the
+    row's ``funnel_position`` was read against. An interval of zero width (every answer
+    the same) is not shown as an interval.
 
     >>> describe({"measure": "charge_rate", "period": "2023/24", "value": 0.05,
     ...           "ci_low": 0.0216, "ci_high": 0.1118, "numerator": 5, "denominator": 100,
@@ -52,24 +80,27 @@ def describe(row: Mapping[str, Any], confidence: float = 0.95, scale: tuple | No
         names = reference.pillars().set_index("slug")["name"]
         label += f" ({names.get(row['pillar'], row['pillar'])})"
     if pd.isna(row["value"]):
-        return f"{label}, {row['period']}: not available ({row['reason'] or 'no estimate'})."
+        return f"{label}, {row['period']}: not available ({row.get('reason') or 'no estimate'})."
     text = f"{label}, {row['period']}: {_fmt(row['value'], measure.unit, scale)}"
     extra = []
-    if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
-        extra.append(
-            f"{confidence:.0%} CI {_number(row['ci_low'], measure.unit)} to "
-            f"{_number(row['ci_high'], measure.unit)}"
-        )
-    if measure.unit == "proportion" and pd.notna(row["denominator"]):
-        extra.append(f"{int(row['numerator']):,} of {int(row['denominator']):,}")
-    elif measure.unit in ("days", "rating") and pd.notna(row["denominator"]):
-        extra.append(f"n={int(row['denominator']):,}")
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if pd.notna(low) and pd.notna(high):
+        if _number(low, measure.unit) == _number(high, measure.unit):
+            if measure.unit == "rating":
+                extra.append("every answer the same, so no interval")
+        else:
+            extra.append(
+                f"{confidence:.0%} CI {_number(low, measure.unit)} to {_number(high, measure.unit)}"
+            )
+    counted = _counts(row, row["measure"], measure.unit)
+    if counted:
+        extra.append(counted)
     text += f" ({'; '.join(extra)})" if extra else ""
     if pd.notna(row.get("comparator_value")):
-        text += f"; comparator {_fmt(row['comparator_value'], measure.unit)}"
-        position = row.get("funnel_position")
-        if isinstance(position, str) and position in _POSITION_TEXT:
-            text += f", {_POSITION_TEXT[position]}"
+        text += f"; pooled comparator {_fmt(row['comparator_value'], measure.unit)}"
+        position = position_words(row.get("funnel_position"), levels)
+        if position:
+            text += f", {position}"
     signal = row.get("spc_signal")
     if isinstance(signal, str) and signal != "none" and not signal.startswith("not "):
         text += f"; SPC signal: {signal.replace(':', ' ').replace('_', ' ')}"

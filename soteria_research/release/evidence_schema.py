@@ -12,8 +12,11 @@ from pandera.typing import Series
 
 from soteria_research import reference
 
-#: Where a force sits on the funnel plot of a measure across forces (missing: not placed).
+#: Where a force sits on the funnel plot of a measure across forces (missing: not placed),
+#: on the default limits (0.95 and 0.998). Other ``funnel_limits`` give ``above<L>`` and
+#: ``below<L>`` of their own levels, which :data:`FUNNEL_POSITION_PATTERN` accepts.
 FUNNEL_POSITIONS = ("within", "above95", "below95", "above998", "below998")
+FUNNEL_POSITION_PATTERN = r"^(within|(above|below)[0-9]+)$"
 
 _FIGURES = ("value", "ci_low", "ci_high", "numerator", "denominator")
 _HIDDEN = ("value", "ci_low", "ci_high", "numerator")
@@ -55,8 +58,9 @@ class EvidenceSchema(pa.DataFrameModel):
     )
     funnel_position: Series[_text] = pa.Field(
         nullable=True,
-        isin=FUNNEL_POSITIONS,
-        description="within the funnel limits, or above/below the 95% or 99.8% limits",
+        str_matches=FUNNEL_POSITION_PATTERN,
+        description="within the funnel limits, or above/below a limit: above95, below998 "
+        "(the 95% or 99.8% limits by default; the level is the settings' funnel_limits)",
     )
     spc_signal: Series[_text] = pa.Field(
         nullable=True, description="statistical process control signal in the trend, if any"

@@ -72,6 +72,9 @@ class ForceContext:
     publisher: Publisher | None = None
     notes: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The crimes repeat suspects are linked over (``measures.repeat_links``): every
+    #: sexual offence in the extract, or None for the report's offences only.
+    links: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def period_label(self) -> str:
@@ -151,6 +154,7 @@ def open_force(
         cases = pd.DataFrame(
             {c: pd.Series(dtype="object") for c in ingest.CasesSchema.to_schema().columns}
         )
+    every_offence = cases
     if subgroup != "all":
         cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
     assessment = _table(ingest.load_assessment, name)
@@ -172,6 +176,8 @@ def open_force(
         log=OutputLog(f"Force report: {name}"),
         notes=notes,
     )
+    if ctx.measures["repeat_links"] == "all_sexual_offences":
+        ctx.links = every_offence
     rules = ctx.rules
     if collect is not None:
         ctx.publisher = Publisher(name, collect, COLLECT, rules)

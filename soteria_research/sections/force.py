@@ -16,7 +16,9 @@ import pandas as pd
 
 from soteria_research import measures, plots
 from soteria_research.disclosure import render_table_html
+from soteria_research.errors import ParameterError
 from soteria_research.measures.intervals import proportion_ci
+from soteria_research.measures.periods import year_end
 from soteria_research.measures.spc import signal_periods, signals_touching
 from soteria_research.release import make_key
 from soteria_research.release.ledger import KEY_SEP
@@ -40,7 +42,7 @@ def _no_data(title: str, pillar: str | None, ctx: ForceContext, what: str = "") 
 
 def _pct(value: float | None) -> str:
     """A percentage for a finding, or a note that disclosure control withheld it."""
-    return "[withheld]%" if value is None or pd.isna(value) else f"{value:.1f}%"
+    return "[withheld]" if value is None or pd.isna(value) else f"{value:.1f}%"
 
 
 SIGNAL_WORDS = {
@@ -328,6 +330,18 @@ def _cohort_counts(ctx: ForceContext, year: str) -> tuple[str, str]:
     return keys
 
 
+def _maturity(ctx: ForceContext, year: object) -> str:
+    """Whether every crime of a recording year was followed a full year by the extraction."""
+    extracted = pd.to_datetime(ctx.cases.get("extraction_date"), errors="coerce").max()
+    try:
+        end = year_end(str(year))
+    except ParameterError:  # the pooled row ("all 3 years ...")
+        return ""
+    if pd.isna(extracted):
+        return "unknown"
+    return "still maturing" if end + pd.Timedelta(days=365) > extracted else "followed a year"
+
+
 def _by_cohort(ctx: ForceContext):
     """Charge rate by year of recording: naive so far beside censoring-aware within a year,
     with every year pooled as a last row (published when a single year cannot be).
@@ -406,15 +420,23 @@ def _by_cohort(ctx: ForceContext):
     table = naive.table[
         ["crimes", "charged so far", "so far (%)", "95% CI low", "95% CI high"]
     ].copy()
-    table[column] = within.table["rate"].reindex(table.index)
     mask = naive.mask.reindex(columns=table.columns, fill_value="")
-    mask[column] = within.mask["rate"].reindex(table.index).fillna("")
+    for source, target in (
+        ("rate", column),
+        ("95% CI low", "censoring-aware 95% CI low"),
+        ("95% CI high", "censoring-aware 95% CI high"),
+    ):
+        table[target] = within.table[source].reindex(table.index)
+        mask[target] = within.mask[source].reindex(table.index).fillna("")
+    table["follow-up"] = [_maturity(ctx, year) for year in table.index]
+    mask["follow-up"] = ""
     view = dataclasses.replace(naive, table=table, mask=mask)
     caption = (
         "Charge rate by year of recording: so far (naive, with its 95% interval) and within a "
-        "year allowing for pending cases (blank: fewer than "
-        f"{ctx.rules.min_survival_at_risk} crimes followed for a year yet). Recent years are "
-        "still maturing: their naive rate will rise as open cases close"
+        "year allowing for pending cases, with its 95% interval (blank: fewer than "
+        f"{ctx.rules.min_survival_at_risk} crimes followed for a year yet). Years marked still "
+        "maturing were not all followed for a year by the extraction date: their naive rate "
+        "will rise as open cases close, so compare years on the censoring-aware rate"
     )
     rendered = render_table_html(
         view, caption, count_columns=["crimes", "charged so far"], rules=ctx.rules

@@ -24,7 +24,12 @@ from soteria_research.release.store import load_release
 from soteria_research.sections.context import code_version
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
-from soteria_research.sections.summary import POSITION_WORDS, PUBLISHED_YEAR, finding_key
+from soteria_research.sections.summary import (
+    PUBLISHED_YEAR,
+    comparator_key,
+    dispersion_words,
+    published_funnel,
+)
 from soteria_research.sections.tables import guarded_figure, rate_table
 
 #: Key proportion measures shown on national funnel plots, with the pillar they evidence.
@@ -52,6 +57,8 @@ class NationalContext:
     log: OutputLog
     publisher: Publisher | None = None
     notes: list[str] = field(default_factory=list)
+    #: The crimes repeat suspects are linked over (``measures.repeat_links``), or None.
+    links: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def forces(self) -> list[str]:
@@ -74,7 +81,8 @@ class NationalContext:
                 f"Period: {self.period} (financial year of recording; offences: {self.subgroup})",
                 f"Forces with findings: {len(self.forces)}",
                 notebook_policy.provenance_line(self.data_source, synthetic),
-                f"Comparator: published Home Office figures, {PUBLISHED_YEAR}",
+                "Comparator: each measure pooled over every force, same period and basis "
+                f"(published Home Office figures, {PUBLISHED_YEAR}, are context only)",
                 f"Code version: {code_version()}",
                 f"Run: {self.run_id} on {date.today().isoformat()}",
                 *self.notes,
@@ -116,6 +124,7 @@ def open_national(
             pd.DataFrame(columns=["force", "data_source", "offence_subgroup"]),
             pd.DataFrame(),
         )
+    every_offence = cases
     if subgroup != "all" and len(cases):
         cases = cases[cases["offence_subgroup"] == subgroup].reset_index(drop=True)
     resolved = measures.resolve_period(cases, period).label if len(cases) else period
@@ -138,6 +147,9 @@ def open_national(
         log=OutputLog("National evidence"),
         publisher=publisher,
         notes=notes,
+        links=every_offence
+        if measure_settings()["repeat_links"] == "all_sexual_offences"
+        else None,
     )
 
 
@@ -151,9 +163,43 @@ def _units(ctx: NationalContext, measure: str) -> pd.DataFrame:
     )
 
 
+def position_counts(rows: pd.DataFrame, levels) -> pd.DataFrame:
+    """Forces per funnel position (``rows``' ``funnel_position``), in the order of the
+    configured limits; ``not placed`` counts rows with no position (withheld)."""
+    codes = measures.position_codes(levels)
+    position = rows["funnel_position"].astype("string").fillna("not placed")
+    counts = position.value_counts()
+    order = [c for c in (*codes, "not placed") if c in counts.index]
+    order += sorted(set(counts.index) - set(order))
+    words = {c: measures.position_words(c, levels) or c for c in order}
+    table = counts.reindex(order).rename(index=words).rename("forces").to_frame()
+    table.index.name = "position against the pooled comparator"
+    return table
+
+
+#: The naive measure a censoring-aware one is ranked beside.
+RANKED_BESIDE = {"charge_rate": "charge_cif_365"}
+
+
+def ranking(ctx: NationalContext, naive: str, aware: str) -> pd.DataFrame:
+    """Forces ranked on the censoring-aware measure beside the naive one (published
+    findings of the period; a force whose value is withheld is left out of that ranking)."""
+    rows = ctx.findings[ctx.findings["period"] == ctx.period]
+    wide = rows.pivot_table(index="force", columns="measure", values="value", aggfunc="first")
+    wide = wide.reindex(columns=[naive, aware])
+    out = pd.DataFrame(index=wide.index)
+    for measure in (aware, naive):
+        label = MEASURES[measure].label
+        out[f"{label} (%)"] = (100 * wide[measure]).round(1)
+        out[f"rank: {label}"] = wide[measure].rank(ascending=False, method="min").astype("Int64")
+    out.index.name = "force"
+    return out.sort_values(out.columns[1], na_position="last")
+
+
 def funnel(ctx: NationalContext, measure: str) -> Section:
-    """One key measure across forces on a funnel plot around the national rate, pooled over
-    every force (before protection) and published through the release."""
+    """One key measure across forces on a funnel plot around the comparator: the measure
+    pooled over every force before protection (the release's comparator cells), with the
+    forces' over-dispersion (phi, tau2) estimated and shown; positions are the findings'."""
     info = MEASURES[measure]
     units = _units(ctx, measure)
     title = f"{info.label} across forces"
@@ -161,32 +207,13 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     rows = ctx.findings[
         (ctx.findings["measure"] == measure) & (ctx.findings["period"] == ctx.period)
     ]
-    pillar = rows["pillar"].iloc[0] if len(rows) else info.pillar
     keys = {
-        column: finding_key(NATIONAL, ctx.subgroup, ctx.period, measure, pillar, column)
-        for column in ("numerator", "denominator")
+        column: comparator_key(ctx.subgroup, ctx.period, NATIONAL, measure, column)
+        for column in ("numerator", "denominator", "value", "phi", "tau2")
     }
-    if pub.collecting:
-        counted = rows.dropna(subset=["numerator", "denominator"])
-        for column, key in keys.items():
-            pub.number(key, float(counted[column].sum()), count=True, key=key)
-            pub.ledger.total(
-                key,
-                [
-                    finding_key(f, ctx.subgroup, ctx.period, measure, pillar, column)
-                    for f in counted["force"]
-                ],
-                "national = sum of the forces",
-            )
-    if not all(k in pub.ledger.cells for k in keys.values()):
+    if keys["value"] not in pub.ledger.cells:
         return Section(title, info.pillar, f"{info.label}: no national figure for {ctx.period}.")
-    num, den = (pub.value_of(k) for k in keys.values())
-    target_key = finding_key(NATIONAL, ctx.subgroup, ctx.period, measure, pillar, "value")
-    if pub.collecting:
-        target = float(num) / float(den) if den else float("nan")
-        pub.number(target_key, target, list(keys.values()), key=target_key)
-    else:
-        target = pub.value_of(target_key)
+    num, den, target, phi, tau2 = (pub.value_of(k) for k in keys.values())
     if target is None or num is None or den is None:
         return Section(
             title,
@@ -197,30 +224,36 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
         return Section(
             title, info.pillar, f"{info.label}: fewer than two forces have published figures."
         )
+    s = ctx.measures
+    adjusted = bool(s["funnel_overdispersion"])
+    width = float(tau2) if adjusted and tau2 is not None and pd.notna(tau2) else 0.0
+    levels = s["funnel_limits"]
     placed = measures.funnel_positions(
-        units,
-        target=target,
-        levels=ctx.measures["funnel_limits"],
-        adjust_overdispersion=ctx.measures["funnel_overdispersion"],
+        units, target=target, levels=levels, method=s["funnel_method"], tau2=width
     )
     curve = measures.funnel_curve(
-        target, float(units["denominator"].max()) * 1.05, levels=ctx.measures["funnel_limits"]
+        target, float(units["denominator"].max()) * 1.05, levels, s["funnel_method"], width
     )
-    outside = placed[placed["position"] != "within"]
-    withheld = int(rows["force"].nunique()) - len(placed)
+    # the positions the plot shows: with the national comparator they are the evidence
+    # base's own (a test checks it); with a regional one the evidence base places each force
+    # against its region instead
+    shown = rows[["force"]].merge(placed[["force", "position"]], on="force", how="left")
+    counts = position_counts(shown.rename(columns={"position": "funnel_position"}), levels)
+    inner = measures.position_words("within", levels)
+    placed_n = int(placed["position"].notna().sum())
+    outside = placed_n - int((placed["position"] == "within").sum())
+    unplaced = len(rows) - placed_n
     items: list = []
     if not pub.collecting:
         items.append(
             plots.funnel_plot(
                 placed,
                 curve,
-                f"{info.label}, {ctx.period}: {len(outside)} of {len(placed)} forces shown lie "
-                "outside the 95% limits",
+                f"{info.label}, {ctx.period}: {outside} of {placed_n} forces placed lie "
+                f"outside the {min(levels) * 100:g}% limits",
                 f"{info.label} (proportion)",
             )
         )
-    counts = placed["position"].map(POSITION_WORDS).value_counts().rename("forces").to_frame()
-    counts.index.name = "position against the national rate"
     items.append(
         render_table_html(
             counts,
@@ -232,30 +265,43 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     )
     finding = (
         f"{info.label} ({info.basis}), {ctx.period}: national {100 * target:.1f}% "
-        f"({int(num):,} of {int(den):,}, pooled over every force); {len(outside)} of "
-        f"{len(placed)} forces shown lie outside the 95% limits"
+        f"({int(num):,} of {int(den):,}, pooled over every force before disclosure control); "
+        f"{outside} of {placed_n} forces placed are not {inner}; "
+        f"{dispersion_words(phi, tau2, adjusted)}"
         + (
-            f"; {withheld} force(s) are not placed because their figures are withheld."
-            if withheld
+            f"; {unplaced} force(s) are not placed (their figures are withheld)."
+            if unplaced
             else "."
         )
     )
+    if measure in RANKED_BESIDE and len(ctx.findings):
+        aware = RANKED_BESIDE[measure]
+        items.append(
+            render_table_html(
+                ranking(ctx, measure, aware),
+                f"Forces ranked on {MEASURES[aware].label.lower()} beside "
+                f"{info.label.lower()}, {ctx.period} (1 = highest; the naive rate counts only "
+                "charges seen so far, so forces whose cases are younger rank lower on it)",
+                count_columns=[],
+                rules=ctx.rules,
+                digits=1,
+            )
+        )
     return Section(title, info.pillar, finding, [*items, info.definition])
 
 
 def published_picture(ctx: NationalContext) -> Section:
     """The real published charge rates by force, beside the case-level figures."""
     title, pillar = "The published picture", "data_performance"
-    published = homeoffice.published_rape_rates(PUBLISHED_YEAR)
-    units = published.assign(numerator=published["charged"], denominator=published["recorded"])
-    placed = measures.funnel_positions(units[["force", "numerator", "denominator"]])
-    target = float(placed["target"].iloc[0])
-    curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
+    published, placed, curve, target, disp = published_funnel(ctx.measures)
+    levels = ctx.measures["funnel_limits"]
     outside = placed[placed["position"] != "within"]
+    inner = f"{min(levels) * 100:g}%"
     figure = plots.funnel_plot(
         placed,
         curve,
-        f"Published rape charge rates {PUBLISHED_YEAR}: {len(outside)} of {len(placed)} forces outside the 95% limits",
+        f"Published rape charge rates {PUBLISHED_YEAR}: {len(outside)} of {len(placed)} forces "
+        f"outside the {inner} limits",
         "Charge rate (cohort, Home Office published)",
     )
     case_rows = _units(ctx, "charge_rate").rename(
@@ -264,17 +310,13 @@ def published_picture(ctx: NationalContext) -> Section:
     compared = homeoffice.compare_with_cases(
         published, case_rows, period=ctx.period, measure="cohort", data_source=ctx.data_source
     )
-    view = compared.set_index("force")[
-        ["charge_rate_published", "charge_rate_cases", "difference"]
-    ].round(2)
-    view.columns = [
-        f"published {PUBLISHED_YEAR} (%)",
-        f"case-level {ctx.period} (%)",
-        "difference (points)",
-    ]
+    # two periods extracted at different times: shown side by side, never subtracted
+    view = compared.set_index("force")[["charge_rate_published", "charge_rate_cases"]].round(2)
+    view.columns = [f"published {PUBLISHED_YEAR} (%)", f"case-level {ctx.period} (%)"]
     table = render_table_html(
         view,
-        "Charge rate by force: published beside case-level",
+        f"Charge rate by force: published {PUBLISHED_YEAR} beside case-level {ctx.period} "
+        "(different years and maturity: context, not a comparison)",
         count_columns=[],
         rules=ctx.rules,
         digits=2,
@@ -284,7 +326,8 @@ def published_picture(ctx: NationalContext) -> Section:
     )
     finding = (
         f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {100 * target:.2f}% "
-        f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the 95% limits."
+        f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the {inner} "
+        f"limits; {dispersion_words(disp['phi'], disp['tau2'], ctx.measures['funnel_overdispersion'])}."
     )
     note = f"Why the figures differ: {explanation}." if explanation else ""
     return Section(title, pillar, finding, [figure, table, note])
@@ -346,12 +389,19 @@ def trend(ctx: NationalContext) -> Section:
     return Section(title, pillar, finding, [figure, decision])
 
 
+def link_scope(links: pd.DataFrame | None, subgroup: str) -> str:
+    """What a repeat-suspect link is looked for in (the force reports' wording)."""
+    from soteria_research.sections.pillars import link_scope as scope
+
+    return scope(links, subgroup)
+
+
 def repeat_across(ctx: NationalContext) -> Section:
     """Crimes whose suspect is linked to crimes in another force."""
     title, pillar = "Repeat suspects across forces", "repeat_suspects"
     if ctx.cases.empty:
         return Section(title, pillar, "No case data.")
-    share = measures.repeat_suspect_share(ctx.cases, ctx.period)
+    share = measures.repeat_suspect_share(ctx.cases, ctx.period, links=ctx.links)
     share = share.set_index(
         share["measure"].map(
             {
@@ -370,9 +420,12 @@ def repeat_across(ctx: NationalContext) -> Section:
     )
     across = view.table["%"].iloc[-1]
     if pd.isna(across):
-        return Section(title, pillar, "The share linked across forces is withheld.", [rendered])
+        scope = link_scope(ctx.links, ctx.subgroup)
+        return Section(
+            title, pillar, "The share linked across forces is withheld.", [rendered, scope]
+        )
     finding = f"{across:.1f}% of crimes with an identified suspect involve a suspect also linked to a crime in another force."
-    return Section(title, pillar, finding, [rendered])
+    return Section(title, pillar, finding, [rendered, link_scope(ctx.links, ctx.subgroup)])
 
 
 def charge_model(ctx: NationalContext) -> Section:
@@ -399,7 +452,8 @@ def findings_table(ctx: NationalContext) -> Section:
     table.columns.name = None
     rendered = render_table_html(
         table,
-        "Forces per funnel position, by pillar and measure (published findings only)",
+        "Forces per funnel position against the pooled comparator, by pillar and measure "
+        "(the evidence base; not placed: withheld or no comparator)",
         count_columns=[],
         rules=ctx.rules,
         digits=0,

@@ -169,7 +169,7 @@ def repeat_suspects(ctx: ForceContext) -> Section:
     title, pillar = "Repeat suspects", "repeat_suspects"
     if ctx.period is None:
         return _no_data(title, pillar, ctx)
-    share = measures.repeat_suspect_share(ctx.cases, ctx.period, force=ctx.force)
+    share = measures.repeat_suspect_share(ctx.cases, ctx.period, force=ctx.force, links=ctx.links)
     within = share[share["measure"] == "repeat_within_force"].set_index(
         pd.Index(
             ["suspect linked to another crime of the force"],
@@ -183,7 +183,7 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         f"Crimes recorded in {ctx.period_label} with a suspect identified (%)",
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
     )
-    gaps = measures.repeat_intervals(ctx.cases, ctx.period)
+    gaps = measures.repeat_intervals(ctx.cases, ctx.period, links=ctx.links)
     _, timing = _medians(
         ctx,
         {"days since the suspect's previous allegation": gaps.iloc[0]},
@@ -194,7 +194,22 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         f"{_pct(pct)} of crimes with an identified suspect involve a suspect linked to another "
         f"crime in {ctx.force}; links across forces are measured in the national report."
     )
-    return Section(title, pillar, finding, [rendered, timing])
+    return Section(title, pillar, finding, [rendered, timing, link_scope(ctx.links, ctx.subgroup)])
+
+
+def link_scope(links: pd.DataFrame | None, subgroup: str) -> str:
+    """What a repeat-suspect link is looked for in, as the report states it."""
+    if links is not None or subgroup == "all":
+        return (
+            "A suspect is a repeat suspect when the same suspect is recorded on another "
+            "sexual offence of any kind in the extract (rape or other sexual offences), at "
+            "any date (settings: measures.repeat_links: all_sexual_offences)."
+        )
+    return (
+        f"A suspect is a repeat suspect when the same suspect is recorded on another "
+        f"{subgroup.lower()} crime in the extract, at any date; other sexual offences are not "
+        "searched (settings: measures.repeat_links: subgroup)."
+    )
 
 
 def digital_forensics(ctx: ForceContext) -> Section:
@@ -251,30 +266,41 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
     """
     pillar = "suspect_focus"
     rules, settings, log = ctx.rules, ctx.measures, ctx.log
+    horizon = int(settings["charge_model_horizon_days"])
+    pooled = cases["force"].nunique() > 1
+    predictors = [*measures.model.DEFAULT_PREDICTORS, "financial_year"]
     result = measures.charge_model(
         cases,
         period="all",
+        predictors=[*predictors, "force"] if pooled else predictors,
         min_events_per_parameter=settings["min_events_per_parameter"],
         confidence=settings["confidence_level"],
         age_bands=settings["age_bands"],
+        horizon_days=horizon,
+    )
+    basis = (
+        f"charged within {horizon} days of recording, among crimes recorded at least {horizon} "
+        "days before the extraction (pending ones included), with a term per year of recording"
+        + (" and per force" if pooled else "")
     )
     if result.refused:
         why = (
             f"fewer than {settings['min_events_per_parameter']} charges (and non-charges) per "
             "characteristic estimated"
             if result.events
-            else "no crimes with an outcome"
+            else f"no crimes followed {horizon} days"
         )
         return Section(title, pillar, f"The charge model is not fitted for {who}: {why}.")
     check = check_regression(result.n - result.parameters - 1, rules, name=f"charge model: {who}")
     log.add(check.log_entry)
     if not check.passed:
         return Section(title, pillar, f"The charge model is withheld: {'; '.join(check.reasons)}")
-    show = result.table[result.table["term"] != "Intercept"].set_index("term")
+    terms = result.table[result.table["variable"] != "(intercept)"]  # the baseline odds
+    show = terms.set_index("term")
     show = show[["odds_ratio", "ci_low", "ci_high", "p_value"]]
     rendered = render_table_html(
         show,
-        "Odds ratios of charge, all years (crimes with an outcome assigned)",
+        f"Odds ratios of charge within {horizon} days, all years ({basis})",
         count_columns=[],
         rules=rules,
         digits=2,
@@ -283,13 +309,18 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
         None
         if ctx.publisher.collecting
         else plots.forest_plot(
-            result.table, f"Odds of charge by victim and offence characteristics, {who}"
+            terms, f"Odds of charge by victim and offence characteristics, {who}"
         )
     )
-    significant = show[(show["ci_low"] > 1) | (show["ci_high"] < 1)]
+    traits = show[~terms.set_index("term")["variable"].isin(["financial_year", "force"])]
+    significant = traits[(traits["ci_low"] > 1) | (traits["ci_high"] < 1)]
     finding = (
-        f"Across all years, {len(significant)} of {len(show)} characteristics change the odds "
-        "of charge beyond chance (95% intervals exclude 1)."
+        f"Across all years, {len(significant)} of {len(traits)} victim and offence "
+        + ("characteristic changes" if len(traits) == 1 else "characteristics change")
+        + f" the odds of charge within {horizon} days beyond chance (95% intervals exclude 1; "
+        "the intercept, the baseline odds, and the year"
+        + (" and force" if pooled else "")
+        + " terms are not counted)."
     )
     items = [figure, rendered, *result.notes] if figure is not None else [rendered]
     return Section(title, pillar, finding, items)
@@ -300,6 +331,48 @@ def who_is_charged(ctx: ForceContext) -> Section:
     if ctx.cases.empty:
         return _no_data("Who is charged", "suspect_focus", ctx)
     return charge_model_section(ctx, ctx.cases, "Who is charged", ctx.force)
+
+
+def _agreement_sentence(ctx: ForceContext, agreement: pd.DataFrame, table: pd.DataFrame) -> str:
+    """Self against peer ratings: the paired gap and weighted kappa, each with its interval,
+    through the release (numbers about questions rated, no people behind them)."""
+    pub, conf = ctx.publisher, ctx.measures["confidence_level"]
+    paired = measures.paired_gap(ctx.assessment, confidence=conf)
+    kappa = agreement.iloc[0].to_dict() if len(agreement) else {}
+    figures = {
+        "gap": paired["value"],
+        "gap_low": paired["ci_low"],
+        "gap_high": paired["ci_high"],
+        "kappa": kappa.get("value", float("nan")),
+        "kappa_low": kappa.get("ci_low", float("nan")),
+        "kappa_high": kappa.get("ci_high", float("nan")),
+    }
+    shown = {k: pub.number(f"self-assessment agreement: {k}", v) for k, v in figures.items()}
+    n = int(paired["n"])
+    if shown["gap"] is None:
+        return "No question was rated by both the force and the peer reviewer."
+    questions = f"{n} question" + ("" if n == 1 else "s") + " rated by both"
+    gap = shown["gap"]
+    text = (
+        f"On the {questions}, self ratings are on average {abs(gap):.2f} points "
+        f"{'above' if gap >= 0 else 'below'} the peer reviewer's"
+        + _interval(shown["gap_low"], shown["gap_high"], conf)
+    )
+    if shown["kappa"] is not None:
+        text += f"; quadratic-weighted kappa {shown['kappa']:.2f}" + _interval(
+            shown["kappa_low"], shown["kappa_high"], conf
+        )
+    return (
+        text + ". Stated maturity is a self-assessment, not a measure of the case data: the "
+        "table places the case measures beside it, without judging one against the other."
+    )
+
+
+def _interval(low: float | None, high: float | None, confidence: float) -> str:
+    """`` (95% CI a to b)``, or nothing when there is no interval or it has no width."""
+    if low is None or high is None or f"{low:.2f}" == f"{high:.2f}":
+        return ""
+    return f" ({confidence:.0%} CI {low:.2f} to {high:.2f})"
 
 
 def self_assessment(ctx: ForceContext) -> Section:
@@ -322,42 +395,26 @@ def self_assessment(ctx: ForceContext) -> Section:
     )
     gaps = measures.maturity_gaps(table, findings(ctx))
     view = gaps.set_index("pillar")[
-        ["self_maturity", "peer_maturity", "measures_better", "measures_worse", "gap"]
+        ["self_maturity", "peer_maturity", "measures_better", "measures_worse", "measures_within"]
     ]
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
     view.columns = [
         "self rating (mean)",
         "peer rating (mean)",
-        "case measures better",
-        "case measures worse",
-        "stated maturity vs case evidence",
+        "case measures above the pooled comparator's limits, for the better",
+        "case measures beyond them, for the worse",
+        "case measures within the limits",
     ]
     rendered = render_table_html(
         view,
-        f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the pillar",
+        f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the "
+        "pillar (placed against every force pooled, same period)",
         count_columns=[],
         rules=ctx.rules,
         digits=2,
     )
-    kappa = agreement["value"].iloc[0]
-    wide = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="first")
-    gap = (
-        (wide["self"] - wide["peer"]).mean()
-        if {"self", "peer"} <= set(wide.columns)
-        else float("nan")
-    )
-    direction = "above" if gap >= 0 else "below"
-    above = view.index[view["stated maturity vs case evidence"] == "stated above evidence"].tolist()
-    finding = (
-        f"Self ratings average {abs(gap):.2f} points {direction} the peer reviewer's (quadratic-weighted "
-        f"kappa {kappa:.2f}); "
-        + (
-            f"stated maturity runs ahead of the case evidence on: {', '.join(above).lower()}."
-            if above
-            else "no pillar's stated maturity runs ahead of its case evidence."
-        )
-    )
+    finding = _agreement_sentence(ctx, agreement, table)
     items = [i for i in (figure, rendered) if i is not None]
     problems = workbook_problems(ctx.quality, ctx.force) if not ctx.quality.empty else None
     if problems is not None and len(problems):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from soteria_research import homeoffice, measures, plots
 from soteria_research.disclosure import Protected, render_table_html
-from soteria_research.release import shared_key
+from soteria_research.measures.catalogue import MEASURES
+from soteria_research.release import NATIONAL, Ledger, shared_key
+from soteria_research.release.publisher import Publisher
 from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import CHARGED_GROUP, PENDING_GROUP, _no_data, _pct
@@ -16,55 +19,45 @@ from soteria_research.sections.tables import count_table
 
 #: The Home Office year the packaged published figures cover.
 PUBLISHED_YEAR = "2017/18"
-#: Published outcome columns behind each comparable key measure.
-PUBLISHED_MEASURES = {
-    "charge_rate": ("charged",),
-    "outcome_16_share": ("outcome_16",),
-    "victim_does_not_support_share": ("outcome_14", "outcome_16"),
-    "no_suspect_share": ("outcome_14", "outcome_18"),
-    "pending_share": ("pending",),
-}
 
 
-POSITION_WORDS = {
-    "within": "within the 95% limits",
-    "above95": "above the 95% limit",
-    "below95": "below the 95% limit",
-    "above998": "above the 99.8% limit",
-    "below998": "below the 99.8% limit",
-}
-
-
-def published_comparator(year: str = PUBLISHED_YEAR) -> pd.DataFrame:
-    """National values of the key measures from the published Home Office rape figures.
-
-    Cohort measure for England and Wales (44 forces including British Transport Police),
-    as :func:`soteria_research.measures.force_findings` takes its ``comparator``.
-    """
-    forces = homeoffice.published_rape_rates(year)
-    recorded = int(forces["recorded"].sum())
-    rows = []
-    for measure, columns in PUBLISHED_MEASURES.items():
-        numerator = int(sum(int(forces[c].sum()) for c in columns))
-        rows.append(
-            {
-                "measure": measure,
-                "value": numerator / recorded,
-                "numerator": numerator,
-                "denominator": recorded,
-            }
+def dispersion_words(phi: float | None, tau2: float | None, adjusted: bool) -> str:
+    """How over-dispersed the forces are around the comparator, in words."""
+    if phi is None or tau2 is None or pd.isna(phi):
+        return "over-dispersion not estimated (fewer than two forces)"
+    text = f"over-dispersion phi {phi:.2f} (Spiegelhalter's winsorised z), tau\u00b2 {tau2:.2g}"
+    if adjusted:
+        return text + (
+            "; limits widened by tau\u00b2 (additive random effects)"
+            if tau2 > 0
+            else "; no widening needed (phi not above 1)"
         )
-    return pd.DataFrame(rows)
+    return text + "; limits not widened (settings: funnel_overdispersion false)"
+
+
+def published_funnel(s: dict) -> tuple:
+    """The published Home Office charge rates of every force on one funnel (one year, one
+    basis): ``(published, placed, curve, target, dispersion)``, with the limits, method
+    and over-dispersion adjustment of the measure settings ``s``."""
+    published = homeoffice.published_rape_rates(PUBLISHED_YEAR)
+    units = published.assign(numerator=published["charged"], denominator=published["recorded"])
+    units = units[["force", "numerator", "denominator"]]
+    target = float(units["numerator"].sum() / units["denominator"].sum())
+    disp = measures.overdispersion(units["numerator"], units["denominator"], target)
+    tau2 = float(disp["tau2"]) if s["funnel_overdispersion"] and pd.notna(disp["tau2"]) else 0.0
+    levels, method = s["funnel_limits"], s["funnel_method"]
+    placed = measures.funnel_positions(units, target, levels, method, tau2=tau2)
+    curve = measures.funnel_curve(
+        target, float(units["denominator"].max()) * 1.05, levels, method, tau2
+    )
+    return published, placed, curve, target, disp
 
 
 def national_picture(ctx: ForceContext) -> Section:
     """Published charge rates of every force on a funnel plot, with this force beside them."""
     title, pillar = "The force against the national picture", "data_performance"
-    published = homeoffice.published_rape_rates(PUBLISHED_YEAR)
-    target = published["charged"].sum() / published["recorded"].sum()
-    units = published.assign(numerator=published["charged"], denominator=published["recorded"])
-    placed = measures.funnel_positions(units[["force", "numerator", "denominator"]], target=target)
-    curve = measures.funnel_curve(target, float(units["denominator"].max()) * 1.05)
+    published, placed, curve, target, disp = published_funnel(ctx.measures)
+    levels, adjusted = ctx.measures["funnel_limits"], ctx.measures["funnel_overdispersion"]
     own = published[published["force"] == ctx.force]
     items: list = []
     if not ctx.publisher.collecting:
@@ -128,13 +121,16 @@ def national_picture(ctx: ForceContext) -> Section:
                 else "."
             )
         )
-        position = POSITION_WORDS.get(
-            placed.loc[placed["force"] == ctx.force, "position"].iloc[0], "unplaced on"
+        position = (
+            measures.position_words(
+                placed.loc[placed["force"] == ctx.force, "position"].iloc[0], levels
+            )
+            or "not placed on the funnel"
         )
         finding = (
             f"In the published {PUBLISHED_YEAR} figures {ctx.force}'s charge rate was "
             f"{float(own['charge_rate'].iloc[0]):.1f}% ({position}; national "
-            f"{100 * target:.1f}%); its case-level rate for {ctx.period_label} is {_pct(rate)}, which "
+            f"{100 * target:.1f}%; {dispersion_words(disp['phi'], disp['tau2'], adjusted)}); its case-level rate for {ctx.period_label} is {_pct(rate)}, which "
             "is not comparable with it (another period, extracted at another time)."
         )
     else:
@@ -147,12 +143,99 @@ def national_picture(ctx: ForceContext) -> Section:
     return Section(title, pillar, finding, items)
 
 
+#: Columns of a comparator row published through the release (counts, then values).
+COMPARATOR_COUNTS = ("numerator", "denominator")
+COMPARATOR_VALUES = ("value", "phi", "tau2")
+
+
+def comparator_key(subgroup: str, period: str, area: str, measure: str, column: str) -> str:
+    """The ledger key of a comparator figure: ``measure`` pooled over every force of
+    ``area`` (England and Wales, or a region) for ``period``, before protection."""
+    return shared_key(NATIONAL, subgroup, period, "comparator", area, measure, column)
+
+
+def publish_comparator(
+    ledger: Ledger, comparator: pd.DataFrame, subgroup: str, areas: dict[str, str]
+) -> int:
+    """Add the comparator (:func:`soteria_research.measures.national_comparator`) to the
+    release: its counts as cells equal to the sum of the area's forces' finding counts,
+    its value, ``phi`` and ``tau2`` withheld with them. Returns the rows added.
+
+    ``areas`` maps each force collected to its area; a comparator count whose forces
+    were not all collected is related to them as at least their sum.
+    """
+    pub = Publisher(NATIONAL, ledger)
+    added = 0
+    for row in comparator.to_dict("records"):
+        if pd.isna(row.get("period")) or MEASURES[row["measure"]].unit in ("count", "rating"):
+            continue
+        period, area, measure = str(row["period"]), str(row["area"]), str(row["measure"])
+        members = [f for f, a in areas.items() if a == area]
+        depends = []
+        for column in COMPARATOR_COUNTS:
+            if pd.isna(row[column]):
+                continue
+            key = comparator_key(subgroup, period, area, measure, column)
+            pub.number(key, float(row[column]), count=True, key=key)
+            depends.append(key)
+            parts = [
+                finding_key(f, subgroup, period, measure, row["pillar"], column) for f in members
+            ]
+            present = [p for p in parts if p in ledger.cells]
+            if present and len(present) == len(parts):
+                ledger.total(key, present, "comparator = sum of the area's forces")
+            elif present:
+                ledger.relate({p: 1.0 for p in present} | {key: -1.0}, "<=", 0.0, "area >= forces")
+        for column in COMPARATOR_VALUES:
+            key = comparator_key(subgroup, period, area, measure, column)
+            pub.number(key, row[column], depends, key=key)
+        added += 1
+    return added
+
+
+def comparator_from_release(ctx: ForceContext) -> pd.DataFrame | None:
+    """The force's comparator as the release holds it (the values pooled before
+    protection), for the render pass; None when the release holds none for the period."""
+    ledger = ctx.publisher.ledger
+    area = measures.force_areas([ctx.force], ctx.comparator)[ctx.force]
+    rows = []
+    for measure, info in MEASURES.items():
+        if info.unit in ("count", "rating"):
+            continue
+        keys = {
+            c: comparator_key(ctx.subgroup, ctx.period_label, area, measure, c)
+            for c in COMPARATOR_VALUES
+        }
+        if keys["value"] not in ledger.cells:
+            continue
+        rows.append(
+            {"area": area, "period": ctx.period_label, "measure": measure}
+            | {c: ledger.cells[k].value if k in ledger.cells else math.nan for c, k in keys.items()}
+        )
+    return pd.DataFrame(rows) if rows else None
+
+
+def force_comparator(ctx: ForceContext) -> pd.DataFrame | None:
+    """The comparator of the force's findings: the release stage pools it over every force
+    (``ctx.cache["comparator"]`` in the collect pass) and the render pass reads it back from
+    the release; a force protected on its own has none."""
+    if "comparator" in ctx.cache:
+        frame = ctx.cache["comparator"]
+        area = measures.force_areas([ctx.force], ctx.comparator)[ctx.force]
+        return frame[frame["area"] == area] if len(frame) else None
+    if ctx.publisher is not None and not ctx.publisher.collecting:
+        return comparator_from_release(ctx)
+    return None
+
+
 def findings(ctx: ForceContext) -> pd.DataFrame:
     """The force's key findings, published through the release (the evidence-base rows).
 
     Each row's numerator and denominator are count cells (the same cells as the outcomes
     table's where they are the same quantity); its value and interval are withheld with
-    them. Computed once per context (the self-assessment section reads them too).
+    them. The comparator is the measure pooled over every force of the force's area
+    (:func:`force_comparator`), of the same period only. Computed once per context (the
+    self-assessment section reads them too).
     """
     if "findings" in ctx.cache:
         return ctx.cache["findings"]
@@ -163,8 +246,9 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
         ctx.assessment if not ctx.assessment.empty else None,
         ctx.force,
         ctx.period,
-        comparator=published_comparator(),
+        comparator=force_comparator(ctx),
         settings=ctx.measures,
+        links=ctx.links,
     )
     # Self-assessment rows count questions answered, not people: the ratings are published
     # without those counts (the finding says how many questions stand behind each mean).
@@ -177,7 +261,11 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
 
 
 #: Findings numerators that are a cell of the outcomes table (cohort column).
-SAME_AS_OUTCOMES = {"charge_rate": CHARGED_GROUP, "pending_share": PENDING_GROUP}
+SAME_AS_OUTCOMES = {
+    "charge_rate": CHARGED_GROUP,
+    "pending_share": PENDING_GROUP,
+    "victim_does_not_support_share": "Evidential difficulties (victim does not support action)",
+}
 
 
 def finding_key(
@@ -193,7 +281,12 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
     out = raw.copy()
     out["suppressed"] = False
     out["suppression_reason"] = ""
-    figures = ["value", "ci_low", "ci_high", "comparator_value"]
+    figures = ["value", "ci_low", "ci_high"]
+    area = (
+        measures.force_areas([ctx.force], ctx.comparator)[ctx.force]
+        if hasattr(ctx, "comparator")
+        else NATIONAL
+    )
     for i, row in raw.iterrows():
 
         def key(column, row=row):
@@ -218,12 +311,21 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
             if shown.get("denominator") is None:
                 out.loc[i, "denominator"] = pd.NA
             out.loc[i, ["funnel_position", "spc_signal"]] = pd.NA
-            out.loc[i, "finding"] = "Withheld by disclosure control."
             out.loc[i, "suppressed"] = True
             out.loc[i, "suppression_reason"] = (
                 "a count behind it is below the minimum, or would let a withheld count be "
                 "worked out"
             )
+        out.loc[i, "comparator_value"] = _comparator_shown(pub, ctx, row, area)
+        if hidden or pd.isna(out.loc[i, "comparator_value"]):
+            out.loc[i, "funnel_position"] = pd.NA
+    assessment = getattr(ctx, "assessment", None)
+    out["finding"] = measures.finding_texts(
+        out,
+        assessment if assessment is not None and len(assessment) else None,
+        getattr(ctx, "force", ""),
+        ctx.measures,
+    )
     ctx.log.add(
         {
             "output": f"findings: {pub.unit}",
@@ -241,6 +343,21 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return out
+
+
+def _comparator_shown(pub: Publisher, ctx, row, area: str) -> float:
+    """A row's comparator value as the release publishes it (NaN when withheld or none)."""
+    if pd.isna(row["comparator_value"]):
+        return math.nan
+    if MEASURES[row["measure"]].unit == "rating":
+        return float(row["comparator_value"])  # a mean of ratings, no count behind it
+    key = comparator_key(ctx.subgroup, row["period"], area, row["measure"], "value")
+    if pub.collecting:
+        return float(row["comparator_value"])
+    if key not in pub.ledger.cells:
+        return math.nan
+    shown = pub.value_of(key)
+    return math.nan if shown is None else float(shown)
 
 
 def _link_finding(ctx: ForceContext, row, column: str, key: str) -> None:

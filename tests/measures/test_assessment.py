@@ -272,3 +272,21 @@ def test_workbook_problems_from_the_quality_table() -> None:
     ]
     assert len(workbook_problems(quality)) == 3
     assert workbook_problems(quality.iloc[2:3]).empty
+
+
+def test_self_peer_gap_is_paired_over_questions_rated_by_both(make_assessment) -> None:
+    from soteria_research.measures.assessment import paired_gap
+
+    rows = [
+        {"pillar": "suspect_focus", "self_rating": 4, "peer_rating": 3},
+        {"pillar": "suspect_focus", "self_rating": 3, "peer_rating": 3},
+        {"pillar": "suspect_focus", "self_rating": 4, "peer_rating": 2},
+        {"pillar": "suspect_focus", "self_rating": 1, "peer_rating": pd.NA},  # self only
+        {"pillar": "suspect_focus", "self_rating": pd.NA, "peer_rating": 4},  # peer only
+    ]
+    gap = paired_gap(make_assessment(rows))
+    # differences 1, 0, 2: mean 1, sd 1, t(0.975, 2) = 4.302653 -> 1 -/+ 4.302653 / sqrt(3)
+    assert gap["n"] == 3 and gap["value"] == pytest.approx(1.0)
+    assert gap["ci_low"] == pytest.approx(1 - 4.302653 / 3**0.5, abs=1e-5)
+    assert gap["ci_high"] == pytest.approx(1 + 4.302653 / 3**0.5, abs=1e-5)
+    # the unpaired gap of the means would be (12 / 4) - (12 / 4) = 0: a different question set

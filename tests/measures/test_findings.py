@@ -128,7 +128,7 @@ def test_describe_examples() -> None:
     }
     assert describe(row) == (
         "Median days from recording to charge, 2023/24: 400 days "
-        "(95% CI 350 to 450; n=80); comparator 420 days."
+        "(95% CI 350 to 450; n=80); pooled comparator 420 days."
     )
     row = {
         "measure": "charge_share_activity",
@@ -146,7 +146,7 @@ def test_describe_examples() -> None:
     }
     assert describe(row) == (
         "Charges among outcomes assigned, 2023/24: 10.0% (10 of 100); "
-        "comparator 5.0%, above the 99.8% limit; SPC signal: run high."
+        "pooled comparator 5.0%, above the 99.8% limit; SPC signal: run high."
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from soteria_research.measures.model import (
+    DEFAULT_PREDICTORS,
     InsufficientDataError,
     age_band,
     charge_model,
@@ -139,3 +140,65 @@ def test_constant_predictor_and_bands(cases) -> None:
     assert bands == ["0-12", "0-12", "13-15", "16-17", "18-24", "35-49", "50+", "50+", "unknown"]
     delays = reporting_delay(cases.iloc[:3])
     assert set(delays) <= {"within 7 days", "8-365 days", "over 1 year"}
+
+
+def test_the_report_counts_characteristics_without_the_intercept(cases) -> None:
+    from soteria_research.disclosure import OutputLog, Rules
+    from soteria_research.measures.defaults import measure_settings
+    from soteria_research.release import Ledger
+    from soteria_research.release.publisher import Publisher
+    from soteria_research.sections.context import ForceContext
+    from soteria_research.sections.pillars import charge_model_section
+
+    rules = Rules(min_cell_count=10, zeros_disclosive=False)
+    ctx = ForceContext(
+        force="Kent",
+        slug="kent",
+        subgroup="Rape",
+        comparator="national",
+        cases=cases,
+        assessment=pd.DataFrame(),
+        quality=pd.DataFrame(),
+        period=None,
+        provenance={},
+        rules=rules,
+        measures=measure_settings({}),
+        run_id="test",
+        log=OutputLog("test"),
+        publisher=Publisher("Kent", Ledger(), "collect", rules),
+    )
+    section = charge_model_section(ctx, cases, "Who is charged", "Kent")
+    result = charge_model(
+        cases,
+        period="all",
+        predictors=[*DEFAULT_PREDICTORS, "financial_year"],
+        age_bands=ctx.measures["age_bands"],
+        horizon_days=365,
+    )
+    variables = result.table["variable"]
+    characteristics = int((~variables.isin(["(intercept)", "financial_year", "force"])).sum())
+    assert characteristics == 5  # 3 relationship levels + 2 delay bands (age bands: one level)
+    assert f" of {characteristics} victim and offence characteristics change" in section.finding
+
+
+def test_horizon_frame_keeps_pending_crimes_followed_long_enough(make_cases) -> None:
+    recorded = pd.Timestamp("2022-05-01")
+    frame = make_cases(
+        [
+            # charged on day 100: charged within 365 days
+            {"recorded_date": recorded, "outcome_type": 1, "outcome_date": "2022-08-09"},
+            # charged on day 400: not within 365 days
+            {"recorded_date": recorded, "outcome_type": 1, "outcome_date": "2023-06-05"},
+            # still pending: followed 365 days, not charged within them (kept, not dropped)
+            {"recorded_date": recorded, "outcome_type": 0, "outcome_date": pd.NaT},
+            # another outcome
+            {"recorded_date": recorded, "outcome_type": 16, "outcome_date": "2022-07-01"},
+            # recorded too late to be followed 365 days by the extraction: left out
+            {"recorded_date": "2024-02-01", "outcome_type": 1, "outcome_date": "2024-03-01"},
+        ]
+    )
+    frame["extraction_date"] = pd.Timestamp("2024-06-30")
+    kept = model_frame(frame, "all", ["relationship"], horizon_days=365)
+    assert kept["charged"].tolist() == [1, 0, 0, 0]
+    # without a horizon: crimes with an outcome, charged at any time (the selected sample)
+    assert model_frame(frame, "all", ["relationship"])["charged"].tolist() == [1, 1, 0, 1]

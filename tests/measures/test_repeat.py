@@ -43,3 +43,27 @@ def test_days_between_repeat_allegations(cases) -> None:
     # a: 2023-05-01 -> 07-01 (61) -> 09-01 (62); c: 2022-06-01 -> 2023-06-01 (366)
     assert est["denominator"] == 3 and est["value"] == 62
     assert est["reason"] == "too few values for the interval"
+
+
+def test_links_over_every_sexual_offence(make_cases) -> None:
+    every = make_cases(
+        [
+            {"force": "Kent", "suspect_id": "a", "recorded_date": "2023-05-01"},
+            {"force": "Kent", "suspect_id": "b", "recorded_date": "2023-05-02"},
+            {"force": "Kent", "suspect_id": "a", "recorded_date": "2023-01-10"},
+            {"force": "Kent", "suspect_id": "b", "recorded_date": "2023-08-01"},
+        ]
+    )
+    every["offence_subgroup"] = ["Rape", "Rape", "Other sexual offences", "Rape"]
+    rape = every[every["offence_subgroup"] == "Rape"]
+    alone = repeat_suspect_share(rape, "2023/24", force="Kent").set_index("measure")
+    linked = repeat_suspect_share(rape, "2023/24", force="Kent", links=every).set_index("measure")
+    # rapes with a suspect: a, b, b. Rapes alone link b twice; with the other sexual
+    # offence of suspect a (January 2023) a links too
+    assert alone.loc["repeat_within_force", ["numerator", "denominator"]].tolist() == [2, 3]
+    assert linked.loc["repeat_within_force", ["numerator", "denominator"]].tolist() == [3, 3]
+    # intervals are measured for the rapes only, from the previous allegation of any kind
+    gaps = repeat_intervals(rape, "2023/24", links=every).iloc[0]
+    # a: 2023-01-10 -> 2023-05-01 = 111 days (the January crime is 2022/23, not measured);
+    # b: 2023-05-02 -> 2023-08-01 = 91 days
+    assert gaps["denominator"] == 2 and gaps["value"] == pytest.approx(101.0)
