@@ -1,0 +1,591 @@
+"""Force report sections on the surveys: victim-survivor feedback (pillar 3, procedural
+justice) and the officer survey (pillar 4, learning and wellbeing).
+
+Each section shows, for one instrument (``config/surveys/<id>.yaml``): respondents per
+wave, scale means with their intervals and reliability (Cronbach's alpha, McDonald's
+omega, with intervals) in the latest wave, the change since the previous wave (paired
+where respondents link across waves, independent otherwise), how each item was answered,
+and differences between groups only where every group meets the threshold and
+k-anonymity over the grouping variables holds. Every number goes through the release:
+respondent counts are count cells related to each other (a breakdown adds up to its
+whole), means and reliabilities are derived cells withheld with the respondents they rest
+on. No respondent's answers and no free text are ever read here (the processed tables hold
+none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from soteria_research.errors import ConfigError, DataError
+from soteria_research.ingest.instrument import load_instrument, survey_settings
+from soteria_research.measures import survey as measure
+from soteria_research.sections.display import Section
+from soteria_research.sections.survey_publish import (
+    interval_text,
+    publish_values,
+    survey_key,
+    too_few,
+    view,
+)
+from soteria_research.sections.tables import count_table
+
+TITLES = {"victim": "Victim-survivor feedback survey", "officer": "Officer survey"}
+#: Evidence-base measure of a scale: ``survey_<instrument>_<scale>``.
+MEASURE_PREFIX = "survey"
+BASIS = "survey"
+
+
+def measure_id(instrument: str, scale: str) -> str:
+    """The evidence-base measure of a scale's mean."""
+    return f"{MEASURE_PREFIX}_{instrument}_{scale}"
+
+
+def period_label(wave: str) -> str:
+    """The evidence-base period of a survey wave (``survey wave 2``)."""
+    return f"survey {wave}"
+
+
+def survey_data(ctx: Any, instrument_id: str) -> dict[str, Any] | None:
+    """The force's responses to an instrument and the measures of them, computed once per
+    context; None when the force has no processed responses (or the instrument is missing)."""
+    key = f"survey:{instrument_id}"
+    if key in ctx.cache:
+        return ctx.cache[key]
+    from soteria_research.ingest.survey import load_survey
+
+    try:
+        ins = load_instrument(instrument_id)
+        responses = load_survey(instrument_id, ctx.force)
+    except (ConfigError, DataError):
+        ctx.cache[key] = None
+        return None
+    responses = responses[responses["force"] == ctx.force].reset_index(drop=True)
+    if responses.empty:
+        ctx.cache[key] = None
+        return None
+    level = float(ctx.measures.get("confidence_level", 0.95))
+    minimum = int(ctx.rules.min_cell_count)
+    waves = sorted(responses["wave"].unique())
+    latest = responses[responses["wave"] == waves[-1]]
+    data = {
+        "instrument": ins,
+        "responses": responses,
+        "waves": waves,
+        "latest": waves[-1],
+        "summary": measure.scale_summary(latest, ins, level, minimum),
+        "change": measure.wave_change(responses, ins, level, minimum),
+        "items": measure.item_distributions(latest, ins),
+        "groups": measure.group_differences(
+            latest, ins, level, minimum, int(survey_settings()["k_anonymity"])
+        ),
+        "minimum": minimum,
+    }
+    ctx.cache[key] = data
+    return data
+
+
+def _key(ctx: Any, data: dict, wave: str, *what: object) -> str:
+    return survey_key(ctx.force, data["instrument"].id, wave, *what)
+
+
+def respondents(ctx: Any, data: dict):
+    """Respondents per wave: everyone kept, those who answered every item, the partial."""
+    ins, responses = data["instrument"], data["responses"]
+    frame = (
+        responses.assign(complete=responses["completeness"].ge(1).astype(int))
+        .groupby("wave", sort=True)
+        .agg(respondents=("respondent_id", "size"), complete=("complete", "sum"))
+    )
+    frame["partial"] = frame["respondents"] - frame["complete"]
+    frame.columns = ["respondents", "answered every item", "partial responses"]
+    frame.index.name = "wave"
+    keys = {
+        "respondents": "respondents",
+        "answered every item": "complete",
+        "partial responses": "partial",
+    }
+    protected, rendered = count_table(
+        ctx,
+        frame,
+        f"{ins.id} survey respondents",
+        f"Responses kept after checking, by wave ({ins.name})",
+        margins=False,
+        keys=lambda r, c: _key(ctx, data, r, keys[c]),
+    )
+    if ctx.publisher.collecting:
+        for wave in frame.index:
+            ctx.publisher.ledger.total(
+                _key(ctx, data, wave, "respondents"),
+                [_key(ctx, data, wave, "complete"), _key(ctx, data, wave, "partial")],
+                "respondents = complete + partial responses",
+            )
+    return protected, rendered
+
+
+def _scored_key(ctx: Any, data: dict, wave: str, scale: str) -> str:
+    return _key(ctx, data, wave, scale, "scored")
+
+
+def _subset(ctx: Any, name: str, whole: str, part: str) -> None:
+    """``part`` is a subset of ``whole``: the respondents between them become a hidden cell."""
+    ctx.publisher.gap(name, whole, part)
+
+
+def scales(ctx: Any, data: dict):
+    """Scale means (latest wave) with intervals, and their reliability."""
+    ins, wave, minimum = data["instrument"], data["latest"], data["minimum"]
+    rows = data["summary"][data["summary"]["wave"] == wave].set_index("scale_name")
+    rows.index.name = "scale"
+    ids = dict(zip(rows.index, rows["scale"], strict=True))
+    counts = rows[["n"]].rename(columns={"n": "respondents with a score"})
+    name = f"{ins.id} survey scales, {wave}"
+    counted, _ = count_table(
+        ctx,
+        counts,
+        name,
+        name,
+        margins=False,
+        keys=lambda r, c: _scored_key(ctx, data, wave, ids[r]),
+    )
+    for scale, scale_id in ids.items():
+        _subset(
+            ctx,
+            f"{name}: {scale} without a score",
+            _key(ctx, data, wave, "respondents"),
+            _scored_key(ctx, data, wave, scale_id),
+        )
+    means = publish_values(
+        ctx,
+        f"{name}: means",
+        rows,
+        ["mean", "ci_low", "ci_high"],
+        {r: [_scored_key(ctx, data, wave, ids[r])] for r in rows.index},
+        {r: too_few(minimum) for r in rows.index if rows.at[r, "n"] < minimum},
+    )
+    reliability = publish_values(
+        ctx,
+        f"{name}: reliability",
+        rows,
+        ["alpha", "alpha_low", "alpha_high", "omega", "omega_low", "omega_high"],
+        {r: [_scored_key(ctx, data, wave, ids[r])] for r in rows.index},
+        {
+            r: f"fewer than {minimum} respondents answered every item"
+            for r in rows.index
+            if rows.at[r, "n_complete"] < minimum or rows.at[r, "n"] < minimum
+        },
+    )
+    table, rendered = view(
+        ctx,
+        [counted, means, reliability],
+        {
+            "respondents": (counted.name, "respondents with a score"),
+            "mean": (means.name, "mean"),
+            "95% CI": (means.name, "ci_low", "ci_high"),
+            "alpha": (reliability.name, "alpha"),
+            "alpha 95% CI": (reliability.name, "alpha_low", "alpha_high"),
+            "omega": (reliability.name, "omega"),
+            "omega 95% CI": (reliability.name, "omega_low", "omega_high"),
+        },
+        f"Scale scores, {wave} (mean of the items, {ins.scale_min} to {ins.scale_max}; "
+        "reliability from respondents who answered every item of the scale; omega needs "
+        "three items or more)",
+        count_columns=["respondents"],
+    )
+    return table, rendered
+
+
+METHOD_WORDS = {"paired": "paired", "independent": "independent samples"}
+
+
+def change(ctx: Any, data: dict):
+    """Change in each scale's mean since the previous wave: paired where enough respondents
+    link across the waves by their pseudonymous id, independent samples (Welch) otherwise.
+
+    Returns the published table (None with one wave) and its rendering.
+    """
+    ins, minimum = data["instrument"], data["minimum"]
+    if len(data["waves"]) < 2:
+        return None, None
+    first, last = data["waves"][-2], data["waves"][-1]
+    table = data["change"]
+    rows = table[(table["wave_from"] == first) & (table["wave_to"] == last)]
+    paired = rows[rows["method"] == "paired"].set_index("scale")
+    chosen = []
+    for scale in ins.scales:
+        linked = scale.id in paired.index and paired.at[scale.id, "n_from"] >= minimum
+        method = "paired" if linked else "independent"
+        chosen.append(rows[(rows["scale"] == scale.id) & (rows["method"] == method)].iloc[0])
+    frame = pd.DataFrame(chosen)
+    frame.index = pd.Index(
+        [
+            f"{ins.scale(s).name} ({METHOD_WORDS[m]})"
+            for s, m in zip(frame["scale"], frame["method"], strict=True)
+        ],
+        name="scale (comparison)",
+    )
+    name = f"{ins.id} survey change, {first} to {last}"
+    span = f"{first} to {last}"
+    columns = {"n_from": f"respondents {first}", "n_to": f"respondents {last}"}
+    wave_of = {columns["n_from"]: first, columns["n_to"]: last}
+    counts = frame[["n_from", "n_to"]].rename(columns=columns)
+
+    def key(r, c):
+        scale = frame.at[r, "scale"]
+        if frame.at[r, "method"] == "paired":
+            return _key(ctx, data, span, scale, "pairs")
+        return _scored_key(ctx, data, wave_of[c], scale)
+
+    counted, _ = count_table(ctx, counts, name, name, margins=False, keys=key)
+    pub = ctx.publisher
+    depends = {}
+    for r in frame.index:
+        scale = frame.at[r, "scale"]
+        depends[r] = list(dict.fromkeys(key(r, c) for c in counts.columns))
+        if not pub.collecting:
+            continue
+        if frame.at[r, "method"] == "paired":
+            pairs = depends[r][0]
+            pub.ledger.at_most(pairs, _scored_key(ctx, data, last, scale), "linked respondents")
+            pub.ledger.at_most(pairs, _key(ctx, data, first, "respondents"), "linked respondents")
+        else:
+            _subset(
+                ctx,
+                f"{name}: {r} without a score in {first}",
+                _key(ctx, data, first, "respondents"),
+                _scored_key(ctx, data, first, scale),
+            )
+    few = frame[["n_from", "n_to"]].min(axis=1) < minimum
+    values = publish_values(
+        ctx,
+        f"{name}: change",
+        frame,
+        ["change", "ci_low", "ci_high", "p_value"],
+        depends,
+        {r: too_few(minimum) for r in frame.index[few]},
+    )
+    shown, rendered = view(
+        ctx,
+        [counted, values],
+        {
+            columns["n_from"]: (counted.name, columns["n_from"]),
+            columns["n_to"]: (counted.name, columns["n_to"]),
+            "change in mean": (values.name, "change"),
+            "95% CI": (values.name, "ci_low", "ci_high"),
+            "p": (values.name, "p_value"),
+        },
+        f"Change in scale means from {first} to {last} (paired: respondents linked across "
+        "the waves by their pseudonymous id)",
+        count_columns=list(columns.values()),
+    )
+    return shown.assign(scale_id=frame["scale"].to_numpy()), rendered
+
+
+def item_answers(ctx: Any, data: dict):
+    """How each item was answered in the latest wave: respondents per answer, and those
+    who did not answer it (each row adds up to the wave's respondents)."""
+    ins, wave = data["instrument"], data["latest"]
+    items = data["items"]
+    labels = {a: ins.labels.get(a, str(a)) for a in range(ins.scale_min, ins.scale_max + 1)}
+    wide = items.pivot_table(index="item", columns="answer", values="count", aggfunc="sum")
+    wide = wide.reindex(index=ins.item_ids, columns=list(labels)).rename(columns=labels)
+    wide["not answered"] = items.groupby("item")["not_answered"].first().reindex(ins.item_ids)
+    texts = {item.id: item.text for item in ins.items}
+    scale_of = {i: s.name for s in ins.scales for i in s.items}
+    reverse = {i for s in ins.scales for i in s.reverse}
+    wide.index = pd.Index(
+        [
+            f"{i}: {texts[i]}"
+            + (" (reverse-scored)" if i in reverse else "")
+            + (f" [{scale_of[i]}]" if i in scale_of else "")
+            for i in wide.index
+        ],
+        name="item",
+    )
+    name = f"{ins.id} survey answers, {wave}"
+    protected, rendered = count_table(
+        ctx,
+        wide.astype(int),
+        name,
+        f"How each item was answered, {wave} (respondents)",
+        margins=False,
+    )
+    if ctx.publisher.collecting:
+        whole = _key(ctx, data, wave, "respondents")
+        for row in wide.index:
+            ctx.publisher.ledger.total(
+                whole,
+                [ctx.publisher.key(name, row, c) for c in wide.columns],
+                "an item's answers and non-answers = respondents",
+            )
+    return protected, rendered
+
+
+def group_means(ctx: Any, data: dict):
+    """Scale means by grouping variable in the latest wave, where every group of the
+    variable meets the threshold and k-anonymity holds; None when no breakdown may be shown.
+
+    Returns the published table, its rendering and the grouping variables left out.
+    """
+    ins, wave, minimum = data["instrument"], data["latest"], data["minimum"]
+    groups = data["groups"]
+    shown_vars = list(dict.fromkeys(groups["grouping"])) if len(groups) else []
+    left_out = [g for g in ins.grouping_ids if g not in shown_vars]
+    if groups.empty:
+        return None, None, left_out
+    names = {s.id: s.name for s in ins.scales}
+    frame = groups.copy()
+    frame.index = pd.Index(
+        [
+            f"{names[r.scale]}: {r.grouping.replace('_', ' ')} = {r.group}"
+            for r in frame.itertuples(index=False)
+        ],
+        name="scale: group",
+    )
+    name = f"{ins.id} survey groups, {wave}"
+
+    def key(r, c):
+        row = frame.loc[r]
+        return _key(ctx, data, wave, row["scale"], row["grouping"], row["group"])
+
+    counted, _ = count_table(
+        ctx, frame[["n"]].rename(columns={"n": "respondents"}), name, name, margins=False, keys=key
+    )
+    if ctx.publisher.collecting:
+        for (scale, _grouping), part in frame.groupby(["scale", "grouping"], sort=False):
+            ctx.publisher.ledger.total(
+                _scored_key(ctx, data, wave, scale),
+                [key(r, "respondents") for r in part.index],
+                "a breakdown's groups = respondents with a score",
+            )
+    few = frame["n"].lt(minimum) | frame["n_rest"].lt(minimum)
+    values = publish_values(
+        ctx,
+        f"{name}: means",
+        frame,
+        ["mean", "ci_low", "ci_high", "difference", "diff_low", "diff_high"],
+        {
+            r: [key(r, "respondents"), _scored_key(ctx, data, wave, frame.at[r, "scale"])]
+            for r in frame.index
+        },
+        {r: too_few(minimum) for r in frame.index[few]},
+    )
+    table, rendered = view(
+        ctx,
+        [counted, values],
+        {
+            "respondents": (counted.name, "respondents"),
+            "mean": (values.name, "mean"),
+            "95% CI": (values.name, "ci_low", "ci_high"),
+            "difference from the others": (values.name, "difference"),
+            "difference 95% CI": (values.name, "diff_low", "diff_high"),
+        },
+        f"Scale means by {', '.join(g.replace('_', ' ') for g in shown_vars)}, "
+        f"{wave} (every group holds at least {max(minimum, _k())} respondents)",
+        count_columns=["respondents"],
+    )
+    return table, rendered, left_out
+
+
+def _k() -> int:
+    return int(survey_settings()["k_anonymity"])
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "[withheld]" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+def _finding(ctx: Any, data: dict, counts, scale_table, change_table) -> str:
+    """One line from published values only."""
+    ins, wave = data["instrument"], data["latest"]
+    n = counts.table.loc[wave, "respondents"] if wave in counts.table.index else pd.NA
+    who = "victim-survivors" if ins.id == "victim" else "respondents"
+    parts = [
+        f"{int(n):,} {who} answered the {wave} survey"
+        if not pd.isna(n)
+        else f"Too few responded in {wave} to publish the count"
+    ]
+    means = scale_table["mean"].dropna()
+    if len(means):
+        top, low = means.idxmax(), means.idxmin()
+        parts.append(
+            f"scale means run from {_number(means[low])} ({low.lower()}) to "
+            f"{_number(means[top])} ({top.lower()}) on {ins.scale_min} to {ins.scale_max}"
+        )
+    alphas = scale_table["alpha"].dropna()
+    if len(alphas):
+        parts.append(f"Cronbach's alpha {_number(alphas.min())} to {_number(alphas.max())}")
+    if change_table is not None:
+        moved = change_table[change_table["95% CI"].ne("") & change_table["change in mean"].notna()]
+        lows = moved["95% CI"].str.split(" to ").str[0].astype(float)
+        highs = moved["95% CI"].str.split(" to ").str[1].astype(float)
+        beyond = moved[(lows > 0) | (highs < 0)]
+        first = data["waves"][-2]
+        if len(beyond):
+            words = [
+                f"{r.split(' (')[0].lower()} {beyond.at[r, 'change in mean']:+.2f} "
+                f"(95% CI {beyond.at[r, '95% CI']})"
+                for r in beyond.index
+            ]
+            parts.append(
+                f"since {first}, {len(beyond)} scale(s) changed beyond chance: " + "; ".join(words)
+            )
+        else:
+            parts.append(f"no scale mean changed beyond chance since {first}")
+    return "; ".join(parts) + "."
+
+
+def survey_section(ctx: Any, instrument_id: str) -> Section:
+    """A survey's section of the force report (see the module docstring)."""
+    title = TITLES.get(instrument_id, f"{instrument_id} survey")
+    data = survey_data(ctx, instrument_id)
+    if data is None:
+        try:
+            pillar = load_instrument(instrument_id).pillar
+        except ConfigError:
+            pillar = None
+        return Section(
+            title,
+            pillar,
+            f"Not shown for {ctx.force}: no processed {instrument_id} survey responses "
+            "(surveys are read by `soteria clean` from data/raw/<force>/surveys/).",
+        )
+    ins = data["instrument"]
+    counts, counts_html = respondents(ctx, data)
+    scale_table, scales_html = scales(ctx, data)
+    change_table, change_html = change(ctx, data)
+    _, items_html = item_answers(ctx, data)
+    _, groups_html, left_out = group_means(ctx, data)
+    items: list = [counts_html, scales_html]
+    if change_html is not None:
+        items.append(change_html)
+    if groups_html is not None:
+        items.append(groups_html)
+    if left_out:
+        items.append(
+            f"Not broken down by {', '.join(g.replace('_', ' ') for g in left_out)}: a group, "
+            f"alone or in combination with the other grouping variables, holds fewer than "
+            f"{max(data['minimum'], _k())} respondents, so its members could be identified."
+        )
+    items.append(items_html)
+    if ins.illustrative:
+        items.append(
+            f"The instrument ({ins.path.name}) is illustrative, not a validated questionnaire. "
+            "Free-text answers never leave the raw exports."
+        )
+    return Section(title, ins.pillar, _finding(ctx, data, counts, scale_table, change_table), items)
+
+
+def victim_survey(ctx: Any) -> Section:
+    """Pillar 3: victim-survivors' experience of procedural justice."""
+    return survey_section(ctx, "victim")
+
+
+def officer_survey(ctx: Any) -> Section:
+    """Pillar 4: officers' learning and development, confidence, workload, support and
+    wellbeing."""
+    return survey_section(ctx, "officer")
+
+
+FINDING_COLUMNS = (
+    "force",
+    "period",
+    "pillar",
+    "measure",
+    "definition",
+    "basis",
+    "unit",
+    "value",
+    "ci_low",
+    "ci_high",
+    "numerator",
+    "denominator",
+    "comparator_value",
+    "funnel_position",
+    "spc_signal",
+    "finding",
+    "reason",
+)
+
+
+def survey_findings(ctx: Any, instruments: tuple[str, ...] = ("victim", "officer")) -> pd.DataFrame:
+    """Evidence-base rows (before protection): each scale's mean in the latest wave, its
+    interval, and the respondents with a score as the denominator."""
+    rows = []
+    for instrument_id in instruments:
+        data = survey_data(ctx, instrument_id)
+        if data is None:
+            continue
+        ins, wave = data["instrument"], data["latest"]
+        summary = data["summary"][data["summary"]["wave"] == wave]
+        for row in summary.itertuples(index=False):
+            scale = ins.scale(row.scale)
+            reverse = f"; reverse-scored: {', '.join(scale.reverse)}" if scale.reverse else ""
+            value = row.mean if row.n >= data["minimum"] else float("nan")
+            finding = (
+                f"{scale.name} ({ins.id} survey, {wave}): mean {value:.2f} on "
+                f"{ins.scale_min} to {ins.scale_max} (95% CI {interval_text(row.ci_low, row.ci_high)}), "
+                f"{int(row.n)} respondents."
+                if not pd.isna(value)
+                else f"{scale.name} ({ins.id} survey, {wave}): too few respondents to estimate."
+            )
+            ctx.cache.setdefault("survey_measures", {})[measure_id(ins.id, scale.id)] = (
+                ins.id,
+                scale.id,
+            )
+            rows.append(
+                {
+                    "force": ctx.force,
+                    "period": period_label(wave),
+                    "pillar": ins.pillar,
+                    "measure": measure_id(ins.id, scale.id),
+                    "definition": (
+                        f"Mean of the {scale.name.lower()} items ({', '.join(scale.items)}"
+                        f"{reverse}) of the {ins.name}, {ins.scale_min} to {ins.scale_max}, "
+                        "over respondents who answered at least "
+                        f"{survey_settings()['min_scale_items_share']:.0%} of them."
+                    ),
+                    "basis": BASIS,
+                    "unit": "rating",
+                    "value": value,
+                    "ci_low": row.ci_low if not pd.isna(value) else float("nan"),
+                    "ci_high": row.ci_high if not pd.isna(value) else float("nan"),
+                    "numerator": pd.NA,
+                    "denominator": int(row.n),
+                    "comparator_value": float("nan"),
+                    "funnel_position": pd.NA,
+                    "spc_signal": pd.NA,
+                    "finding": finding,
+                    "reason": row.reason or pd.NA,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+    frame[["numerator", "denominator"]] = frame[["numerator", "denominator"]].astype("Int64")
+    for column in ("value", "ci_low", "ci_high", "comparator_value"):
+        frame[column] = frame[column].astype(float)
+    text = [
+        c
+        for c in FINDING_COLUMNS
+        if c not in ("value", "ci_low", "ci_high", "comparator_value", "numerator", "denominator")
+    ]
+    return frame.astype({c: "string" for c in text})
+
+
+def link_findings(ctx: Any, rows: pd.DataFrame, key_of) -> None:
+    """Tie each survey finding's denominator to the respondents with a score it counts
+    (one quantity, one disclosure decision). ``key_of(row, column)`` is the finding's key."""
+    if not ctx.publisher.collecting:
+        return
+    for _, row in rows.iterrows():
+        source = ctx.cache.get("survey_measures", {}).get(str(row["measure"]))
+        if row["basis"] != BASIS or source is None:
+            continue
+        instrument, scale = source
+        wave = str(row["period"]).removeprefix("survey ")
+        ctx.publisher.ledger.same(
+            survey_key(ctx.force, instrument, wave, scale, "scored"),
+            key_of(row, "denominator"),
+            "a survey finding's respondents are the scale table's",
+        )
