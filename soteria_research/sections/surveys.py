@@ -22,6 +22,7 @@ import pandas as pd
 from soteria_research.errors import ConfigError, DataError
 from soteria_research.ingest.instrument import load_instrument, survey_settings
 from soteria_research.measures import survey as measure
+from soteria_research.measures.survey_disclosure import group_keys, publishable_breakdowns
 from soteria_research.sections.display import Section
 from soteria_research.sections.survey_publish import (
     interval_text,
@@ -125,44 +126,19 @@ def respondents(ctx: Any, data: dict):
     return protected, rendered
 
 
-def _scored_key(ctx: Any, data: dict, wave: str, scale: str) -> str:
-    return _key(ctx, data, wave, scale, "scored")
-
-
-def _subset(ctx: Any, name: str, whole: str, part: str) -> None:
-    """``part`` is a subset of ``whole``: the respondents between them become a hidden cell."""
-    ctx.publisher.gap(name, whole, part)
-
-
 def scales(ctx: Any, data: dict):
     """Scale means (latest wave) with intervals, and their reliability."""
     ins, wave, minimum = data["instrument"], data["latest"], data["minimum"]
     rows = data["summary"][data["summary"]["wave"] == wave].set_index("scale_name")
     rows.index.name = "scale"
-    ids = dict(zip(rows.index, rows["scale"], strict=True))
-    counts = rows[["n"]].rename(columns={"n": "respondents with a score"})
     name = f"{ins.id} survey scales, {wave}"
-    counted, _ = count_table(
-        ctx,
-        counts,
-        name,
-        name,
-        margins=False,
-        keys=lambda r, c: _scored_key(ctx, data, wave, ids[r]),
-    )
-    for scale, scale_id in ids.items():
-        _subset(
-            ctx,
-            f"{name}: {scale} without a score",
-            _key(ctx, data, wave, "respondents"),
-            _scored_key(ctx, data, wave, scale_id),
-        )
+    base = [_key(ctx, data, wave, "respondents")]
     means = publish_values(
         ctx,
         f"{name}: means",
         rows,
         ["mean", "ci_low", "ci_high"],
-        {r: [_scored_key(ctx, data, wave, ids[r])] for r in rows.index},
+        {r: base for r in rows.index},
         {r: too_few(minimum) for r in rows.index if rows.at[r, "n"] < minimum},
     )
     reliability = publish_values(
@@ -170,7 +146,7 @@ def scales(ctx: Any, data: dict):
         f"{name}: reliability",
         rows,
         ["alpha", "alpha_low", "alpha_high", "omega", "omega_low", "omega_high"],
-        {r: [_scored_key(ctx, data, wave, ids[r])] for r in rows.index},
+        {r: base for r in rows.index},
         {
             r: f"fewer than {minimum} respondents answered every item"
             for r in rows.index
@@ -179,9 +155,8 @@ def scales(ctx: Any, data: dict):
     )
     table, rendered = view(
         ctx,
-        [counted, means, reliability],
+        [means, reliability],
         {
-            "respondents": (counted.name, "respondents with a score"),
             "mean": (means.name, "mean"),
             "95% CI": (means.name, "ci_low", "ci_high"),
             "alpha": (reliability.name, "alpha"),
@@ -189,10 +164,9 @@ def scales(ctx: Any, data: dict):
             "omega": (reliability.name, "omega"),
             "omega 95% CI": (reliability.name, "omega_low", "omega_high"),
         },
-        f"Scale scores, {wave} (mean of the items, {ins.scale_min} to {ins.scale_max}; "
-        "reliability from respondents who answered every item of the scale; omega needs "
-        "three items or more)",
-        count_columns=["respondents"],
+        f"Scale scores, {wave}: mean of the items ({ins.scale_min} to {ins.scale_max}) over "
+        f"respondents who answered at least {_share():.0%} of them; reliability from those who "
+        "answered every item of the scale (omega needs three items or more)",
     )
     return table, rendered
 
@@ -203,6 +177,10 @@ METHOD_WORDS = {"paired": "paired", "independent": "independent samples"}
 def change(ctx: Any, data: dict):
     """Change in each scale's mean since the previous wave: paired where enough respondents
     link across the waves by their pseudonymous id, independent samples (Welch) otherwise.
+
+    The values rest on the respondents of both waves (the respondents table's cells); how
+    many linked or had a score is used for the minimum-count rule, not published (the few
+    between those counts could be worked out).
 
     Returns the published table (None with one wave) and its rendering.
     """
@@ -227,60 +205,43 @@ def change(ctx: Any, data: dict):
         name="scale (comparison)",
     )
     name = f"{ins.id} survey change, {first} to {last}"
-    span = f"{first} to {last}"
-    columns = {"n_from": f"respondents {first}", "n_to": f"respondents {last}"}
-    wave_of = {columns["n_from"]: first, columns["n_to"]: last}
-    counts = frame[["n_from", "n_to"]].rename(columns=columns)
-
-    def key(r, c):
-        scale = frame.at[r, "scale"]
-        if frame.at[r, "method"] == "paired":
-            return _key(ctx, data, span, scale, "pairs")
-        return _scored_key(ctx, data, wave_of[c], scale)
-
-    counted, _ = count_table(ctx, counts, name, name, margins=False, keys=key)
-    pub = ctx.publisher
-    depends = {}
-    for r in frame.index:
-        scale = frame.at[r, "scale"]
-        depends[r] = list(dict.fromkeys(key(r, c) for c in counts.columns))
-        if not pub.collecting:
-            continue
-        if frame.at[r, "method"] == "paired":
-            pairs = depends[r][0]
-            pub.ledger.at_most(pairs, _scored_key(ctx, data, last, scale), "linked respondents")
-            pub.ledger.at_most(pairs, _key(ctx, data, first, "respondents"), "linked respondents")
-        else:
-            _subset(
-                ctx,
-                f"{name}: {r} without a score in {first}",
-                _key(ctx, data, first, "respondents"),
-                _scored_key(ctx, data, first, scale),
-            )
+    waves = {f"respondents {first}": first, f"respondents {last}": last}
+    counts = pd.DataFrame(
+        {c: [int((data["responses"]["wave"] == w).sum())] * len(frame) for c, w in waves.items()},
+        index=frame.index,
+    )
+    counted, _ = count_table(
+        ctx,
+        counts,
+        name,
+        name,
+        margins=False,
+        keys=lambda r, c: _key(ctx, data, waves[c], "respondents"),
+    )
+    base = [_key(ctx, data, w, "respondents") for w in (first, last)]
     few = frame[["n_from", "n_to"]].min(axis=1) < minimum
     values = publish_values(
         ctx,
         f"{name}: change",
         frame,
         ["change", "ci_low", "ci_high", "p_value"],
-        depends,
+        {r: base for r in frame.index},
         {r: too_few(minimum) for r in frame.index[few]},
     )
     shown, rendered = view(
         ctx,
         [counted, values],
         {
-            columns["n_from"]: (counted.name, columns["n_from"]),
-            columns["n_to"]: (counted.name, columns["n_to"]),
+            **{c: (counted.name, c) for c in waves},
             "change in mean": (values.name, "change"),
             "95% CI": (values.name, "ci_low", "ci_high"),
             "p": (values.name, "p_value"),
         },
-        f"Change in scale means from {first} to {last} (paired: respondents linked across "
-        "the waves by their pseudonymous id)",
-        count_columns=list(columns.values()),
+        f"Change in scale means from {first} to {last} (paired: the respondents linked across "
+        "the waves by their pseudonymous id; independent: everyone with a score in each wave)",
+        count_columns=list(waves),
     )
-    return shown.assign(scale_id=frame["scale"].to_numpy()), rendered
+    return shown, rendered
 
 
 def item_answers(ctx: Any, data: dict):
@@ -327,16 +288,26 @@ def group_means(ctx: Any, data: dict):
     """Scale means by grouping variable in the latest wave, where every group of the
     variable meets the threshold and k-anonymity holds; None when no breakdown may be shown.
 
+    A breakdown is shown only when :func:`~soteria_research.measures.survey.group_differences`
+    gives it for every scale (each group holds enough respondents with a score) and
+    :func:`~soteria_research.measures.survey_disclosure.publishable_breakdowns` allows it
+    over the wave's respondents (the group sizes published, which add up to the wave).
+
     Returns the published table, its rendering and the grouping variables left out.
     """
     ins, wave, minimum = data["instrument"], data["latest"], data["minimum"]
+    k = max(minimum, _k())
+    latest = data["responses"][data["responses"]["wave"] == wave]
+    allowed = publishable_breakdowns(latest, ins.grouping_ids, k, max_order=1)
+    allowed = {v[0] for v in allowed.loc[allowed["publishable"], "variables"]}
     groups = data["groups"]
-    shown_vars = list(dict.fromkeys(groups["grouping"])) if len(groups) else []
+    complete = groups.groupby("grouping")["scale"].nunique().eq(len(ins.scales))
+    shown_vars = [g for g in ins.grouping_ids if g in allowed and complete.get(g, False)]
     left_out = [g for g in ins.grouping_ids if g not in shown_vars]
-    if groups.empty:
+    frame = groups[groups["grouping"].isin(shown_vars)].copy()
+    if frame.empty:
         return None, None, left_out
     names = {s.id: s.name for s in ins.scales}
-    frame = groups.copy()
     frame.index = pd.Index(
         [
             f"{names[r.scale]}: {r.grouping.replace('_', ' ')} = {r.group}"
@@ -345,20 +316,26 @@ def group_means(ctx: Any, data: dict):
         name="scale: group",
     )
     name = f"{ins.id} survey groups, {wave}"
+    sizes = {v: group_keys(latest, [v]).value_counts() for v in shown_vars}
 
-    def key(r, c):
-        row = frame.loc[r]
-        return _key(ctx, data, wave, row["scale"], row["grouping"], row["group"])
+    def key(r, c="respondents"):
+        return _key(ctx, data, wave, frame.at[r, "grouping"], frame.at[r, "group"], "respondents")
 
-    counted, _ = count_table(
-        ctx, frame[["n"]].rename(columns={"n": "respondents"}), name, name, margins=False, keys=key
+    counts = pd.DataFrame(
+        {
+            "respondents": [
+                int(sizes[g][v]) for g, v in zip(frame["grouping"], frame["group"], strict=True)
+            ]
+        },
+        index=frame.index,
     )
+    counted, _ = count_table(ctx, counts, name, name, margins=False, keys=key)
     if ctx.publisher.collecting:
-        for (scale, _grouping), part in frame.groupby(["scale", "grouping"], sort=False):
+        for variable in shown_vars:
             ctx.publisher.ledger.total(
-                _scored_key(ctx, data, wave, scale),
-                [key(r, "respondents") for r in part.index],
-                "a breakdown's groups = respondents with a score",
+                _key(ctx, data, wave, "respondents"),
+                [_key(ctx, data, wave, variable, g, "respondents") for g in sizes[variable].index],
+                "a breakdown's groups = the wave's respondents",
             )
     few = frame["n"].lt(minimum) | frame["n_rest"].lt(minimum)
     values = publish_values(
@@ -366,10 +343,7 @@ def group_means(ctx: Any, data: dict):
         f"{name}: means",
         frame,
         ["mean", "ci_low", "ci_high", "difference", "diff_low", "diff_high"],
-        {
-            r: [key(r, "respondents"), _scored_key(ctx, data, wave, frame.at[r, "scale"])]
-            for r in frame.index
-        },
+        {r: [key(r), _key(ctx, data, wave, "respondents")] for r in frame.index},
         {r: too_few(minimum) for r in frame.index[few]},
     )
     table, rendered = view(
@@ -382,11 +356,15 @@ def group_means(ctx: Any, data: dict):
             "difference from the others": (values.name, "difference"),
             "difference 95% CI": (values.name, "diff_low", "diff_high"),
         },
-        f"Scale means by {', '.join(g.replace('_', ' ') for g in shown_vars)}, "
-        f"{wave} (every group holds at least {max(minimum, _k())} respondents)",
+        f"Scale means by {', '.join(g.replace('_', ' ') for g in shown_vars)}, {wave} (every "
+        f"group holds at least {k} respondents; respondents: everyone in the group)",
         count_columns=["respondents"],
     )
     return table, rendered, left_out
+
+
+def _share() -> float:
+    return float(survey_settings()["min_scale_items_share"])
 
 
 def _k() -> int:
@@ -520,6 +498,7 @@ def survey_findings(ctx: Any, instruments: tuple[str, ...] = ("victim", "officer
             continue
         ins, wave = data["instrument"], data["latest"]
         summary = data["summary"][data["summary"]["wave"] == wave]
+        respondents_n = int((data["responses"]["wave"] == wave).sum())
         for row in summary.itertuples(index=False):
             scale = ins.scale(row.scale)
             reverse = f"; reverse-scored: {', '.join(scale.reverse)}" if scale.reverse else ""
@@ -545,7 +524,8 @@ def survey_findings(ctx: Any, instruments: tuple[str, ...] = ("victim", "officer
                         f"Mean of the {scale.name.lower()} items ({', '.join(scale.items)}"
                         f"{reverse}) of the {ins.name}, {ins.scale_min} to {ins.scale_max}, "
                         "over respondents who answered at least "
-                        f"{survey_settings()['min_scale_items_share']:.0%} of them."
+                        f"{survey_settings()['min_scale_items_share']:.0%} of them; "
+                        "denominator: respondents in the wave."
                     ),
                     "basis": BASIS,
                     "unit": "rating",
@@ -553,7 +533,7 @@ def survey_findings(ctx: Any, instruments: tuple[str, ...] = ("victim", "officer
                     "ci_low": row.ci_low if not pd.isna(value) else float("nan"),
                     "ci_high": row.ci_high if not pd.isna(value) else float("nan"),
                     "numerator": pd.NA,
-                    "denominator": int(row.n),
+                    "denominator": respondents_n,
                     "comparator_value": float("nan"),
                     "funnel_position": pd.NA,
                     "spc_signal": pd.NA,
@@ -574,7 +554,7 @@ def survey_findings(ctx: Any, instruments: tuple[str, ...] = ("victim", "officer
 
 
 def link_findings(ctx: Any, rows: pd.DataFrame, key_of) -> None:
-    """Tie each survey finding's denominator to the respondents with a score it counts
+    """Tie each survey finding's denominator to the wave's respondents it counts
     (one quantity, one disclosure decision). ``key_of(row, column)`` is the finding's key."""
     if not ctx.publisher.collecting:
         return
@@ -582,10 +562,9 @@ def link_findings(ctx: Any, rows: pd.DataFrame, key_of) -> None:
         source = ctx.cache.get("survey_measures", {}).get(str(row["measure"]))
         if row["basis"] != BASIS or source is None:
             continue
-        instrument, scale = source
         wave = str(row["period"]).removeprefix("survey ")
         ctx.publisher.ledger.same(
-            survey_key(ctx.force, instrument, wave, scale, "scored"),
+            survey_key(ctx.force, source[0], wave, "respondents"),
             key_of(row, "denominator"),
-            "a survey finding's respondents are the scale table's",
+            "a survey finding's respondents are the respondents table's",
         )
