@@ -29,6 +29,7 @@ from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.sections import national_surveys, surveys
 from soteria_research.sections.context import ForceContext
 from soteria_research.sections.summary import finding_key, publish_findings
+from soteria_research.sections.survey_publish import survey_key
 from soteria_research.synth.survey import FREE_TEXT
 from soteria_research.synth.survey_files import TRUTH_FILE, write_surveys
 
@@ -165,7 +166,7 @@ def test_published_change_recovers_the_planted_change(release, instrument):
         table, _ = surveys.change(parts["ctx"], parts[instrument])
         planted = truths(release.root, force, instrument)["truths"]
         for scale in parts[instrument]["instrument"].scales:
-            row = table.loc[[r for r in table.index if r.startswith(f"{scale.name} (")][0]]
+            row = table.loc[next(r for r in table.index if r.startswith(f"{scale.name} ("))]
             if pd.isna(row["change in mean"]):
                 continue
             low, high = _interval(row["95% CI"])
@@ -230,7 +231,6 @@ def test_a_small_group_or_a_near_copy_of_another_breakdown_is_never_shown(releas
     )
     service.iloc[:3] = "Under 2 years"
     responses.loc[latest, "length_of_service"] = service
-    ctx = parts["ctx"]
     from soteria_research.measures import survey as measure
 
     data["responses"] = responses
@@ -305,7 +305,7 @@ def test_evidence_rows_validate_and_rest_on_the_wave_respondents(release):
         n = int(parts["officer"]["responses"]["wave"].eq(parts["officer"]["latest"]).sum())
         officer = valid[valid["measure"].str.startswith("survey_officer_")]
         assert (officer["denominator"] == n).all(), force
-        key = surveys.survey_key(force, "officer", parts["officer"]["latest"], "respondents")
+        key = survey_key(force, "officer", parts["officer"]["latest"], "respondents")
         assert release.ledger.cells[key].value == n
         labels = vocabulary.labels("measure")
         assert set(valid["measure"]) <= set(labels)
@@ -315,7 +315,7 @@ def test_national_comparison_pools_the_forces_and_places_them(release):
     section = release.national["officer"]
     assert section.pillar == "learning_wellbeing"
     assert section.finding.startswith("3 force(s) ran the officer survey")
-    key = surveys.survey_key(NATIONAL, "officer", "latest", "respondents")
+    key = survey_key(NATIONAL, "officer", "latest", "respondents")
     total = sum(
         int(p["officer"]["responses"]["wave"].eq(p["officer"]["latest"]).sum())
         for p in release.forces.values()
