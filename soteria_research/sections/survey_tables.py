@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from soteria_research.errors import ConfigError, DataError
-from soteria_research.ingest.instrument import load_instrument, survey_settings
+from soteria_research.ingest.instrument import Instrument, load_instrument, survey_settings
 from soteria_research.measures import survey as measure
 from soteria_research.measures.survey_disclosure import group_keys, publishable_breakdowns
 from soteria_research.sections.survey_publish import publish_values, survey_key, too_few, view
@@ -41,10 +41,23 @@ def survey_data(ctx: Any, instrument_id: str) -> dict[str, Any] | None:
         ctx.cache[key] = None
         return None
     level = float(ctx.measures.get("confidence_level", 0.95))
-    minimum = int(ctx.rules.min_cell_count)
+    ctx.cache[key] = measure_survey(responses, ins, level, int(ctx.rules.min_cell_count))
+    return ctx.cache[key]
+
+
+def measure_survey(
+    responses: pd.DataFrame, ins: Instrument, level: float, minimum: int
+) -> dict[str, Any]:
+    """Everything the survey tables show, from one force's responses (pure: no I/O).
+
+    Returns a dict: ``instrument``, ``responses``, ``waves`` (ordered), ``latest``,
+    ``summary`` (scale means and reliability, latest wave), ``change`` (consecutive
+    waves), ``items`` (answers, latest wave), ``groups`` (group means where allowed,
+    latest wave) and ``minimum``.
+    """
     waves = sorted(responses["wave"].unique())
     latest = responses[responses["wave"] == waves[-1]]
-    data = {
+    return {
         "instrument": ins,
         "responses": responses,
         "waves": waves,
@@ -57,8 +70,6 @@ def survey_data(ctx: Any, instrument_id: str) -> dict[str, Any] | None:
         ),
         "minimum": minimum,
     }
-    ctx.cache[key] = data
-    return data
 
 
 def _key(ctx: Any, data: dict, wave: str, *what: object) -> str:

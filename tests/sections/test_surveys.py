@@ -26,7 +26,7 @@ from soteria_research.reference import vocabulary
 from soteria_research.release import NATIONAL, Ledger, intervals, protect
 from soteria_research.release.findings import validate_findings
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
-from soteria_research.sections import national_surveys, surveys
+from soteria_research.sections import national_surveys, survey_tables, surveys
 from soteria_research.sections.context import ForceContext
 from soteria_research.sections.summary import finding_key, publish_findings
 from soteria_research.sections.survey_publish import survey_key
@@ -342,3 +342,30 @@ def load_survey_frames_or_none(root: Path) -> bool:
     except DataError:
         return False
     return True
+
+
+def test_a_wave_with_too_few_respondents_publishes_no_mean_and_no_group(release):
+    parts = release.forces["Kent"]
+    data = parts["victim"]
+    responses = data["responses"]
+    latest = responses[responses["wave"] == data["latest"]]
+    few = pd.concat([responses[responses["wave"] != data["latest"]], latest.head(6)])
+    small = survey_tables.measure_survey(
+        few.reset_index(drop=True), data["instrument"], 0.95, RULES.min_cell_count
+    )
+    ledger = Ledger()
+    collect = force_context("Kent", ledger, COLLECT)
+    collect.cache["survey:victim"] = small
+    surveys.victim_survey(collect)
+    protect(ledger, RULES)
+    render = force_context("Kent", ledger, RENDER)
+    render.cache["survey:victim"] = small
+    section = surveys.victim_survey(render)
+    assert section.finding.startswith("Too few responded in wave 2")
+    means, _ = survey_tables.scales(render, small)
+    assert means["mean"].isna().all() and means["alpha"].isna().all()
+    changed, _ = survey_tables.change(render, small)
+    assert changed["change in mean"].isna().all()
+    groups, _, _ = survey_tables.group_means(render, small)
+    assert groups is None
+    assert ">6<" not in html_of(section)
