@@ -25,8 +25,10 @@ FORCE_SECTIONS = (
     ("force", "attrition"),
     ("pillars", "timeliness"),
     ("pillars", "victim_engagement"),
+    ("surveys", "victim_survey"),
     ("pillars", "repeat_suspects"),
     ("pillars", "digital_forensics"),
+    ("surveys", "officer_survey"),
     ("pillars", "who_is_charged"),
     ("pillars", "self_assessment"),
     ("summary", "national_picture"),
@@ -43,10 +45,16 @@ NATIONAL_SECTIONS = (
     ("funnel", "isva_share"),
     ("published_picture", None),
     ("maturity", None),
+    ("survey_comparison", "victim"),
+    ("survey_comparison", "officer"),
     ("trend", None),
     ("charge_model", None),
     ("findings_table", None),
 )
+
+
+#: National cells whose function lives outside ``sections.national``.
+NATIONAL_MODULES = {"survey_comparison": "national_surveys"}
 
 
 def _function(module: str, name: str) -> Callable[..., Any]:
@@ -65,7 +73,7 @@ def collect_force(ctx: Any) -> pd.DataFrame:
 def collect_national(ctx: Any) -> None:
     """Run every national section in ``ctx`` (a collect-pass national context)."""
     for name, argument in NATIONAL_SECTIONS:
-        function = _function("national", name)
+        function = _function(NATIONAL_MODULES.get(name, "national"), name)
         function(ctx) if argument is None else function(ctx, argument)
 
 

@@ -254,8 +254,20 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
     # without those counts (the finding says how many questions stand behind each mean).
     assessed = raw["basis"] == "assessment"
     raw.loc[assessed, ["numerator", "denominator"]] = pd.NA
+    from soteria_research.sections import surveys
+
+    survey_rows = surveys.survey_findings(ctx)
+    if len(survey_rows):
+        raw = pd.concat([raw, survey_rows.astype(raw.dtypes.to_dict())], ignore_index=True)
     ctx.cache["raw_findings"] = raw
     protected = publish_findings(ctx, raw)
+    surveys.link_findings(
+        ctx,
+        survey_rows,
+        lambda row, column: finding_key(
+            ctx.publisher.unit, ctx.subgroup, row["period"], row["measure"], row["pillar"], column
+        ),
+    )
     ctx.cache["findings"] = protected
     return protected
 
