@@ -29,6 +29,7 @@ FORCE_SECTIONS = (
     ("pillars", "digital_forensics"),
     ("pillars", "who_is_charged"),
     ("pillars", "self_assessment"),
+    ("review", "case_file_review"),
     ("summary", "national_picture"),
     ("summary", "findings"),
 )
@@ -43,10 +44,15 @@ NATIONAL_SECTIONS = (
     ("funnel", "isva_share"),
     ("published_picture", None),
     ("maturity", None),
+    ("review_comparison", None),
     ("trend", None),
     ("charge_model", None),
     ("findings_table", None),
 )
+
+
+#: National sections kept outside ``sections/national.py`` (function -> module).
+NATIONAL_MODULES = {"review_comparison": "national_review"}
 
 
 def _function(module: str, name: str) -> Callable[..., Any]:
@@ -65,7 +71,7 @@ def collect_force(ctx: Any) -> pd.DataFrame:
 def collect_national(ctx: Any) -> None:
     """Run every national section in ``ctx`` (a collect-pass national context)."""
     for name, argument in NATIONAL_SECTIONS:
-        function = _function("national", name)
+        function = _function(NATIONAL_MODULES.get(name, "national"), name)
         function(ctx) if argument is None else function(ctx, argument)
 
 

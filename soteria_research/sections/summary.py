@@ -166,6 +166,10 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
         comparator=published_comparator(),
         settings=ctx.measures,
     )
+    from soteria_research.sections.review import review_findings
+
+    reviewed = review_findings(ctx)
+    raw = pd.concat([raw, reviewed], ignore_index=True) if len(reviewed) else raw
     # Self-assessment rows count questions answered, not people: the ratings are published
     # without those counts (the finding says how many questions stand behind each mean).
     assessed = raw["basis"] == "assessment"
