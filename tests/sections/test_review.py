@@ -78,7 +78,8 @@ def released(source: Path):
         sections = {f: case_file_review(ctx) for f, ctx in rendered.items()}
         findings = summary.findings(rendered[DEEP])
         comparison = review_comparison(national)
-    return ledger, sections, findings, comparison
+        key = summary.key_findings(rendered[DEEP], findings)
+    return ledger, sections, findings, comparison, key
 
 
 class _TableParser(HTMLParser):
@@ -133,7 +134,7 @@ def test_a_force_without_a_review_gets_one_line(released) -> None:
 
 
 def test_the_section_shows_only_what_the_release_publishes(released) -> None:
-    ledger, sections, _, _ = released
+    ledger, sections, *_ = released
     reviewed = {k: c for k, c in ledger.cells.items() if "review" in k and c.unit == DEEP}
     assert reviewed
     for key, cell in reviewed.items():
@@ -184,6 +185,7 @@ def test_the_planted_association_is_found_and_null_items_are_not(source: Path, r
     planted = _planted(source)["coded_odds_ratio"]
     assert bounds.at["SF02", 1] <= planted <= bounds.at["SF02", 2]
     assert "'suspect arrested or interviewed within seven days" in released[1][DEEP].finding
+    assert "referral to an ISVA'" in released[1][DEEP].finding  # most often, acronym kept
 
 
 def test_agreement_is_published_and_lowest_on_the_planted_hard_item(released) -> None:
@@ -205,6 +207,10 @@ def test_evidence_rows_follow_the_schema(released, tmp_path: Path) -> None:
     validate_findings(pd.read_parquet(path))
     odds = rows.set_index("measure").loc["review_charge_odds_ratio_sf02"]
     assert not odds["suppressed"] and odds["value"] > 1
+    shown = _tables(released[4])[0]  # the key findings leave them to the review section
+    assert (
+        len(shown) == len(findings) - len(rows) and not shown.index.str.startswith("review_").any()
+    )
 
 
 def test_the_national_comparison_reads_each_force_published_values(released) -> None:
@@ -278,6 +284,10 @@ def test_round_trip_sample_workbook_filled_ingested_report(source: Path, tmp_pat
     _, rendered, _ = _release(OTHER)
     section = case_file_review(rendered[OTHER])
     assert section.finding.startswith("40 case files were sampled")
+    assert section.finding.endswith(
+        "association of practice with charge is not estimated: too few events."
+    )
+    assert "reviewers agreed" not in section.finding
     tables = _tables(section)
     shares = pd.concat(tables[1:-3])
     # two responses used per item, about 20 cases each: published, not a wall of [c]
