@@ -265,6 +265,7 @@ def _fill(path: Path, out: Path) -> None:
                 choices = item.choices.split("; ") if item.choices else []
                 value = 10 + number if item.response == "days" else choices[(number + k) % 2]
                 sheet.cell(number, where[item.item_id], value)
+    book["Review"].cell(HEADER_ROW + 1, where["SF05"], 99999)  # out of range: set aside
     book.save(out)
 
 
@@ -293,5 +294,11 @@ def test_round_trip_sample_workbook_filled_ingested_report(source: Path, tmp_pat
     # two responses used per item, about 20 cases each: published, not a wall of [c]
     assert shares["%"].notna().mean() > 0.8
     assert any(re.search(r"-\d$|\bor\b", label) for label in shares.index)  # pooled responses
+    days = tables[-3]
+    # 39 of the 40 sampled cases have SF05: the one case between them would show, so the
+    # whole-release protection withholds the count (and its mean); DF02 has all 40
+    assert pd.isna(days.iloc[0]["cases"]) and pd.isna(days.iloc[0]["mean days"])
+    assert days.iloc[1]["cases"] == 40
+    assert any("set aside" in i for i in section.items if isinstance(i, str))
     agreement = tables[-2]
     assert agreement["Gwet's AC1"].isna().all()  # 8 cases coded twice: under the minimum
