@@ -302,3 +302,48 @@ def test_round_trip_sample_workbook_filled_ingested_report(source: Path, tmp_pat
     assert any("set aside" in i for i in section.items if isinstance(i, str))
     agreement = tables[-2]
     assert agreement["Gwet's AC1"].isna().all()  # 8 cases coded twice: under the minimum
+
+
+def test_the_national_comparison_withholds_what_a_force_withholds() -> None:
+    from types import SimpleNamespace
+
+    from soteria_research.disclosure import Rules
+    from soteria_research.release import NATIONAL
+    from soteria_research.sections.summary import finding_key
+
+    ledger, rows = Ledger(), []
+    figures = {  # force -> (SF02 share, low, high, OR, low, high, OR withheld)
+        "Durham": (0.30, 0.25, 0.35, 4.2, 2.1, 8.4, False),
+        "South Wales": (0.55, 0.50, 0.60, 3.1, 1.5, 6.0, True),
+    }
+    for force, (p, pl, ph, odds, ol, oh, hidden) in figures.items():
+        for measure, values in (
+            ("review_yes_share_sf02", (p, pl, ph)),
+            ("review_charge_odds_ratio_sf02", (odds, ol, oh)),
+        ):
+            rows.append({"force": force, "period": "case-file review 2024", "pillar":
+                         "suspect_focus", "measure": measure, "reason": "",
+                         "definition": "SF02 Suspect arrested within seven days: ..."})  # fmt: skip
+            for column, value in zip(("value", "ci_low", "ci_high"), values, strict=True):
+                key = finding_key(force, "Rape", rows[-1]["period"], measure, "suspect_focus",
+                                  column)  # fmt: skip
+                ledger.derived(force, "findings", measure, column, value, [], key=key)
+                if hidden and measure.startswith("review_charge"):
+                    ledger.cells[key].status = "derived"
+    ctx = SimpleNamespace(
+        findings=pd.DataFrame(rows), subgroup="Rape", rules=Rules(min_cell_count=10),
+        publisher=Publisher(NATIONAL, ledger, RENDER, Rules(min_cell_count=10)),
+    )  # fmt: skip
+    section = review_comparison(ctx)
+    shares, odds = _tables(section)  # no agreement rows: no agreement table
+    assert shares.loc["SF02 Suspect arrested within seven days", "South Wales"] == (
+        "55.0 (50.0 to 60.0)"
+    )
+    assert pd.isna(odds.loc["SF02 Suspect arrested within seven days", "South Wales"])
+    assert "[c]" in section.items[-1]._repr_html_()
+    assert section.finding == (
+        "2 deep-dive forces returned a case-file review; the share of files coded yes differs "
+        "most on SF02 Suspect arrested within seven days, from 30.0% (Durham) to 55.0% "
+        "(South Wales); the odds of charge differ with the practice beyond chance for SF02 "
+        "Suspect arrested within seven days in 1 of 2 forces."
+    )
