@@ -189,6 +189,39 @@ _MEASURES = [
         "rating",
         True,
     ),
+    Measure(
+        "review_yes_share",
+        "",
+        "Case files coded yes",
+        "Design-weighted share of the sampled case files coded yes (weights: inverse "
+        "inclusion probabilities); numerator = files coded yes, denominator = files coded "
+        "on the item. One measure per yes/no item of the review framework.",
+        "review",
+        "proportion",
+        None,
+    ),
+    Measure(
+        "review_ac1",
+        "",
+        "Agreement between reviewers (AC1)",
+        "Gwet's AC1 between the reviewers of the case files coded twice; denominator = "
+        "files coded twice. One measure per item of the review framework.",
+        "review",
+        "agreement",
+        True,
+    ),
+    Measure(
+        "review_charge_odds_ratio",
+        "",
+        "Odds of charge with the practice",
+        "Design-weighted odds ratio of charge, files coded yes against no, among sampled "
+        "files with an outcome and coded yes or no; denominator = sampled files with an "
+        "outcome. "
+        "Not estimated below the events per parameter of the charge model.",
+        "review",
+        "odds_ratio",
+        None,
+    ),
 ]
 
 MEASURES: dict[str, Measure] = {m.id: m for m in _MEASURES}

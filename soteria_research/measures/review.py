@@ -188,6 +188,73 @@ def review_prevalence(
     )
 
 
+def _merge(groups: list[list[str]], counts: dict[str, int], ordered: bool) -> bool:
+    """Merge the smallest group into a neighbour (ordered) or the next smallest; False when
+    only one group is left."""
+    if len(groups) < 2:
+        return False
+    sizes = [sum(counts.get(level, 0) for level in g) for g in groups]
+    small = min(range(len(groups)), key=lambda i: (sizes[i], i))
+    if ordered:
+        neighbours = [i for i in (small - 1, small + 1) if 0 <= i < len(groups)]
+        other = min(neighbours, key=lambda i: (sizes[i], i))
+    else:
+        other = min((i for i in range(len(groups)) if i != small), key=lambda i: (sizes[i], i))
+    first, second = sorted((small, other))
+    groups[first] = groups[first] + groups[second]
+    del groups[second]
+    return True
+
+
+def _pool_label(group: list[str], response: str) -> str:
+    if len(group) == 1:
+        return group[0]
+    if response == "ordinal":
+        return f"{group[0]}-{group[-1]}"
+    return " or ".join(group)
+
+
+def pool_responses(
+    review: pd.DataFrame, items: pd.DataFrame, minimum: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses pooled so that each published share stands on at least ``minimum`` cases.
+
+    Counted on each case's first coding. A yes/no item pools ``not recorded`` with ``no``;
+    an ordinal item merges its smallest level with the smaller neighbour; a category item
+    merges its smallest choices; until every pooled response holds ``minimum`` cases or
+    one is left. Responses no case gave count as 0. Days items are left alone.
+
+    Returns
+    -------
+    review, items
+        The codings with pooled responses (``a-b`` for ordinal ranges, ``a or b``
+        otherwise) and the items with their pooled ``choices``; both are copies.
+    """
+    first = first_codings(review)
+    out, table = review.copy(), items.copy()
+    for position, item in enumerate(items.itertuples(index=False)):
+        if item.response == "days":
+            continue
+        counts = first.loc[first["item_id"] == item.item_id, "response"].value_counts().to_dict()
+        levels = str(item.choices).split("; ")
+        groups = [[level] for level in levels]
+        if item.response == "yes_no":
+            small = any(counts.get(level, 0) < minimum for level in levels)
+            if small and len(levels) == 3:
+                groups = [[levels[0]], levels[1:]]
+        else:
+            while any(sum(counts.get(v, 0) for v in g) < minimum for g in groups):
+                if not _merge(groups, counts, ordered=item.response == "ordinal"):
+                    break
+        mapping = {v: _pool_label(g, item.response) for g in groups for v in g}
+        rows = out["item_id"] == item.item_id
+        out.loc[rows, "response"] = out.loc[rows, "response"].map(mapping, na_action="ignore")
+        table.iloc[position, table.columns.get_loc("choices")] = "; ".join(
+            _pool_label(g, item.response) for g in groups
+        )
+    return out, table
+
+
 def _wilson(table: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """Wilson intervals on the effective sample size ``p (1 - p) / se^2``."""
     p, se, n = table["estimate"], table["se"], table["denominator"].astype(float)

@@ -31,6 +31,7 @@ FORCE_SECTIONS = (
     ("surveys", "officer_survey"),
     ("pillars", "who_is_charged"),
     ("pillars", "self_assessment"),
+    ("review", "case_file_review"),
     ("summary", "national_picture"),
     ("summary", "findings"),
 )
@@ -47,14 +48,18 @@ NATIONAL_SECTIONS = (
     ("maturity", None),
     ("survey_comparison", "victim"),
     ("survey_comparison", "officer"),
+    ("review_comparison", None),
     ("trend", None),
     ("charge_model", None),
     ("findings_table", None),
 )
 
 
-#: National cells whose function lives outside ``sections.national``.
-NATIONAL_MODULES = {"survey_comparison": "national_surveys"}
+#: National sections kept outside ``sections/national.py`` (function -> module).
+NATIONAL_MODULES = {
+    "survey_comparison": "national_surveys",
+    "review_comparison": "national_review",
+}
 
 
 def _function(module: str, name: str) -> Callable[..., Any]:

@@ -250,6 +250,10 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
         settings=ctx.measures,
         links=ctx.links,
     )
+    from soteria_research.sections.review_findings import review_findings
+
+    reviewed = review_findings(ctx)
+    raw = pd.concat([raw, reviewed], ignore_index=True) if len(reviewed) else raw
     # Self-assessment rows count questions answered, not people: the ratings are published
     # without those counts (the finding says how many questions stand behind each mean).
     assessed = raw["basis"] == "assessment"
@@ -391,6 +395,8 @@ def _link_finding(ctx: ForceContext, row, column: str, key: str) -> None:
 def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
     """Key findings in plain English, one per measure, keyed to the pillars."""
     title = "Key findings"
+    # the case-file review's findings are shown in its own section (and the evidence base)
+    table = table[table["basis"].astype("string").fillna("") != "review"] if len(table) else table
     if table.empty:
         return _no_data(title, None, ctx)
     view = table.set_index("measure")[["pillar", "finding", "numerator", "denominator"]]
