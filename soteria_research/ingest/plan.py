@@ -44,6 +44,8 @@ PLAN_COLUMNS = [
     "source_row",
 ]
 QUARANTINE_COLUMNS = ["force", "source_file", "source_row", "cell", "column", "reason"]
+#: Returned plans in a force folder (``soteria clean`` reads the one it finds).
+PLAN_FILES = "improvement_plan*.xlsx"
 #: Reason given to a seeded finding the force wrote no action for.
 NO_ACTION = "finding without an action"
 _COLUMN_OF = {name: openpyxl.utils.get_column_letter(i + 1) for i, name in enumerate(HEADER)}
