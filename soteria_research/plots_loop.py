@@ -69,3 +69,25 @@ def key_measure_chart(
         fontsize=8,
     )
     return fig
+
+
+def event_study_chart(events: pd.DataFrame, title: str, label: str) -> Figure:
+    """Effects by quarters since joining with their intervals (points, percentage points).
+
+    ``events`` is indexed by event-time label (``"-2"``, ``"+0"``...) with ``estimate``,
+    ``ci_low`` and ``ci_high`` in percentage points.
+    """
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    x = [int(str(i)) for i in events.index]
+    est = events["estimate"].astype(float).to_numpy()
+    low = events["ci_low"].astype(float).to_numpy()
+    high = events["ci_high"].astype(float).to_numpy()
+    ax.errorbar(x, est, yerr=[est - low, high - est], fmt="o", color="black",
+                ecolor="#555555", capsize=3)  # fmt: skip
+    ax.axhline(0, color="black", lw=1)
+    ax.axvline(-0.5, color=_ACTION, ls=":", lw=1.2)
+    ax.set_xlabel("Quarters since joining (negative: before)")
+    ax.set_ylabel(f"Change in {label.lower()} (percentage points)")
+    ax.set_title(title)
+    return fig

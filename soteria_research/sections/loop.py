@@ -361,6 +361,68 @@ def _round_table(ctx: ForceContext) -> tuple[pd.DataFrame, str]:
     return out, f"{first} to {last}"
 
 
+def maturity_findings(ctx: ForceContext) -> pd.DataFrame:
+    """Evidence-base rows of the paired change in self-rated maturity between the force's
+    last two rounds, one per pillar (``maturity_change``), with the plan's actions for the
+    pillar in the finding: the force's part of the learning table (what worked where).
+
+    Like the self-assessment's rows, they rest on questions rated, not people: no counts.
+    """
+    columns = [
+        "force", "period", "pillar", "measure", "definition", "basis", "unit", "value",
+        "ci_low", "ci_high", "numerator", "denominator", "comparator_value",
+        "funnel_position", "spc_signal", "finding", "reason",
+    ]  # fmt: skip
+    empty = pd.DataFrame(columns=columns)
+    if ctx.assessment.empty or ctx.assessment["round"].nunique() < 2:
+        return empty
+    change = rounds.round_change(
+        ctx.assessment, "self", confidence=float(ctx.measures["confidence_level"])
+    )
+    change = change[change["reason"] == ""]
+    if change.empty:
+        return empty
+    plan = load_force_plan(ctx)
+    plan = plan if plan is not None else pd.DataFrame(columns=["pillar", "action", "status"])
+    rows = []
+    for row in change.itertuples(index=False):
+        mine = plan[plan["pillar"] == row.pillar]
+        done = int((mine["status"] == "done").sum())
+        actions = (
+            f"{len(mine)} action(s) in the plan, {done} done: "
+            + "; ".join(" ".join(str(a).split()) for a in mine["action"])
+            if len(mine)
+            else "no action in the plan"
+        )
+        rows.append(
+            {
+                "force": ctx.force,
+                "period": f"self-assessment rounds {row.from_round} to {row.to_round}",
+                "pillar": row.pillar,
+                "measure": "maturity_change",
+                "definition": "Mean paired change in self rating of the pillar's questions "
+                "between two self-assessment rounds (t-interval over the questions)",
+                "basis": "assessment",
+                "unit": "rating",
+                "value": row.value,
+                "ci_low": row.ci_low,
+                "ci_high": row.ci_high,
+                "finding": f"Self-rated maturity ({pillar_name(row.pillar)}) changed by "
+                f"{row.value:+.2f} points over {row.denominator} question(s) between rounds "
+                f"{row.from_round} and {row.to_round}; {actions}.",
+                "reason": "",
+            }
+        )
+    out = pd.DataFrame(rows).reindex(columns=columns)
+    for column in ("numerator", "denominator"):
+        out[column] = out[column].astype("Int64")
+    for column in ("value", "ci_low", "ci_high", "comparator_value"):
+        out[column] = out[column].astype(float)
+    text = [c for c in columns if out[c].dtype == object]
+    out[text] = out[text].astype("string")
+    return out
+
+
 def _chart_item(ctx: ForceContext, measure: str, protected: Protected, plan):
     """The measure's quarterly XmR chart marked with its actions' start dates, or a note
     when a quarter is withheld (a chart with gaps would show where)."""

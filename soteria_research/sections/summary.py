@@ -170,6 +170,11 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
     # without those counts (the finding says how many questions stand behind each mean).
     assessed = raw["basis"] == "assessment"
     raw.loc[assessed, ["numerator", "denominator"]] = pd.NA
+    from soteria_research.sections.loop import maturity_findings
+
+    loop = maturity_findings(ctx)
+    if len(loop):
+        raw = pd.concat([raw, loop.astype(raw.dtypes.to_dict())], ignore_index=True)
     ctx.cache["raw_findings"] = raw
     protected = publish_findings(ctx, raw)
     ctx.cache["findings"] = protected
