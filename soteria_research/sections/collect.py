@@ -29,11 +29,14 @@ FORCE_SECTIONS = (
     ("pillars", "digital_forensics"),
     ("pillars", "who_is_charged"),
     ("pillars", "self_assessment"),
+    ("loop", "improvement_plan"),
+    ("loop", "improvement_rounds"),
     ("summary", "national_picture"),
     ("summary", "findings"),
 )
 
-#: (function, argument) of every national report cell, in order.
+#: (function, argument) of every national report cell, in order; the function is looked up
+#: in :data:`NATIONAL_MODULES`, first match.
 NATIONAL_SECTIONS = (
     ("funnel", "charge_rate"),
     ("funnel", "outcome_16_share"),
@@ -44,6 +47,8 @@ NATIONAL_SECTIONS = (
     ("published_picture", None),
     ("maturity", None),
     ("trend", None),
+    ("evaluation", None),
+    ("learning", None),
     ("charge_model", None),
     ("findings_table", None),
 )
@@ -53,6 +58,20 @@ def _function(module: str, name: str) -> Callable[..., Any]:
     from importlib import import_module
 
     return getattr(import_module(f"soteria_research.sections.{module}"), name)
+
+
+#: Modules holding the national report's sections.
+NATIONAL_MODULES = ("national", "national_loop")
+
+
+def _national_function(name: str) -> Callable[..., Any]:
+    from importlib import import_module
+
+    for module in NATIONAL_MODULES:
+        found = getattr(import_module(f"soteria_research.sections.{module}"), name, None)
+        if callable(found):
+            return found
+    raise AttributeError(f"No national section {name!r} in {', '.join(NATIONAL_MODULES)}.")
 
 
 def collect_force(ctx: Any) -> pd.DataFrame:
@@ -65,7 +84,7 @@ def collect_force(ctx: Any) -> pd.DataFrame:
 def collect_national(ctx: Any) -> None:
     """Run every national section in ``ctx`` (a collect-pass national context)."""
     for name, argument in NATIONAL_SECTIONS:
-        function = _function("national", name)
+        function = _national_function(name)
         function(ctx) if argument is None else function(ctx, argument)
 
 
