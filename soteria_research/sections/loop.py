@@ -476,7 +476,8 @@ def improvement_rounds(ctx: ForceContext) -> Section:
             published = table.dropna(subset=["95% CI low"])
             rose = published.index[published["95% CI low"] > 0].tolist()
             finding.append(
-                f"Between rounds {between} self-rated maturity rose beyond its 95% interval "
+                f"Between rounds {between.replace(' to ', ' and ')} self-rated maturity rose "
+                "beyond its 95% interval "
                 f"in {len(rose)} of {len(table)} pillars"
                 + (f" ({', '.join(rose).lower()})." if rose else ".")
             )
