@@ -105,7 +105,7 @@ def test_the_planted_effect_is_found_and_the_control_is_not(rendered):
     assert deep["ci_low"] > 0
     quarters = len(pd.period_range("2021Q3", "2023Q2", freq="Q"))
     assert deep["ci_low"] <= 100 * EFFECT * (quarters - 2) / quarters <= deep["ci_high"]
-    control, events = national_loop._measure_table(ctx, national_loop.CONTROL)
+    control, _events = national_loop._measure_table(ctx, national_loop.CONTROL)
     published = control.dropna(subset=["ci_low", "ci_high"])
     assert len(published) and ((published["ci_low"] <= 0) & (published["ci_high"] >= 0)).all()
     section = national_loop.evaluation(ctx)
