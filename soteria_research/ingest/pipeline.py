@@ -30,6 +30,7 @@ from soteria_research.ingest.pseudonymise import resolve_key
 from soteria_research.ingest.quality import quality_report
 from soteria_research.ingest.readers import extract_files, read_extract, read_history
 from soteria_research.ingest.review import ingest_reviews, write_review_tables
+from soteria_research.reference import vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def provenance_record(mapping, force: str, files: list | None = None) -> dict:
 
 
 #: Workbooks a force returns beside its extract; any change to them cleans the force again.
-RETURNED_GLOBS = ("self_assessment*", "review*")
+RETURNED_GLOBS = ("self_assessment*", "review*", "improvement_plan*")
 
 
 def _assessment_files(force_dir: Path) -> list[Path]:
@@ -316,6 +317,7 @@ def clean_force(
     )
     if reviews is not None:
         write_review_tables(folder, reviews)
+    plan_problems(force_dir, force, folder)
     names = {p.name for p in sources}
     files = [{k: r[k] for k in ("name", "bytes", "sha256")} for r in inputs if r["name"] in names]
     record = provenance_record(mapping, force, files)
@@ -331,6 +333,30 @@ def clean_force(
         folder,
     )
     return summary
+
+
+def plan_problems(force_dir: Path, force: str, folder: Path) -> int:
+    """Read the force's returned improvement plan (``improvement_plan*.xlsx``) into
+    ``plan.parquet`` and ``plan_quarantine.parquet``; returns the number of problems
+    (each is a quarantine row naming its cell). With no plan returned, tables from an
+    earlier plan are removed so a report never shows a plan the force took back."""
+    from soteria_research.ingest.plan import PLAN_FILES, ingest_plan
+
+    returned = sorted(
+        f for f in force_dir.glob(PLAN_FILES) if f.is_file() and not f.name.startswith("~$")
+    )
+    if not returned:
+        for table in ("plan", "plan_quarantine"):
+            (folder / f"{table}.parquet").unlink(missing_ok=True)
+        return 0
+    if len(returned) > 1:
+        raise ExtractError(
+            f"{force_dir}: {len(returned)} improvement plans ({', '.join(f.name for f in returned)}); "
+            "keep one (the latest) as improvement_plan.xlsx."
+        )
+    known = vocabulary.labels("measure")
+    result = ingest_plan(returned[0], force, folder.parent, known_measures=known)
+    return len(result.problems)
 
 
 def one_line(exc: BaseException) -> str:

@@ -44,6 +44,8 @@ PLAN_COLUMNS = [
     "source_row",
 ]
 QUARANTINE_COLUMNS = ["force", "source_file", "source_row", "cell", "column", "reason"]
+#: Returned plans in a force folder (``soteria clean`` reads the one it finds).
+PLAN_FILES = "improvement_plan*.xlsx"
 #: Reason given to a seeded finding the force wrote no action for.
 NO_ACTION = "finding without an action"
 _COLUMN_OF = {name: openpyxl.utils.get_column_letter(i + 1) for i, name in enumerate(HEADER)}
@@ -300,3 +302,11 @@ def load_plan(force: str, processed_dir: Path | None = None) -> pd.DataFrame:
             "Fill in the `soteria plan-template` workbook and run `soteria plan-ingest`."
         )
     return pd.read_parquet(file)
+
+
+def load_plans(processed_dir: Path | None = None) -> pd.DataFrame:
+    """Every force's ingested improvement plan (:data:`PLAN_COLUMNS`; empty when none)."""
+    folder = Path(processed_dir or paths.processed_dir())
+    files = sorted(folder.glob("*/plan.parquet")) if folder.is_dir() else []
+    frames = [pd.read_parquet(f) for f in files]
+    return pd.concat(frames, ignore_index=True) if frames else _plan_frame([])

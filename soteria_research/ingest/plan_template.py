@@ -139,6 +139,14 @@ def write_plan_template(force: str, rows: pd.DataFrame, path: str | Path) -> Pat
     -------
     pathlib.Path
     """
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plan_workbook(force, rows).save(out)
+    return out
+
+
+def plan_workbook(force: str, rows: pd.DataFrame) -> openpyxl.Workbook:
+    """The improvement plan workbook of :func:`write_plan_template`, not yet saved."""
     name = normalise.force_name(force)
     book = openpyxl.Workbook()
     sheet = book.active
@@ -185,10 +193,7 @@ def write_plan_template(force: str, rows: pd.DataFrame, path: str | Path) -> Pat
     about = book.create_sheet("About")
     for key, value in (("Key", "Value"), ("Force", name), ("Template", TEMPLATE_VERSION)):
         about.append([key, value])
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    book.save(out)
-    return out
+    return book
 
 
 def _drop_down(sheet, cells: str, values: tuple[str, ...], message: str) -> None:

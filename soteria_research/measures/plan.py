@@ -123,7 +123,9 @@ def linked_measure_change(
         )
         confidence = float(conf["confidence_level"]) if confidence is None else confidence
     require_columns(panels, ["force", "measure", "quarter", "numerator", "denominator"], "panels")
-    series = panels.assign(_q=pd.PeriodIndex(panels["quarter"].astype(str), freq="Q"))
+    # a quarter without a recorded crime (e.g. after the extract's last recording) adds nothing
+    kept = panels[panels["denominator"].fillna(0) > 0]
+    series = kept.assign(_q=pd.PeriodIndex(kept["quarter"].astype(str), freq="Q"))
     rows = []
     for action in plan.itertuples(index=False):
         start = pd.Timestamp(action.start_date).to_period("Q")

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from soteria_research.errors import ParameterError
+from soteria_research.ingest.rounds import order_rounds
 from soteria_research.measures.frames import require_columns
 
 RATERS = {"self": "self_rating", "peer": "peer_rating"}
@@ -81,7 +82,8 @@ def paired_change(before: np.ndarray, after: np.ndarray, confidence: float = 0.9
 
 def _round_pair(rounds: list[str], from_round: str | None, to_round: str | None):
     to_round = to_round or (rounds[-1] if rounds else None)
-    earlier = [r for r in rounds if to_round is not None and r < to_round]
+    place = rounds.index(to_round) if to_round in rounds else 0
+    earlier = rounds[:place]  # rounds are in their real order, never compared as text
     from_round = from_round or (earlier[-1] if earlier else None)
     return from_round, to_round
 
@@ -116,7 +118,7 @@ def round_change(
     require_columns(assessment, ["force", "round", "pillar", "question_id", column], "assessment")
     rows = []
     for force, part in assessment.groupby("force", sort=True):
-        rounds = sorted(set(part["round"].astype(str)))
+        rounds = order_rounds(part["round"].astype(str))
         first, last = _round_pair(rounds, from_round, to_round)
         for pillar, questions in part.groupby("pillar", sort=True):
             base = {"force": force, "pillar": pillar, "rater": rater}

@@ -32,11 +32,14 @@ FORCE_SECTIONS = (
     ("pillars", "who_is_charged"),
     ("pillars", "self_assessment"),
     ("review", "case_file_review"),
+    ("loop", "improvement_plan"),
+    ("loop", "improvement_rounds"),
     ("summary", "national_picture"),
     ("summary", "findings"),
 )
 
-#: (function, argument) of every national report cell, in order.
+#: (function, argument) of every national report cell, in order; the function is looked up
+#: in :data:`NATIONAL_MODULES`, first match.
 NATIONAL_SECTIONS = (
     ("funnel", "charge_rate"),
     ("funnel", "outcome_16_share"),
@@ -50,6 +53,8 @@ NATIONAL_SECTIONS = (
     ("survey_comparison", "officer"),
     ("review_comparison", None),
     ("trend", None),
+    ("evaluation", None),
+    ("learning", None),
     ("charge_model", None),
     ("findings_table", None),
 )
@@ -59,6 +64,8 @@ NATIONAL_SECTIONS = (
 NATIONAL_MODULES = {
     "survey_comparison": "national_surveys",
     "review_comparison": "national_review",
+    "evaluation": "national_loop",
+    "learning": "national_loop",
 }
 
 

@@ -263,6 +263,11 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
     survey_rows = surveys.survey_findings(ctx)
     if len(survey_rows):
         raw = pd.concat([raw, survey_rows.astype(raw.dtypes.to_dict())], ignore_index=True)
+    from soteria_research.sections.loop import maturity_findings
+
+    loop = maturity_findings(ctx)
+    if len(loop):
+        raw = pd.concat([raw, loop.astype(raw.dtypes.to_dict())], ignore_index=True)
     ctx.cache["raw_findings"] = raw
     protected = publish_findings(ctx, raw)
     surveys.link_findings(

@@ -2,7 +2,7 @@
 
 Each folder, named by the force's police.uk id, holds the extract file(s) in the force's
 layout, ``mapping.yaml``, ``defects.json`` (the planted defects, for tests of the ingest
-stage) and ``self_assessment.xlsx``. A force's files depend only on the parameters and
+stage), ``self_assessment.xlsx`` and a filled ``improvement_plan.xlsx``. A force's files depend only on the parameters and
 the force, never on which other forces are generated.
 """
 
@@ -27,6 +27,7 @@ from soteria_research.synth import (
     layouts,
     mess,
     people,
+    plans,
     review,
     survey_files,
 )
@@ -150,6 +151,11 @@ def _write_force(
         )
         book = assessment.workbook(earlier, force, f"{options.year_list[-2]}-1", framework)
         (folder / effects.EARLIER_ROUND_FILE).write_bytes(files.xlsx_bytes(book, when))
+    actions = plans.plan_actions(
+        force, options.extraction_date, people.stream(options.seed, police_id, "plan")
+    )
+    book = plans.plan_book(force, actions)
+    (folder / plans.FILE_NAME).write_bytes(files.xlsx_bytes(book, when))
     rape = int((frame["offence_subgroup"] == "Rape").sum())
     return {
         "force": force,

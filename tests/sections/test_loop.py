@@ -1,0 +1,163 @@
+"""The force report's improvement loop: the plan round trip (template -> filled ->
+ingested -> report), its bad input, and that every number goes through the release."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from soteria_research.errors import ExtractError
+from soteria_research.ingest.pipeline import plan_problems
+from soteria_research.ingest.plan import NO_ACTION, load_plan
+from soteria_research.release import Ledger, intervals, protect
+from soteria_research.release.publisher import COLLECT, RENDER
+from soteria_research.sections import loop
+from soteria_research.synth import files, plans
+
+from .loop_support import EXTRACTION, RULES, force_context, quarter_cases, two_rounds
+
+WHEN = dt.datetime(2024, 7, 1, 9)
+#: Durham: 20 of 100 arrested a quarter, then 50 of 100 from 2022Q3 (the action: 2022Q2).
+SHARES = {
+    str(q): (100, 20 if q < pd.Period("2022Q3") else 50)
+    for q in pd.period_range("2021Q2", "2024Q1", freq="Q")
+}
+
+
+def _actions() -> pd.DataFrame:
+    rows = [
+        ("A001", "suspect_focus", "Few early arrests", "arrest_share", "Daily suspect review",
+         "RASSO lead", pd.Timestamp("2022-05-01"), pd.Timestamp("2022-12-31"), "done"),
+        ("A002", "victim_engagement", "ISVA offer", "isva_share", "Offer an ISVA at first contact",
+         "Victim care coordinator", pd.Timestamp("2022-05-01"), pd.Timestamp("2023-01-31"),
+         "in progress"),
+        ("A003", "digital_forensics", "Device backlog", "", "", "", pd.NaT, pd.NaT, ""),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=[
+        "action_id", "pillar", "finding", "linked_measures", "action", "owner_role",
+        "start_date", "due_date", "status",
+    ])  # fmt: skip
+
+
+def _return_plan(folder, actions: pd.DataFrame, name: str = plans.FILE_NAME):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(files.xlsx_bytes(plans.plan_book("Durham", actions), WHEN))
+
+
+@pytest.fixture()
+def ingested(tmp_path):
+    raw, processed = tmp_path / "raw" / "durham", tmp_path / "processed"
+    _return_plan(raw, _actions())
+    problems = plan_problems(raw, "Durham", processed / "durham")
+    return problems, load_plan("Durham", processed), processed
+
+
+def _render(cases, plan, section, assessment=None):
+    ledger = Ledger()
+    section(force_context(ledger, COLLECT, cases, assessment, plan))
+    protect(ledger, RULES)
+    return ledger, section(force_context(ledger, RENDER, cases, assessment, plan))
+
+
+def test_a_returned_plan_is_ingested_with_nothing_lost(ingested):
+    problems, plan, processed = ingested
+    assert problems == 0
+    assert plan["action_id"].tolist() == ["A001", "A002"]
+    quarantine = pd.read_parquet(processed / "durham" / "plan_quarantine.parquet")
+    assert quarantine["reason"].tolist() == [NO_ACTION]
+    assert quarantine["source_row"].tolist() == [4]
+
+
+def test_bad_rows_of_a_returned_plan_are_quarantined_by_cell(tmp_path):
+    actions = _actions()
+    actions.loc[0, "due_date"] = pd.Timestamp("2021-01-01")  # due before the start
+    actions.loc[1, "pillar"] = "wellbeing of the moon"  # not a pillar
+    actions.loc[1, "linked_measures"] = "isva_share|made_up_rate"
+    raw, folder = tmp_path / "raw" / "durham", tmp_path / "processed" / "durham"
+    _return_plan(raw, actions)
+    assert plan_problems(raw, "Durham", folder) == 3
+    quarantine = pd.read_parquet(folder / "plan_quarantine.parquet")
+    assert set(quarantine["cell"]) == {"Plan!H2", "Plan!B3", "Plan!D3", "Plan!A4"}
+    assert "made_up_rate" in " ".join(quarantine["reason"])
+    assert pd.read_parquet(folder / "plan.parquet").empty
+    # every row with content is kept or quarantined
+    assert set(quarantine["source_row"]) == {2, 3, 4}
+
+
+def test_two_returned_plans_are_refused_and_a_withdrawn_plan_is_removed(tmp_path):
+    raw, folder = tmp_path / "raw" / "durham", tmp_path / "processed" / "durham"
+    _return_plan(raw, _actions())
+    _return_plan(raw, _actions(), "improvement_plan_v2.xlsx")
+    with pytest.raises(ExtractError, match="2 improvement plans"):
+        plan_problems(raw, "Durham", folder)
+    (raw / "improvement_plan_v2.xlsx").unlink()
+    plan_problems(raw, "Durham", folder)
+    assert (folder / "plan.parquet").is_file()
+    (raw / plans.FILE_NAME).unlink()
+    plan_problems(raw, "Durham", folder)
+    assert not (folder / "plan.parquet").exists()
+
+
+def test_the_report_shows_the_plan_and_the_measured_change(ingested):
+    _, plan, _ = ingested
+    cases = quarter_cases("Durham", SHARES)
+    _ledger, section = _render(cases, plan, loop.improvement_plan)
+    html = "".join(i._repr_html_() for i in section.items if hasattr(i, "_repr_html_"))
+    assert "2 action(s), 1 done" in section.finding
+    # A002 is open and was due on 31/01/2023: overdue at the extraction date
+    overdue = (EXTRACTION - pd.Timestamp("2023-01-31")).days
+    assert "1 open action(s) are past their due date" in section.finding
+    assert f">{overdue}<" in html
+    # before: 2021Q2-2022Q1 at 20%; after: 2022Q3-2023Q2 at 50%: +30 points
+    assert "1 rose and 0 fell" in section.finding
+    assert ">30.0<" in html and ">20.0<" in html and ">50.0<" in html
+
+
+def test_pooled_counts_are_tied_to_the_quarters_they_pool(ingested):
+    _, plan, _ = ingested
+    shares = dict(SHARES)
+    shares["2021Q4"] = (100, 4)  # one small quarter before the action
+    cases = quarter_cases("Durham", shares)
+    ledger, _section = _render(cases, plan, loop.improvement_plan)
+    small = loop.quarter_key("Durham", "Rape", "arrest_share", "2021Q4", "numerator")
+    assert ledger.lookup(small).withheld
+    found = intervals(ledger)
+    assert ((found["high"] - found["low"]) >= RULES.min_cell_count).all()
+
+
+def test_rounds_and_charts_of_the_key_measures(ingested):
+    _, plan, _ = ingested
+    cases = quarter_cases("Durham", SHARES)
+    assessment = two_rounds(["Durham"], {"Durham": 1.0})
+    _ledger, section = _render(cases, plan, loop.improvement_rounds, assessment)
+    assert "Between rounds 9 and 10 self-rated maturity rose" in section.finding
+    assert "in 6 of 6 pillars" in section.finding
+    figures = [i for i in section.items if type(i).__name__ == "Figure"]
+    assert len(figures) == len(loop.KEY_MEASURES)
+    # the arrest-share chart marks the action that links it
+    texts = [t.get_text() for t in figures[0].axes[0].texts]
+    assert texts == ["A001"]
+
+
+def test_maturity_change_rows_for_the_evidence_base(ingested):
+    from soteria_research.release.findings import validate_findings
+
+    _, plan, _ = ingested
+    assessment = two_rounds(["Durham"], {"Durham": 1.0})
+    ctx = force_context(Ledger(), COLLECT, pd.DataFrame(), assessment, plan)
+    rows = loop.maturity_findings(ctx)
+    assert len(rows) == 6 and (rows["value"] == 1.0).all()
+    suspect = rows.set_index("pillar").loc["suspect_focus", "finding"]
+    assert "1 action(s) in the plan, 1 done: Daily suspect review" in suspect
+    evidence = rows.assign(
+        suppressed=False, suppression_reason="", run_id="t", code_version="v", data_hash="h"
+    )
+    assert len(validate_findings(evidence)) == 6
+
+
+def test_no_plan_says_what_to_do():
+    cases = quarter_cases("Durham", SHARES)
+    section = loop.improvement_plan(force_context(Ledger(), COLLECT, cases, plan=None))
+    assert "plan-template" in section.finding
