@@ -7,13 +7,12 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from soteria_research import reference
+from soteria_research.reference import vocabulary as vocab
 
 
 def pillar_name(slug: str) -> str:
     """Display name of a pillar slug."""
-    names = dict(zip(reference.pillars()["slug"], reference.pillars()["name"], strict=True))
-    return names.get(slug, slug)
+    return vocab.label("pillar", slug)
 
 
 def figure_png(figure: Any, dpi: int = 96) -> bytes:
