@@ -14,10 +14,11 @@ from datetime import date
 
 import pandas as pd
 
-from soteria_research import homeoffice, measures, notebook_policy, plots, settings
+from soteria_research import formatting, homeoffice, measures, notebook_policy, plots, settings
 from soteria_research.disclosure import OutputLog, Rules, render_table_html
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.defaults import measure_settings
+from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.release.store import load_release
@@ -266,7 +267,7 @@ def published_picture(ctx: NationalContext) -> Section:
     )
     view = compared.set_index("force")[
         ["charge_rate_published", "charge_rate_cases", "difference"]
-    ].round(2)
+    ].round(1)
     view.columns = [
         f"published {PUBLISHED_YEAR} (%)",
         f"case-level {ctx.period} (%)",
@@ -277,13 +278,13 @@ def published_picture(ctx: NationalContext) -> Section:
         "Charge rate by force: published beside case-level",
         count_columns=[],
         rules=ctx.rules,
-        digits=2,
+        digits=1,
     )
     explanation = (
         compared["explanation"].dropna().iloc[0] if compared["explanation"].notna().any() else ""
     )
     finding = (
-        f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {100 * target:.2f}% "
+        f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {formatting.percent(target)} "
         f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the 95% limits."
     )
     note = f"Why the figures differ: {explanation}." if explanation else ""
@@ -303,17 +304,15 @@ def maturity(ctx: NationalContext) -> Section:
     lowest = means.index[0]
     from soteria_research.sections.display import pillar_name
 
-    view = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="mean").round(
-        2
-    )
+    view = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="mean")
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
     rendered = render_table_html(
-        view, "Mean maturity over forces", count_columns=[], rules=ctx.rules, digits=2
+        view, "Mean maturity over forces", count_columns=[], rules=ctx.rules, digits=1
     )
     finding = (
         f"Forces rate themselves least mature on {pillar_name(lowest).lower()} "
-        f"(mean {means.iloc[0]:.2f}) and most on {pillar_name(means.index[-1]).lower()} (mean {means.iloc[-1]:.2f})."
+        f"(mean {formatting.rating(means.iloc[0])}) and most on {pillar_name(means.index[-1]).lower()} (mean {formatting.rating(means.iloc[-1])})."
     )
     return Section(title, None, finding, [figure, rendered])
 
@@ -388,7 +387,7 @@ def findings_table(ctx: NationalContext) -> Section:
     rows = ctx.findings[ctx.findings["period"] == ctx.period]
     if rows.empty:
         return Section(title, None, "No findings to summarise.")
-    rows = rows.assign(position=rows["funnel_position"].fillna("not placed"))
+    rows = rows.assign(position=rows["funnel_position"].fillna(vocab.NOT_PLACED))
     table = rows.pivot_table(
         index=["pillar", "measure"],
         columns="position",
@@ -397,6 +396,13 @@ def findings_table(ctx: NationalContext) -> Section:
         fill_value=0,
     )
     table.columns.name = None
+    positions = [p for p in vocab.labels("funnel_position") if p in table.columns]
+    table = table.reindex(columns=positions + [c for c in table.columns if c not in positions])
+    table.columns = [vocab.label("funnel_position", c) for c in table.columns]
+    table.index = pd.MultiIndex.from_tuples(
+        [(vocab.label("pillar", p), vocab.label("measure", m)) for p, m in table.index],
+        names=["Pillar", "Measure"],
+    )
     rendered = render_table_html(
         table,
         "Forces per funnel position, by pillar and measure (published findings only)",

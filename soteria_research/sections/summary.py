@@ -8,6 +8,7 @@ import pandas as pd
 
 from soteria_research import homeoffice, measures, plots
 from soteria_research.disclosure import Protected, render_table_html
+from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import shared_key
 from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
 from soteria_research.sections.display import Section
@@ -269,6 +270,8 @@ def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
     mask = pd.DataFrame("", index=view.index, columns=view.columns)
     for column in ("n (numerator)", "n (denominator)"):
         mask[column] = (view[column].isna() & hidden).map({True: "primary", False: ""})
+    view["pillar"] = view["pillar"].map(lambda p: vocab.label("pillar", p))
+    view.index = mask.index = pd.Index([vocab.label("measure", m) for m in view.index], name="")
     view = Protected("key findings", view, mask, {"kind": "key findings"})
     rendered = render_table_html(
         view,

@@ -1,0 +1,48 @@
+"""Model tables and notes in words: no code names, p-values by the one precision rule."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from soteria_research.sections.display import model_note, model_view
+
+
+def test_model_view_shows_terms_columns_and_p_values_in_words() -> None:
+    table = pd.DataFrame(
+        {
+            "odds_ratio": [0.83, 0.29],
+            "ci_low": [0.72, 0.25],
+            "ci_high": [0.96, 0.34],
+            "p_value": [0.0123, 0.00001],
+        },
+        index=pd.Index(["victim_age_band[0-12]", "relationship[stranger]"], name="term"),
+    )
+    view = model_view(table)
+    assert list(view.index) == ["Victim age: 0-12", "Victim-suspect relationship: stranger"]
+    assert view.index.name == "Term"
+    assert list(view.columns) == ["Odds ratio", "Lower limit", "Upper limit", "p-value"]
+    assert list(view["p-value"]) == ["p = 0.012", "p < 0.001"]
+    assert table.loc["relationship[stranger]", "p_value"] == 0.00001  # input unchanged
+
+
+@pytest.mark.parametrize(
+    ("note", "words"),
+    [
+        (
+            "victim_age_band levels ['16-17'] left out: no variation in charge",
+            "Victim age 16-17 left out: no variation in charge",
+        ),
+        (
+            "relationship levels ['family', 'other'] left out: no variation in charge",
+            "Victim-suspect relationship family, other left out: no variation in charge",
+        ),
+        (
+            "offence_subgroup left out: one level only",
+            "Offence left out: every crime has the same offence",
+        ),
+        ("something else", "something else"),
+    ],
+)
+def test_model_notes_name_characteristics_in_words(note: str, words: str) -> None:
+    assert model_note(note) == words
