@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import re
@@ -67,6 +68,17 @@ def figure_png(figure: Any, dpi: int = 96) -> bytes:
     return buffer.getvalue()
 
 
+def figure_output(figure: Any) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A figure as a notebook display bundle and its metadata: the PNG, with the figure's
+    alternative text (:func:`soteria_research.plots.alt_text`) as the image's ``alt`` and
+    as its plain-text form, so the HTML report's image says what it shows."""
+    from soteria_research.plots import alt_text
+
+    words = alt_text(figure)
+    png = base64.b64encode(figure_png(figure)).decode("ascii")
+    return {"image/png": png, "text/plain": words}, {"image/png": {"alt": words}}
+
+
 @dataclass
 class Section:
     """One section of a report.
@@ -94,13 +106,13 @@ class Section:
         return f"{self.title}: {self.finding}"
 
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, Image, display
+        from IPython.display import HTML, display
         from matplotlib.figure import Figure
 
         display(HTML(self.header_html()))
         for item in self.items:
             if isinstance(item, Figure):
-                display(Image(data=figure_png(item)))
+                display(*figure_output(item), raw=True)
             elif isinstance(item, str):
                 display(HTML(f'<p class="note">{html.escape(item)}</p>'))
             else:

@@ -46,3 +46,26 @@ def test_model_view_shows_terms_columns_and_p_values_in_words() -> None:
 )
 def test_model_notes_name_characteristics_in_words(note: str, words: str) -> None:
     assert model_note(note) == words
+
+
+def test_a_figure_reaches_the_html_report_with_its_alternative_text() -> None:
+    import nbformat
+    from matplotlib.figure import Figure
+
+    from soteria_research.report.html import ReportHeader, render_html
+    from soteria_research.sections.display import figure_output
+
+    fig = Figure()
+    fig.alt_text = "Bars of crimes reaching each stage & more"
+    fig.subplots().bar(["a", "b"], [1, 2])
+    data, metadata = figure_output(fig)
+    assert data["text/plain"] == fig.alt_text
+    cell = nbformat.v4.new_code_cell("plots")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data=data, metadata=metadata),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    header = ReportHeader("Force report", "Durham", "2023/24", "synthetic", "0.1", "2026-01-01")
+    page = render_html(notebook, header)
+    assert 'alt="Bars of crimes reaching each stage &amp; more"' in page
+    assert "No description has been provided" not in page
