@@ -112,7 +112,8 @@ class Section:
         display(HTML(self.header_html()))
         for item in self.items:
             if isinstance(item, Figure):
-                display(*figure_output(item), raw=True)
+                data, metadata = figure_output(item)
+                display(data, metadata=metadata, raw=True)
             elif isinstance(item, str):
                 display(HTML(f'<p class="note">{html.escape(item)}</p>'))
             else:

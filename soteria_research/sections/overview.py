@@ -201,7 +201,10 @@ def _lead(table: pd.DataFrame, ctx: ForceContext) -> str:
         "clearly from it (beyond the 99.8% limits)."
     )
     if withheld:
-        text += f" {withheld} figures are withheld by disclosure control."
+        text += (
+            f" {withheld} figure{' is' if withheld == 1 else 's are'} withheld by disclosure "
+            "control."
+        )
     return text
 
 

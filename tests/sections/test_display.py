@@ -69,3 +69,21 @@ def test_a_figure_reaches_the_html_report_with_its_alternative_text() -> None:
     page = render_html(notebook, header)
     assert 'alt="Bars of crimes reaching each stage &amp; more"' in page
     assert "No description has been provided" not in page
+
+
+def test_a_section_displays_its_figure_with_alternative_text_in_a_notebook() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+    from matplotlib.figure import Figure
+
+    from soteria_research.sections.display import Section
+
+    InteractiveShell.instance()  # display() publishes rich output only inside a shell
+    fig = Figure()
+    fig.alt_text = "Histogram of days to charge"
+    fig.subplots().hist([1, 2, 2, 3])
+    with capture_output() as captured:
+        Section("Timeliness", None, "Half within 100 days.", [fig])._ipython_display_()
+    image = captured.outputs[-1]
+    assert "image/png" in image.data
+    assert image.metadata == {"image/png": {"alt": "Histogram of days to charge"}}
