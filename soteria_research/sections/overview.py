@@ -36,6 +36,7 @@ HEADERS = {
     "judgement": "In plain words",
 }
 RATINGS = ("self_maturity", "peer_maturity")
+RATING_LABEL = "Maturity, self / peer"
 
 
 def judgement(position: object, higher_is_better: bool | None) -> str:
@@ -107,7 +108,7 @@ def _rating_row(rows: pd.DataFrame) -> dict[str, str] | None:
     if pd.isna(self_row["value"]) and pd.isna(peer_row["value"]):
         reason = self_row["reason"] if pd.notna(self_row["reason"]) else "not assessed"
         return {
-            "measure": "Maturity, self / peer",
+            "measure": RATING_LABEL,
             "value": formatting.MISSING,
             "interval": "",
             "national": "",
@@ -118,7 +119,7 @@ def _rating_row(rows: pd.DataFrame) -> dict[str, str] | None:
         for r in (self_row, peer_row)
     ]
     return {
-        "measure": "Maturity, self / peer",
+        "measure": RATING_LABEL,
         "value": " / ".join(pair),
         "interval": "",
         "national": "",
@@ -166,24 +167,28 @@ def pillar_summary_table(table: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class SummaryTable:
-    """The summary as a compact HTML table, one block of rows per pillar."""
+    """The summary as a compact HTML table: a heading row per pillar (with its self / peer
+    rating), then one line per key measure."""
 
     rows: pd.DataFrame
     caption: str
 
     def _repr_html_(self) -> str:
-        head = "".join(f'<th scope="col">{html.escape(HEADERS[c])}</th>' for c in COLUMNS)
+        shown = COLUMNS[1:]
+        head = "".join(f'<th scope="col">{html.escape(HEADERS[c])}</th>' for c in shown)
         body = []
         for pillar, part in self.rows.groupby("pillar", sort=False):
-            for i, (_, row) in enumerate(part.iterrows()):
-                cells = (
-                    f'<th scope="rowgroup" rowspan="{len(part)}">{html.escape(pillar)}</th>'
-                    if i == 0
-                    else ""
-                )
-                cells += "".join(
-                    f'<td class="{c}">{html.escape(str(row[c]))}</td>' for c in COLUMNS[1:]
-                )
+            rating = part[part["measure"] == RATING_LABEL]
+            note = ""
+            if len(rating):
+                r = rating.iloc[0]
+                note = f"maturity, self / peer: {r['value']}. {r['judgement']}."
+            body.append(
+                f'<tr class="pillar"><th scope="rowgroup" colspan="{len(shown)}">'
+                f"{html.escape(pillar)} <span>{html.escape(note)}</span></th></tr>"
+            )
+            for _, row in part[part["measure"] != RATING_LABEL].iterrows():
+                cells = "".join(f'<td class="{c}">{html.escape(str(row[c]))}</td>' for c in shown)
                 body.append(f"<tr>{cells}</tr>")
         return (
             f'<table class="summary"><caption>{html.escape(self.caption)}</caption>'
@@ -196,15 +201,12 @@ def _lead(table: pd.DataFrame, ctx: ForceContext) -> str:
     clear = compared["funnel_position"].astype(str).str.endswith("998")
     withheld = int(table["suppressed"].astype(bool).sum())
     text = (
-        f"{ctx.force}, {ctx.period_label}: the six pillars at a glance. "
-        f"{int(clear.sum())} of {len(compared)} measures with a national figure differ "
-        "clearly from it (beyond the 99.8% limits)."
+        f"{ctx.force}, {ctx.period_label}: {int(clear.sum())} of {len(compared)} measures with "
+        "a national figure differ clearly from it (beyond the 99.8% limits)"
     )
     if withheld:
-        text += (
-            f" {withheld} figure{' is' if withheld == 1 else 's are'} withheld by disclosure "
-            "control."
-        )
+        text += f"; {withheld} figure{' is' if withheld == 1 else 's are'} withheld"
+    text += "."
     return text
 
 
@@ -216,7 +218,9 @@ def pillar_summary(ctx: ForceContext) -> Section:
         return _no_data(TITLE, None, ctx)
     rows = pillar_summary_table(table)
     caption = (
-        f"{ctx.force}, {ctx.period_label}: key measures by pillar. Intervals are 95%; the "
-        f"national figure is the published Home Office rape figure for {PUBLISHED_YEAR}."
+        f"Key measures by pillar. Intervals are 95%; the national figure is the published "
+        f"Home Office rape figure for {PUBLISHED_YEAR}; maturity is rated by the force (self) "
+        "and by peer reviewers. Withheld: not shown by disclosure control "
+        "(docs/disclosure.md); [c] marks a withheld value in the tables below."
     )
     return Section(TITLE, None, _lead(table, ctx), [SummaryTable(rows, caption)])
