@@ -88,7 +88,12 @@ def _measure_row(row: pd.Series) -> dict[str, str]:
         if pd.notna(row["comparator_value"]) or pd.notna(row["funnel_position"]):
             words = judgement(row["funnel_position"], measure and measure.higher_is_better)
         elif row["measure"] == "recorded_crimes" and pd.notna(row["spc_signal"]):
-            words = "Monthly volumes: " + signal_words(str(row["spc_signal"]))
+            signal = str(row["spc_signal"])
+            words = (
+                "No unusual change in monthly volumes"
+                if signal in ("", "none")
+                else "Monthly volumes: " + signal_words(signal)
+            )
         else:
             words = "No national figure"
     return {
@@ -201,8 +206,8 @@ def _lead(table: pd.DataFrame, ctx: ForceContext) -> str:
     clear = compared["funnel_position"].astype(str).str.endswith("998")
     withheld = int(table["suppressed"].astype(bool).sum())
     text = (
-        f"{ctx.force}, {ctx.period_label}: {int(clear.sum())} of {len(compared)} measures with "
-        "a national figure differ clearly from it (beyond the 99.8% limits)"
+        f"{int(clear.sum())} of {len(compared)} measures with a national figure differ clearly "
+        "from it (beyond the 99.8% limits)"
     )
     if withheld:
         text += f"; {withheld} figure{' is' if withheld == 1 else 's are'} withheld"
