@@ -35,6 +35,7 @@ FORCE_SECTIONS = (
 
 #: (function, argument) of every national report cell, in order.
 NATIONAL_SECTIONS = (
+    ("findings_table", None),
     ("funnel", "charge_rate"),
     ("funnel", "outcome_16_share"),
     ("funnel", "arrest_share"),
@@ -45,7 +46,6 @@ NATIONAL_SECTIONS = (
     ("maturity", None),
     ("trend", None),
     ("charge_model", None),
-    ("findings_table", None),
 )
 
 

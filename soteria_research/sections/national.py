@@ -383,7 +383,7 @@ def charge_model(ctx: NationalContext) -> Section:
 
 def findings_table(ctx: NationalContext) -> Section:
     """The evidence base in brief: for each measure, forces above and below the limits."""
-    title = "Findings for the National Operating Model evidence base"
+    title = "Summary: forces against the national rate"
     rows = ctx.findings[ctx.findings["period"] == ctx.period]
     if rows.empty:
         return Section(title, None, "No findings to summarise.")
