@@ -64,14 +64,13 @@ table.summary caption { caption-side: bottom; text-align: left; font-size: .75re
 table.summary th, table.summary td { padding: .08rem .45rem; }
 table.summary td.measure, table.summary td.judgement,
 table.summary th:first-child, table.summary th:last-child { text-align: left; }
-table.summary td.measure, table.summary td.value, table.summary td.interval,
-table.summary td.national { white-space: nowrap; }
+table.summary td { white-space: nowrap; }
 table.summary td.value { font-weight: 600; }
 table.summary tr.pillar th { text-align: left; background: var(--band);
   border-top: 2px solid var(--rule); padding-top: .2rem; }
 table.summary tr.pillar span { font-weight: normal; color: var(--muted); margin-left: .5rem; }
 table.summary tbody tr:nth-child(even) { background: none; }
-h2#Summary { margin-top: .75rem; }
+h2#Summary { margin: .6rem 0 .2rem; }
 .finding p { margin: .35rem 0 .5rem; }
 .output_error pre { border-left: 4px solid #a00; padding-left: .5rem; }
 footer.report { max-width: 62rem; margin: 2rem auto; padding: .75rem 1.25rem;

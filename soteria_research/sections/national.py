@@ -399,9 +399,9 @@ def findings_table(ctx: NationalContext) -> Section:
     positions = [p for p in vocab.labels("funnel_position") if p in table.columns]
     table = table.reindex(columns=positions + [c for c in table.columns if c not in positions])
     table.columns = [vocab.label("funnel_position", c) for c in table.columns]
-    table.index = pd.MultiIndex.from_tuples(
-        [(vocab.label("pillar", p), vocab.label("measure", m)) for p, m in table.index],
-        names=["Pillar", "Measure"],
+    table.index = pd.Index(
+        [f"{vocab.label('pillar', p)}: {vocab.label('measure', m)}" for p, m in table.index],
+        name="Pillar: measure",
     )
     rendered = render_table_html(
         table,

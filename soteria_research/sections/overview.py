@@ -32,7 +32,7 @@ HEADERS = {
     "measure": "Measure",
     "value": "Value",
     "interval": "95% interval",
-    "national": f"England and Wales ({PUBLISHED_YEAR})",
+    "national": f"National ({PUBLISHED_YEAR})",
     "judgement": "In plain words",
 }
 RATINGS = ("self_maturity", "peer_maturity")
@@ -207,7 +207,7 @@ def _lead(table: pd.DataFrame, ctx: ForceContext) -> str:
     withheld = int(table["suppressed"].astype(bool).sum())
     text = (
         f"{int(clear.sum())} of {len(compared)} measures with a national figure differ clearly "
-        "from it (beyond the 99.8% limits)"
+        "from it"
     )
     if withheld:
         text += f"; {withheld} figure{' is' if withheld == 1 else 's are'} withheld"
@@ -223,8 +223,9 @@ def pillar_summary(ctx: ForceContext) -> Section:
         return _no_data(TITLE, None, ctx)
     rows = pillar_summary_table(table)
     caption = (
-        f"Key measures by pillar. Intervals are 95%; the national figure is the published "
-        f"Home Office rape figure for {PUBLISHED_YEAR}; maturity is rated by the force (self) "
+        f"Key measures by pillar. Intervals are 95%; national: the published Home Office "
+        f"rape figure for England and Wales, {PUBLISHED_YEAR}; clearly: beyond the 99.8% "
+        "funnel limit, somewhat: beyond the 95% limit; maturity is rated by the force (self) "
         "and by peer reviewers. Withheld: not shown by disclosure control "
         "(docs/disclosure.md); [c] marks a withheld value in the tables below."
     )
