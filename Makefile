@@ -39,7 +39,7 @@ reports: clean-data ## set up, generate data if needed, clean, and build every r
 	$(SOTERIA) reports $(if $(JOBS),--jobs $(JOBS),)
 	@echo "Open reports/index.html"
 
-test: test-unit test-notebooks ## run the whole suite: unit, property, back-test, end-to-end and notebooks (nbval)
+test: test-unit test-notebooks test-browser ## run the whole suite: unit, property, back-test, end-to-end, notebooks (nbval) and the reports in headless Chromium
 
 test-unit: setup ## unit, property, back-test and end-to-end tests, and the import layers
 	$(VENV)/bin/lint-imports --no-cache
@@ -54,7 +54,7 @@ test-notebooks: notebook-data ## run the committed notebooks under nbval against
 	SOTERIA_ROOT=$(NB_ROOT) $(PY) -m pytest -p no:xdist --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-browser: notebook-data ## open the synthetic default's reports in headless Chromium; screenshots in build/screenshots/
-	SOTERIA_BROWSER_REPORTS=$(NB_ROOT)/reports $(PY) -m pytest -p no:xdist tests/batch/test_browser.py
+	SOTERIA_BROWSER_REPORTS=$(NB_ROOT)/reports $(PY) -m pytest -n 0 tests/batch/test_browser.py
 
 notebooks: notebook-data ## re-execute the notebooks on the synthetic default and store their outputs
 	cd notebooks && SOTERIA_ROOT=$(NB_ROOT) ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

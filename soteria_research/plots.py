@@ -6,6 +6,11 @@ colour *and* one hatch or marker across every chart (:data:`OUTCOME_STYLE`), so 
 charts read in greyscale; axes are labelled with their units. Figures are built without
 pyplot, so nothing is drawn on screen or kept in pyplot's figure list; a notebook shows
 the returned figure as a cell's result.
+
+Legends name things in words (the vocabulary's labels, never codes); limits differ by line
+style and positions by marker and fill as well as colour; point labels are moved apart
+(adjustText) so they do not overlap. Every figure carries an alternative text saying what
+it shows (:func:`alt_text`), which the reports give the image.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, PercentFormatter
 
-from soteria_research import reference
+from soteria_research import formatting, reference
+from soteria_research.reference import vocabulary as vocab
 
 #: Okabe-Ito colours (safe for colour-blind readers) and greys.
 _OI = {
@@ -77,6 +83,71 @@ CAUSE_GROUP = {
     "other": "Other outcomes",
 }
 _SIGNAL = {"high": ("^", _OI["orange"]), "low": ("v", _OI["blue"])}
+#: Competing-risk cause -> words for a legend.
+CAUSE_WORDS = {
+    "charge": "Charged",
+    "victim_does_not_support": "Victim does not support action",
+    "victim_supports_difficulties": "Evidential difficulties, victim supports",
+    "no_suspect": "No suspect identified",
+    "other": "Other outcomes",
+}
+#: Funnel position -> (marker, colour, filled): beyond 99.8% filled, beyond 95% hollow.
+FUNNEL_MARKERS = {
+    "within": ("o", "#BBBBBB", True),
+    "above95": ("^", _OI["orange"], False),
+    "below95": ("v", _OI["blue"], False),
+    "above998": ("^", _OI["red"], True),
+    "below998": ("v", _OI["purple"], True),
+}
+#: Odds-ratio ticks a log axis may label, so every tick in range carries its value.
+_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20, 50, 100)
+
+
+def alt_text(figure: Figure) -> str:
+    """What ``figure`` shows, in a sentence or two, for an image's alternative text.
+
+    Figures made here say what they show; any other figure is described from its titles
+    and axis labels.
+    """
+    given = getattr(figure, "alt_text", "")
+    if given:
+        return given
+    parts = []
+    for ax in figure.axes:
+        if ax.get_label() == "<colorbar>":
+            continue
+        words = [ax.get_title(), ax.get_xlabel() and f"across: {ax.get_xlabel()}"]
+        words.append(ax.get_ylabel() and f"up: {ax.get_ylabel()}")
+        parts.append("; ".join(w for w in words if w))
+    title = figure._suptitle.get_text() if figure._suptitle else ""
+    return "Chart. " + ". ".join(p for p in [title, *parts] if p) + "."
+
+
+def _describe(figure: Figure, text: str) -> Figure:
+    figure.alt_text = text
+    return figure
+
+
+def _legend_below(ax, handles=None, ncol: int = 3, **kwargs) -> None:
+    """A legend under the axes, outside the data."""
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=ncol,
+        fontsize=8,
+        frameon=False,
+        **kwargs,
+    )
+
+
+def _separate(ax, texts: list) -> None:
+    """Move point labels apart so none overlaps another (adjustText), with a thin leader."""
+    if len(texts) < 2:
+        return
+    from adjustText import adjust_text
+
+    adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5})
 
 
 def _figure(width: float = 8, height: float = 4.5) -> tuple[Figure, object]:
@@ -119,18 +190,25 @@ def spc_chart(chart: pd.DataFrame, title: str, ylabel: str, percent: bool = Fals
     ax.set_xlabel("Month")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(
-        handles=[
+    _legend_below(
+        ax,
+        [
+            Line2D([], [], color="#444444", marker="o", markersize=4, lw=1, label="value"),
             Line2D([], [], color="black", label="mean"),
-            Line2D([], [], color="black", ls="--", label="process limits"),
+            Line2D([], [], color="black", ls="--", label="process limits (3 sigma)"),
             Line2D([], [], color="#999999", ls=":", label="two sigma"),
             Line2D([], [], marker="^", color=_OI["orange"], ls="", label="signal: high"),
             Line2D([], [], marker="v", color=_OI["blue"], ls="", label="signal: low"),
         ],
-        loc="best",
-        fontsize=8,
+        ncol=6,
     )
-    return fig
+    flagged = int(chart["signals"].fillna("").ne("").sum())
+    return _describe(
+        fig,
+        f"{title}. XmR chart of {ylabel.lower()} over {len(chart)} points, with the mean and "
+        f"process limits; {flagged} point{'s' if flagged != 1 else ''} with a special-cause "
+        "signal.",
+    )
 
 
 def funnel_plot(
@@ -146,21 +224,15 @@ def funnel_plot(
 
     Units outside the limits are labelled; ``highlight`` names one unit to mark.
     """
-    fig, ax = _figure()
+    fig, ax = _figure(8, 5)
     target = float(units["target"].iloc[0])
-    ax.axhline(target, color="black", lw=1)
-    for name, style in (("95", "--"), ("998", "-")):
+    ax.axhline(target, color="black", lw=1, label=f"national rate ({formatting.percent(target)})")
+    for name, style, words in (("95", "--", "95% limits (dashed)"), ("998", "-", "99.8% limits")):
         if f"upper{name}" in curve:
-            ax.plot(curve["n"], curve[f"upper{name}"], color="#555555", ls=style, lw=1)
+            ax.plot(curve["n"], curve[f"upper{name}"], color="#555555", ls=style, lw=1, label=words)
             ax.plot(curve["n"], curve[f"lower{name}"], color="#555555", ls=style, lw=1)
-    markers = {
-        "within": ("o", "#BBBBBB"),
-        "above95": ("^", _OI["orange"]),
-        "below95": ("v", _OI["blue"]),
-        "above998": ("^", _OI["red"]),
-        "below998": ("v", _OI["purple"]),
-    }
-    for position, (marker, colour) in markers.items():
+    texts = []
+    for position, (marker, colour, filled) in FUNNEL_MARKERS.items():
         part = units[units["position"] == position]
         if part.empty:
             continue
@@ -168,21 +240,19 @@ def funnel_plot(
             part["denominator"].astype(float),
             part["value"],
             marker=marker,
-            s=40,
-            color=colour,
-            edgecolor="black",
-            label=position,
+            s=45 if filled else 55,
+            facecolor=colour if filled else "white",
+            edgecolor="black" if filled else colour,
+            linewidths=0.6 if filled else 1.6,
+            label=f"{vocab.label('funnel_position', position)} ({len(part)})",
             zorder=3,
+            clip_on=False,
         )
         if position != "within":
-            for _, row in part.iterrows():
-                ax.annotate(
-                    str(row[label]),
-                    (float(row["denominator"]), row["value"]),
-                    fontsize=7,
-                    xytext=(3, 3),
-                    textcoords="offset points",
-                )
+            texts += [
+                ax.text(float(row["denominator"]), row["value"], str(row[label]), fontsize=7)
+                for _, row in part.iterrows()
+            ]
     if highlight is not None and highlight in set(units[label]):
         row = units[units[label] == highlight].iloc[0]
         ax.scatter(
@@ -193,7 +263,8 @@ def funnel_plot(
             edgecolor="black",
             lw=2,
             zorder=4,
-            label=highlight,
+            label=f"{highlight} (circled)",
+            clip_on=False,
         )
     sizes = units["denominator"].astype(float)
     sizes = sizes[sizes > 0]
@@ -201,13 +272,27 @@ def funnel_plot(
         smallest = curve[curve["n"] >= sizes.min()].iloc[:1]
         top = max(units["value"].max(), *(smallest.filter(like="upper").max(axis=1).tolist()))
         ax.set_ylim(0, min(1.0, top * 1.15))
-        ax.set_xlim(0, max(sizes.max(), curve["n"].max()) * 1.02)
+        right = max(sizes.max(), curve["n"].max()) * 1.02
+        ax.set_xlim(-0.02 * right, right)  # a small force's marker stays clear of the axis
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("Denominator (crimes, n)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 0 else ""))
+    ax.set_xlabel("Crimes in the denominator (n)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8, title="position (limits: 95% dashed, 99.8% solid)", title_fontsize=8)
-    return fig
+    _legend_below(ax, ncol=3)
+    _separate(ax, texts)
+    placed = units["position"].value_counts()
+    where = "; ".join(
+        f"{int(placed[p])} {vocab.label('funnel_position', p).lower()}"
+        for p in FUNNEL_MARKERS
+        if p in placed.index
+    )
+    marked = f" {highlight} is circled." if highlight in set(units[label]) else ""
+    return _describe(
+        fig,
+        f"{title}. Funnel plot of {len(units)} {label}s against the national rate of "
+        f"{formatting.percent(target)}, with 95% and 99.8% limits: {where}.{marked}",
+    )
 
 
 def outcome_distribution_bar(
@@ -251,9 +336,13 @@ def outcome_distribution_bar(
             f"Share of {'crimes recorded' if basis == 'cohort' else 'outcomes assigned'}"
             f" (%, n={n:,})"
         )
-        ax.set_title(f"{basis} basis", fontsize=9)
+        ax.set_title(f"{vocab.label('basis', basis)} basis", fontsize=9)
     fig.suptitle(title)
-    return fig
+    return _describe(
+        fig,
+        f"{title}. Horizontal bars with 95% intervals: the share of crimes in each of "
+        f"{len(groups)} outcome groups, on the {' and '.join(bases)} basis.",
+    )
 
 
 def attrition_chart(table: pd.DataFrame, title: str) -> Figure:
@@ -267,7 +356,7 @@ def attrition_chart(table: pd.DataFrame, title: str) -> Figure:
     for i, (_, row) in enumerate(table.iterrows()):
         count = int(row["numerator"]) if pd.notna(row["numerator"]) else 0
         ax.barh(i, count, color=shades[i % 5], hatch=hatches[i % 5], edgecolor="black", lw=0.5)
-        share = "" if pd.isna(row["value"]) else f" ({row['value']:.1%})"
+        share = "" if pd.isna(row["value"]) else f" ({formatting.percent(row['value'])})"
         ax.annotate(
             f"{count:,}{share}",
             (count, i),
@@ -281,7 +370,10 @@ def attrition_chart(table: pd.DataFrame, title: str) -> Figure:
     ax.set_xlabel("Crimes (n)")
     ax.set_title(title)
     ax.margins(x=0.2)
-    return fig
+    stages = ", ".join(
+        f"{r.stage_label} {formatting.count(r.numerator)}" for r in table.itertuples()
+    )
+    return _describe(fig, f"{title}. Bars of crimes reaching each stage: {stages}.")
 
 
 def incidence_chart(
@@ -298,12 +390,14 @@ def incidence_chart(
     each curve as a dotted horizontal line.
     """
     fig, ax = _figure()
+    last = 0.0
     for cause in causes:
         part = curve[curve["cause_id"] == cause]
         if max_days is not None:
             part = part[part["time"] <= max_days]
         colour, _, marker, style = _style(CAUSE_GROUP.get(cause, "Other outcomes"))
-        name = cause.replace("_", " ")
+        name = CAUSE_WORDS.get(cause, vocab.label("measure", cause))
+        last = max(last, float(part["time"].max()) if len(part) else 0.0)
         ax.step(
             part["time"],
             part["value"],
@@ -311,6 +405,8 @@ def incidence_chart(
             color=colour,
             ls=style,
             lw=1.5,
+            marker=marker,
+            markersize=4,
             label=f"{name} (censoring-aware)",
         )
         ax.fill_between(
@@ -329,11 +425,21 @@ def incidence_chart(
                     label=f"{name} (naive rate so far)",
                 )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    horizon = max(last, float(max_days or 0))
+    ax.set_xlim(0, horizon * 1.03 if horizon else None)
+    if max_days is not None and last < max_days:
+        ax.axvspan(last, max_days, color="#EEEEEE", zorder=0, label="no estimate this far yet")
     ax.set_xlabel("Days since recording")
     ax.set_ylabel("Cumulative incidence (% of crimes recorded)")
     ax.set_title(title)
-    ax.legend(fontsize=8)
-    return fig
+    _legend_below(ax, ncol=2)
+    words = ", ".join(CAUSE_WORDS.get(c, c) for c in causes)
+    return _describe(
+        fig,
+        f"{title}. Step curves of the share of crimes with each outcome ({words}) by days "
+        f"since recording, up to {formatting.days(horizon)}, with 95% bands"
+        + (" and the naive rate so far as a dotted line." if naive is not None else "."),
+    )
 
 
 def time_to_event_chart(days: pd.DataFrame, title: str, event: str = "charge") -> Figure:
@@ -352,12 +458,16 @@ def time_to_event_chart(days: pd.DataFrame, title: str, event: str = "charge") -
             lw=0.5,
         )
         median = float(values.median())
-        ax.axvline(median, color="black", ls="--", label=f"median {median:,.0f} days")
+        ax.axvline(median, color="black", ls="--", label=f"median {formatting.days(median)}")
         ax.legend(fontsize=8)
     ax.set_xlabel(f"Days from recording to {event.replace('_', ' ')}")
     ax.set_ylabel(f"Crimes (n={len(values):,})")
     ax.set_title(title)
-    return fig
+    return _describe(
+        fig,
+        f"{title}. Histogram of days from recording to {event.replace('_', ' ')} for "
+        f"{formatting.count(len(values))} crimes, the median marked by a dashed line.",
+    )
 
 
 def forest_plot(table: pd.DataFrame, title: str) -> Figure:
@@ -377,20 +487,35 @@ def forest_plot(table: pd.DataFrame, title: str) -> Figure:
     )
     ax.axvline(1, color="black", ls="--", lw=1)
     labels = [
-        f"{r.variable.replace('_', ' ')}: {r.level} (vs {r.reference})" for r in rows.itertuples()
+        f"{vocab.label('model_variable', r.variable)}: {r.level} (vs {r.reference})"
+        for r in rows.itertuples()
     ]
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
+    ends = pd.concat([rows["ci_low"], rows["ci_high"], pd.Series([1.0])]).astype(float)
+    ends = ends[np.isfinite(ends) & (ends > 0)]
+    low, high = float(ends.min()) / 1.15, float(ends.max()) * 1.15
+    ax.set_xlim(low, high)
+    ticks = [t for t in _RATIO_TICKS if low <= t <= high]
+    if len(ticks) > 7:  # keep every tick readable: 1 and a spread either side
+        ticks = sorted({1, *ticks[:: len(ticks) // 6 + 1]})
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Odds ratio of charge (log scale; 1 = no difference)")
     ax.set_title(title)
-    return fig
+    clear = int(((rows["ci_low"] > 1) | (rows["ci_high"] < 1)).sum())
+    return _describe(
+        fig,
+        f"{title}. Odds ratios of charge with 95% intervals on a log scale for {len(rows)} "
+        f"characteristics, against a dashed line at 1 (no difference); {clear} of them have "
+        "an interval that excludes 1.",
+    )
 
 
-def _pillar_names() -> pd.Series:
-    return reference.pillars().set_index("slug")["name"]
+def _pillar_names() -> dict[str, str]:
+    return vocab.labels("pillar")
 
 
 def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
@@ -400,21 +525,20 @@ def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
     slugs = [s for s in reference.pillar_slugs() if s in set(table["pillar"])]
     x = np.arange(len(slugs))
     low, high = float(table["scale_min"].min()), float(table["scale_max"].max())
-    for offset, rater, colour, hatch in (
-        (-0.2, "self", _OI["blue"], ""),
-        (0.2, "peer", "#BBBBBB", "//"),
+    for offset, rater, colour, hatch, words in (
+        (-0.2, "self", _OI["blue"], "", "self-assessed"),
+        (0.2, "peer", "#BBBBBB", "//", "peer-reviewed"),
     ):
         part = table[table["rater"] == rater].set_index("pillar").reindex(slugs)
-        ax.bar(
+        ax.bar(  # from zero, so the lowest rating still draws a bar
             x + offset,
-            (part["value"] - low).fillna(0),
-            bottom=low,
+            part["value"].fillna(0),
             width=0.4,
             color=colour,
             hatch=hatch,
             edgecolor="black",
             lw=0.5,
-            label=rater,
+            label=words,
         )
         err = np.vstack([part["value"] - part["ci_low"], part["ci_high"] - part["value"]])
         ax.errorbar(
@@ -422,11 +546,17 @@ def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
         )
     names = _pillar_names()
     ax.set_xticks(x, [textwrap.fill(names.get(s, s), 22) for s in slugs], fontsize=7)
-    ax.set_ylim(low, high + 0.1)
+    ax.set_ylim(0, high + 0.2)
+    ax.set_yticks(np.arange(0, high + 1))
+    ax.axhline(low, color="#777777", lw=0.6, ls=":")
     ax.set_ylabel(f"Mean rating (scale {low:g}-{high:g})")
     ax.set_title(title)
-    ax.legend(fontsize=8)
-    return fig
+    _legend_below(ax, ncol=2, title="Rating (lines: 95% interval)", title_fontsize=8)
+    return _describe(
+        fig,
+        f"{title}. Paired bars of the mean self-assessed and peer-reviewed maturity rating "
+        f"(scale {low:g} to {high:g}) for {len(slugs)} pillars, with 95% intervals.",
+    )
 
 
 def maturity_heatmap(table: pd.DataFrame, title: str, rater: str = "self") -> Figure:
@@ -443,7 +573,7 @@ def maturity_heatmap(table: pd.DataFrame, title: str, rater: str = "self") -> Fi
         grid.to_numpy(dtype=float), cmap="cividis", vmin=low, vmax=high, aspect="auto"
     )
     for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
-        text = "–" if np.isnan(value) else f"{value:.1f}"
+        text = formatting.rating(value)
         shade = "white" if not np.isnan(value) and value < (low + high) / 2 else "black"
         ax.text(j, i, text, ha="center", va="center", fontsize=8, color=shade)
     names = _pillar_names()
@@ -457,7 +587,11 @@ def maturity_heatmap(table: pd.DataFrame, title: str, rater: str = "self") -> Fi
     ax.set_ylabel("Force")
     fig.colorbar(image, ax=ax, label=f"Mean {rater} rating\n(scale {low:g}-{high:g})")
     ax.set_title(title)
-    return fig
+    return _describe(
+        fig,
+        f"{title}. Grid of {len(grid)} forces by {len(slugs)} pillars, each cell the mean "
+        f"{rater} rating (scale {low:g} to {high:g}) written in it; a dash where not rated.",
+    )
 
 
 def outcome_legend() -> list[Patch]:

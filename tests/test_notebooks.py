@@ -121,3 +121,19 @@ def test_the_release_collects_exactly_what_the_notebooks_render() -> None:
         if name not in ("open_national", "save")
     ]
     assert national == list(NATIONAL_SECTIONS)
+
+
+def test_the_force_report_opens_with_its_summary() -> None:
+    """The first section a reader meets is the summary; the contents follow it (report.html)."""
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "force_report.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    headings = [
+        line
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown"
+        for line in _source(cell).splitlines()
+        if line.startswith("## ")
+    ]
+    assert headings[0] == "## Summary"
+    calls = [name for name, _ in _calls(path)]
+    assert calls.index("pillar_summary") < calls.index("data_quality")

@@ -126,7 +126,7 @@ def test_funnel_plot(cases) -> None:
         placed, curve, "All three forces within the limits", "Charge rate (%)", highlight="Kent"
     )
     _check(fig, "All three forces within the limits")
-    assert "Denominator" in fig.axes[0].get_xlabel()
+    assert "denominator" in fig.axes[0].get_xlabel()
 
 
 def test_outcome_distribution_bar_uses_the_palette(cases) -> None:
@@ -208,3 +208,137 @@ def test_self_peer_chart_and_heatmap(assessment) -> None:
 def test_outcome_legend() -> None:
     handles = plots.outcome_legend()
     assert len(handles) == len(plots.OUTCOME_STYLE)
+
+
+# -- readable figures: words, greyscale, no overlaps, sensible axes, alternative text ---------
+
+
+def _renderer(fig: Figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    return fig.canvas.get_renderer()
+
+
+def _placed(values: dict[str, tuple[int, int]], target: float = 0.1) -> pd.DataFrame:
+    units = pd.DataFrame(
+        [(name, n, d) for name, (n, d) in values.items()],
+        columns=["force", "numerator", "denominator"],
+    )
+    return funnel_positions(units, target=target)
+
+
+@pytest.fixture(scope="module")
+def crowded() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forces beyond the limits, several close together, and one very small force."""
+    values = {f"Force {i}": (60 + i, 300 + 2 * i) for i in range(6)}  # about 20%, crowded
+    values |= {"Low A": (5, 400), "Low B": (6, 410), "Tiny": (1, 4), "Big": (300, 3000)}
+    values["Mid"] = (42, 300)  # between the 95% and 99.8% limits
+    placed = _placed(values)
+    return placed, funnel_curve(0.1, 3300)
+
+
+def test_funnel_legend_in_words_with_hollow_and_filled_markers(crowded) -> None:
+    placed, curve = crowded
+    fig = plots.funnel_plot(placed, curve, "Six forces charge more", "Charge rate", highlight="Big")
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any(code in " ".join(legend) for code in ("above95", "above998", "within"))
+    assert any(t.startswith("Above the 99.8% limit") for t in legend)
+    assert "99.8% limits" in legend and "95% limits (dashed)" in legend
+    # 95% markers are hollow and 99.8% markers filled: told apart without colour
+    fills = {
+        c.get_label().split(" (")[0]: to_hex(c.get_facecolor()[0])
+        for c in ax.collections
+        if len(c.get_facecolor())
+    }
+    assert fills["Above the 95% limit"] == "#ffffff"
+    assert fills["Above the 99.8% limit"] != "#ffffff"
+    # the legend sits below the axes, outside the data
+    renderer = _renderer(fig)
+    assert ax.get_legend().get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
+
+
+def test_funnel_labels_do_not_overlap_and_small_force_shows(crowded) -> None:
+    placed, curve = crowded
+    fig = plots.funnel_plot(placed, curve, "Labels apart", "Charge rate")
+    ax = fig.axes[0]
+    renderer = _renderer(fig)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) >= 6
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    assert ax.get_xlim()[0] < 0 < 4  # the force with 4 crimes is not hidden on the axis
+
+
+def test_peer_rating_of_one_still_draws_a_bar() -> None:
+    rows = []
+    for pillar in reference.pillar_slugs()[:2]:
+        for rater, value in (("self", 2.0), ("peer", 1.0)):
+            rows.append(
+                {
+                    "pillar": pillar,
+                    "rater": rater,
+                    "value": value,
+                    "ci_low": value,
+                    "ci_high": value,
+                    "scale_min": 1,
+                    "scale_max": 4,
+                }
+            )
+    fig = plots.self_peer_chart(pd.DataFrame(rows), "Peers rate lower")
+    heights = sorted(round(p.get_height(), 6) for p in fig.axes[0].patches)
+    assert heights[0] == 1.0  # a rating of 1.0 is a bar of height 1 from zero
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["self-assessed", "peer-reviewed"]
+
+
+def test_odds_ratio_axis_labels_several_ticks_and_terms_in_words(cases) -> None:
+    result = charge_model(cases, predictors=["relationship"], min_events_per_parameter=5)
+    fig = plots.forest_plot(result.table, "Odds by relationship")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "1" in shown and len(shown) >= 3
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert all(t.startswith("Victim-suspect relationship: ") for t in labels)
+
+
+def test_incidence_curve_reaches_the_horizon_quoted(cases) -> None:
+    curve = incidence_curve(cases, "all")
+    short = curve[curve["time"] <= 200]
+    fig = plots.incidence_chart(short, "Charges within a year", causes=["charge"], max_days=365)
+    assert fig.axes[0].get_xlim()[1] >= 365
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Charged (censoring-aware)" in legend and "no estimate this far yet" in legend
+
+
+def test_trend_legend_sits_outside_the_data() -> None:
+    fig = plots.spc_chart(xmr([5.0, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 20]), "Rise", "Crimes (n)")
+    ax = fig.axes[0]
+    renderer = _renderer(fig)
+    assert ax.get_legend().get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
+
+
+def test_every_figure_says_what_it_shows(cases, assessment, crowded) -> None:
+    placed, curve = crowded
+    table = maturity(assessment)
+    figures = {
+        "funnel": plots.funnel_plot(placed, curve, "Funnel", "Charge rate", highlight="Big"),
+        "spc": plots.spc_chart(xmr([1.0, 2, 3, 2, 8]), "Trend", "Charges (n)"),
+        "attrition": plots.attrition_chart(attrition(cases, "2023/24"), "Attrition"),
+        "heatmap": plots.maturity_heatmap(table, "Heat"),
+        "self-peer": plots.self_peer_chart(table[table["force"] == "Kent"], "Ratings"),
+    }
+    for name, fig in figures.items():
+        text = plots.alt_text(fig)
+        assert len(text) > 40, name
+        assert "_" not in text, (name, text)
+    assert "11 forces" in plots.alt_text(figures["funnel"])
+    assert "Big is circled" in plots.alt_text(figures["funnel"])
+    bare = Figure()
+    ax = bare.subplots()
+    ax.set_title("Bare")
+    ax.set_xlabel("x things")
+    assert plots.alt_text(bare) == "Chart. Bare; across: x things."

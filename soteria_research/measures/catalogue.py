@@ -231,6 +231,16 @@ MEASURES: dict[str, Measure] = {m.id: m for m in _MEASURES}
 CENSORING_AWARE = ("charge_cif_365",)
 
 
+def lookup(name: str) -> Measure | None:
+    """The catalogue entry of a measure, or of its family (``review_yes_share_sf01`` is one
+    of ``review_yes_share``), or None for a measure the catalogue does not define (a
+    survey scale, named from its instrument)."""
+    if name in MEASURES:
+        return MEASURES[name]
+    families = [m for m in MEASURES if name.startswith(f"{m}_")]
+    return MEASURES[max(families, key=len)] if families else None
+
+
 def catalogue() -> pd.DataFrame:
     """The key measures as a table (id, pillar, label, definition, basis, unit, direction)."""
     return pd.DataFrame([m.__dict__ for m in _MEASURES])

@@ -94,6 +94,11 @@ def finding_texts(
         if bool(r.get("suppressed", False)):
             texts.append(WITHHELD)
             continue
+        if r["measure"] not in MEASURES:
+            # a survey scale, a review item or a change between rounds: its own module
+            # words it from the same columns
+            texts.append(str(r.get("finding") or ""))
+            continue
         scale = scales.get((r["measure"], r["pillar"]))
         texts.append(describe(r, s["confidence_level"], scale, s["funnel_limits"]))
     return texts

@@ -58,6 +58,20 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9rem;
 th, td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; text-align: right; }
 th { background: var(--band); } tbody tr:nth-child(even) { background: #fafafa; }
 td:first-child, th:first-child { text-align: left; }
+table.summary { width: 100%; font-size: .8rem; line-height: 1.25; margin: .25rem 0 .5rem; }
+table.summary caption { caption-side: bottom; text-align: left; font-size: .75rem;
+  color: var(--muted); padding-top: .2rem; }
+table.summary th, table.summary td { padding: .08rem .45rem; }
+table.summary td.measure, table.summary td.judgement,
+table.summary th:first-child, table.summary th:last-child { text-align: left; }
+table.summary td { white-space: nowrap; } table.summary td.judgement { white-space: normal; }
+table.summary td.value { font-weight: 600; }
+table.summary tr.pillar th { text-align: left; background: var(--band);
+  border-top: 2px solid var(--rule); padding-top: .2rem; }
+table.summary tr.pillar span { font-weight: normal; color: var(--muted); margin-left: .5rem; }
+table.summary tbody tr:nth-child(even) { background: none; }
+h2#Summary { margin: .6rem 0 .2rem; }
+.finding p { margin: .35rem 0 .5rem; }
 .output_error pre { border-left: 4px solid #a00; padding-left: .5rem; }
 footer.report { max-width: 62rem; margin: 2rem auto; padding: .75rem 1.25rem;
   border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
@@ -222,6 +236,18 @@ def _section_start(body: str, heading_at: int) -> int:
     return cell if cell >= 0 and not re.search(r"<(?!/?div)[a-z]", between) else heading_at
 
 
+_H1 = re.compile(r"<h1[^>]*>(?P<inner>.*?)</h1>", re.S)
+
+
+def without_repeated_title(body: str, title: str) -> str:
+    """``body`` without its first ``<h1>`` when the page header already states it (the
+    notebook's ``# Force report`` under the header's "Force report: Durham")."""
+    found = _H1.search(body)
+    if found and title.lower().startswith(_heading_text(found["inner"]).lower()):
+        return body[: found.start()] + body[found.end() :]
+    return body
+
+
 def render_html(
     notebook: Any, header: ReportHeader, index_href: str | None = "../index.html"
 ) -> str:
@@ -242,7 +268,8 @@ def render_html(
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"{header_html(header, index_href)}\n<main>\n{with_contents(body)}\n</main>\n"
+        f"{header_html(header, index_href)}\n<main>\n"
+        f"{with_contents(without_repeated_title(body, header.title))}\n</main>\n"
         f'<footer class="report">{footer}</footer>\n</body>\n</html>\n'
     )
 

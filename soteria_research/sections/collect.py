@@ -38,9 +38,10 @@ FORCE_SECTIONS = (
     ("summary", "findings"),
 )
 
-#: (function, argument) of every national report cell, in order; the function is looked up
-#: in :data:`NATIONAL_MODULES`, first match.
+#: (function, argument) of every national report cell, in order; the function lives in
+#: ``sections.national`` unless :data:`NATIONAL_MODULES` names another module.
 NATIONAL_SECTIONS = (
+    ("findings_table", None),
     ("funnel", "charge_rate"),
     ("funnel", "outcome_16_share"),
     ("funnel", "arrest_share"),
@@ -56,7 +57,6 @@ NATIONAL_SECTIONS = (
     ("evaluation", None),
     ("learning", None),
     ("charge_model", None),
-    ("findings_table", None),
 )
 
 

@@ -2,18 +2,63 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from soteria_research import reference
+import pandas as pd
+
+from soteria_research import formatting
+from soteria_research.reference import vocabulary as vocab
+
+_ONE_LEVEL = re.compile(r"^(?P<variable>\w+) left out: one level only$")
+_NO_VARIATION = re.compile(
+    r"^(?P<variable>\w+) levels \[(?P<levels>.*)\] left out: no variation in charge$"
+)
 
 
 def pillar_name(slug: str) -> str:
     """Display name of a pillar slug."""
-    names = dict(zip(reference.pillars()["slug"], reference.pillars()["name"], strict=True))
-    return names.get(slug, slug)
+    return vocab.label("pillar", slug)
+
+
+def model_view(table: pd.DataFrame) -> pd.DataFrame:
+    """A model table (``term`` index; ``odds_ratio, ci_low, ci_high, p_value``) in words:
+    terms and columns by their vocabulary labels, p-values by the one precision rule.
+
+    >>> model_view(pd.DataFrame({"p_value": [0.0004]}, index=pd.Index(
+    ...     ["relationship[stranger]"], name="term"))).to_dict("index")
+    {'Victim-suspect relationship: stranger': {'p-value': 'p < 0.001'}}
+    """
+    view = table.copy()
+    if "p_value" in view.columns:
+        view["p_value"] = view["p_value"].map(formatting.p_value).astype(object)
+    view.index = pd.Index(
+        [vocab.term_label(t) for t in view.index],
+        name=vocab.label("model_column", view.index.name or "term"),
+    )
+    return view.rename(columns=vocab.labels("model_column"))
+
+
+def model_note(note: str) -> str:
+    """A model's note on a characteristic left out, in words rather than code names.
+
+    >>> model_note("victim_age_band levels ['16-17'] left out: no variation in charge")
+    'Victim age 16-17 left out: no variation in charge'
+    """
+    one = _ONE_LEVEL.match(note)
+    if one:
+        name = vocab.label("model_variable", one["variable"])
+        return f"{name} left out: every crime has the same {name.lower()}"
+    few = _NO_VARIATION.match(note)
+    if few:
+        levels = ", ".join(re.findall(r"'([^']*)'", few["levels"])) or few["levels"]
+        name = vocab.label("model_variable", few["variable"])
+        return f"{name} {levels} left out: no variation in charge"
+    return note
 
 
 def figure_png(figure: Any, dpi: int = 96) -> bytes:
@@ -21,6 +66,17 @@ def figure_png(figure: Any, dpi: int = 96) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def figure_output(figure: Any) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A figure as a notebook display bundle and its metadata: the PNG, with the figure's
+    alternative text (:func:`soteria_research.plots.alt_text`) as the image's ``alt`` and
+    as its plain-text form, so the HTML report's image says what it shows."""
+    from soteria_research.plots import alt_text
+
+    words = alt_text(figure)
+    png = base64.b64encode(figure_png(figure)).decode("ascii")
+    return {"image/png": png, "text/plain": words}, {"image/png": {"alt": words}}
 
 
 @dataclass
@@ -50,13 +106,14 @@ class Section:
         return f"{self.title}: {self.finding}"
 
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, Image, display
+        from IPython.display import HTML, display
         from matplotlib.figure import Figure
 
         display(HTML(self.header_html()))
         for item in self.items:
             if isinstance(item, Figure):
-                display(Image(data=figure_png(item)))
+                data, metadata = figure_output(item)
+                display(data, metadata=metadata, raw=True)
             elif isinstance(item, str):
                 display(HTML(f'<p class="note">{html.escape(item)}</p>'))
             else:

@@ -507,6 +507,7 @@ def censoring(ctx: ForceContext) -> Section:
                 "(published time points only)",
                 naive=naive,
                 causes=("charge",),
+                max_days=365,  # the horizon the censoring-aware key measure quotes
             ),
         )
     elif not ctx.publisher.collecting:

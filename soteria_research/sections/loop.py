@@ -232,6 +232,8 @@ def _change_table(ctx: ForceContext, plan: pd.DataFrame) -> pd.DataFrame:
                 "95% CI high": shown["ci_high"],
             }
         )
+    if not rows:  # no linked action with quarters before and after it yet
+        return pd.DataFrame()
     out = pd.DataFrame(rows).set_index(["action", "measure"])
     for column in ("before (crimes)", "after (crimes)"):
         out[column] = pd.array(out[column], dtype="Float64").round().astype("Int64")

@@ -14,10 +14,11 @@ from datetime import date
 
 import pandas as pd
 
-from soteria_research import homeoffice, measures, notebook_policy, plots, settings
+from soteria_research import formatting, homeoffice, measures, notebook_policy, plots, settings
 from soteria_research.disclosure import OutputLog, Rules, render_table_html
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.defaults import measure_settings
+from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.release.store import load_release
@@ -311,7 +312,7 @@ def published_picture(ctx: NationalContext) -> Section:
         published, case_rows, period=ctx.period, measure="cohort", data_source=ctx.data_source
     )
     # two periods extracted at different times: shown side by side, never subtracted
-    view = compared.set_index("force")[["charge_rate_published", "charge_rate_cases"]].round(2)
+    view = compared.set_index("force")[["charge_rate_published", "charge_rate_cases"]].round(1)
     view.columns = [f"published {PUBLISHED_YEAR} (%)", f"case-level {ctx.period} (%)"]
     table = render_table_html(
         view,
@@ -319,13 +320,13 @@ def published_picture(ctx: NationalContext) -> Section:
         "(different years and maturity: context, not a comparison)",
         count_columns=[],
         rules=ctx.rules,
-        digits=2,
+        digits=1,
     )
     explanation = (
         compared["explanation"].dropna().iloc[0] if compared["explanation"].notna().any() else ""
     )
     finding = (
-        f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {100 * target:.2f}% "
+        f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {formatting.percent(target)} "
         f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the {inner} "
         f"limits; {dispersion_words(disp['phi'], disp['tau2'], ctx.measures['funnel_overdispersion'])}."
     )
@@ -346,17 +347,15 @@ def maturity(ctx: NationalContext) -> Section:
     lowest = means.index[0]
     from soteria_research.sections.display import pillar_name
 
-    view = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="mean").round(
-        2
-    )
+    view = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="mean")
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
     rendered = render_table_html(
-        view, "Mean maturity over forces", count_columns=[], rules=ctx.rules, digits=2
+        view, "Mean maturity over forces", count_columns=[], rules=ctx.rules, digits=1
     )
     finding = (
         f"Forces rate themselves least mature on {pillar_name(lowest).lower()} "
-        f"(mean {means.iloc[0]:.2f}) and most on {pillar_name(means.index[-1]).lower()} (mean {means.iloc[-1]:.2f})."
+        f"(mean {formatting.rating(means.iloc[0])}) and most on {pillar_name(means.index[-1]).lower()} (mean {formatting.rating(means.iloc[-1])})."
     )
     return Section(title, None, finding, [figure, rendered])
 
@@ -437,11 +436,11 @@ def charge_model(ctx: NationalContext) -> Section:
 
 def findings_table(ctx: NationalContext) -> Section:
     """The evidence base in brief: for each measure, forces above and below the limits."""
-    title = "Findings for the National Operating Model evidence base"
+    title = "Summary: forces against the national rate"
     rows = ctx.findings[ctx.findings["period"] == ctx.period]
     if rows.empty:
         return Section(title, None, "No findings to summarise.")
-    rows = rows.assign(position=rows["funnel_position"].fillna("not placed"))
+    rows = rows.assign(position=rows["funnel_position"].fillna(vocab.NOT_PLACED))
     table = rows.pivot_table(
         index=["pillar", "measure"],
         columns="position",
@@ -450,6 +449,13 @@ def findings_table(ctx: NationalContext) -> Section:
         fill_value=0,
     )
     table.columns.name = None
+    positions = [p for p in vocab.labels("funnel_position") if p in table.columns]
+    table = table.reindex(columns=positions + [c for c in table.columns if c not in positions])
+    table.columns = [vocab.label("funnel_position", c) for c in table.columns]
+    table.index = pd.Index(
+        [f"{vocab.label('pillar', p)}: {vocab.label('measure', m)}" for p, m in table.index],
+        name="Pillar: measure",
+    )
     rendered = render_table_html(
         table,
         "Forces per funnel position against the pooled comparator, by pillar and measure "

@@ -13,7 +13,7 @@ from soteria_research.measures.assessment import workbook_problems
 from soteria_research.measures.intervals import median_ci_rank
 from soteria_research.release import make_key
 from soteria_research.sections.context import ForceContext, cohort_key, recorded_key
-from soteria_research.sections.display import Section
+from soteria_research.sections.display import Section, model_note, model_view
 from soteria_research.sections.force import ACTIVITY_COLUMN, CHARGED_GROUP, _no_data, _pct
 from soteria_research.sections.tables import rate_table
 
@@ -299,7 +299,7 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
     show = terms.set_index("term")
     show = show[["odds_ratio", "ci_low", "ci_high", "p_value"]]
     rendered = render_table_html(
-        show,
+        model_view(show),
         f"Odds ratios of charge within {horizon} days, all years ({basis})",
         count_columns=[],
         rules=rules,
@@ -322,7 +322,8 @@ def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Sect
         + (" and force" if pooled else "")
         + " terms are not counted)."
     )
-    items = [figure, rendered, *result.notes] if figure is not None else [rendered]
+    notes = [model_note(n) for n in result.notes]
+    items = [figure, rendered, *notes] if figure is not None else [rendered]
     return Section(title, pillar, finding, items)
 
 

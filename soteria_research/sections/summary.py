@@ -9,7 +9,8 @@ import pandas as pd
 
 from soteria_research import homeoffice, measures, plots
 from soteria_research.disclosure import Protected, render_table_html
-from soteria_research.measures.catalogue import MEASURES
+from soteria_research.measures.catalogue import MEASURES, lookup
+from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger, shared_key
 from soteria_research.release.publisher import Publisher
 from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
@@ -167,7 +168,8 @@ def publish_comparator(
     pub = Publisher(NATIONAL, ledger)
     added = 0
     for row in comparator.to_dict("records"):
-        if pd.isna(row.get("period")) or MEASURES[row["measure"]].unit in ("count", "rating"):
+        info = lookup(row["measure"])
+        if pd.isna(row.get("period")) or info is None or info.unit in ("count", "rating"):
             continue
         period, area, measure = str(row["period"]), str(row["area"]), str(row["measure"])
         members = [f for f, a in areas.items() if a == area]
@@ -370,7 +372,8 @@ def _comparator_shown(pub: Publisher, ctx, row, area: str) -> float:
     """A row's comparator value as the release publishes it (NaN when withheld or none)."""
     if pd.isna(row["comparator_value"]):
         return math.nan
-    if MEASURES[row["measure"]].unit == "rating":
+    info = lookup(row["measure"])
+    if info is None or info.unit == "rating":
         return float(row["comparator_value"])  # a mean of ratings, no count behind it
     key = comparator_key(ctx.subgroup, row["period"], area, row["measure"], "value")
     if pub.collecting:
@@ -411,6 +414,8 @@ def key_findings(ctx: ForceContext, table: pd.DataFrame) -> Section:
     mask = pd.DataFrame("", index=view.index, columns=view.columns)
     for column in ("n (numerator)", "n (denominator)"):
         mask[column] = (view[column].isna() & hidden).map({True: "primary", False: ""})
+    view["pillar"] = view["pillar"].map(lambda p: vocab.label("pillar", p))
+    view.index = mask.index = pd.Index([vocab.label("measure", m) for m in view.index], name="")
     view = Protected("key findings", view, mask, {"kind": "key findings"})
     rendered = render_table_html(
         view,

@@ -9,7 +9,8 @@ look at.
 
 Set ``SOTERIA_BROWSER_REPORTS`` to a built ``reports/`` folder (e.g. the synthetic
 default in ``build/notebook-root/reports``) to check that tree as well; there each force
-report's summary must start in the first screen.
+report's summary (its heading and every row of its table) must be in the first screen, and every
+image must have alternative text saying what it shows.
 
 Skipped only when Debian's Chromium is not installed (``apt-get install chromium
 chromium-driver``; ``.ci/run`` installs them).
@@ -64,6 +65,17 @@ BROKEN_IMAGES = """
 return Array.from(document.images)
   .filter(function (i) { return !i.complete || i.naturalWidth === 0; })
   .map(function (i) { return (i.getAttribute('src') || '').slice(0, 60); });
+"""
+SUMMARY_TABLE = """
+var t = document.querySelector('table.summary');
+var r = t ? t.getBoundingClientRect() : null;
+var last = t ? t.querySelector('tbody tr:last-child').getBoundingClientRect() : null;
+return [r ? r.top : null, last ? last.bottom : null, window.innerHeight];
+"""
+NO_ALT = """
+return Array.from(document.images)
+  .map(function (i) { return i.getAttribute('alt') || ''; })
+  .filter(function (a) { return !a || /^No description has been provided/.test(a); });
 """
 LINKS = "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'));"
 
@@ -193,12 +205,14 @@ def crawl(driver, reports: Path, label: str, summary_first: bool = False) -> dic
                 ".find(function (e) { return /^summary/i.test(e.textContent.trim()); });"
                 "return h ? h.getBoundingClientRect().top : null;"
             )
-            if (
-                summary_first
-                and page.parent.name == "forces"
-                and (top is None or top > VIEWPORT[1])
-            ):
-                found.append(f"summary not in the first screen (top at {top})")
+            if summary_first and page.parent.name == "forces":
+                box = driver.execute_script(SUMMARY_TABLE)
+                if top is None or top > box[2]:
+                    found.append(f"summary not in the first screen (top at {top})")
+                if box[1] is None or box[1] > box[2]:
+                    found.append(f"summary table not all in the first screen (ends at {box[1]})")
+        if summary_first:  # the built reports: every figure says what it shows
+            found += [f"image without alt text: {a[:60]}" for a in driver.execute_script(NO_ALT)]
         _shoot(driver, name)
         problems[page.relative_to(reports).as_posix()] = found
     return problems

@@ -138,3 +138,12 @@ def test_contents_come_first_without_a_summary_and_notebook_help_is_dropped() ->
 def test_one_section_has_no_contents() -> None:
     page = render_html(new_notebook(cells=[new_markdown_cell("## Only\n\ntext")]), HEADER)
     assert '<nav class="toc"' not in page
+
+
+def test_the_notebook_title_is_not_repeated_under_the_page_header() -> None:
+    from soteria_research.report.html import without_repeated_title
+
+    body = '<div class="cell"><h1 id="Force-report">Force report<a class="anchor-link">¶</a></h1><p>x</p></div>'
+    assert "<h1" not in without_repeated_title(body, "Force report: Durham")
+    assert "<p>x</p>" in without_repeated_title(body, "Force report: Durham")
+    assert without_repeated_title(body, "National evidence") == body
