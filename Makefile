@@ -52,6 +52,7 @@ notebook-data: setup ## the synthetic default, cleaned and reported, in build/no
 
 test-notebooks: notebook-data ## run the committed notebooks under nbval against the synthetic default
 	SOTERIA_ROOT=$(NB_ROOT) $(PY) -m pytest -p no:xdist --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg
+	SOTERIA_ROOT=$(NB_ROOT) SOTERIA_RELEASE_CHECK=1 $(PY) -m pytest -n 0 tests/release/test_synthetic_release.py
 
 test-browser: notebook-data ## open the synthetic default's reports in headless Chromium; screenshots in build/screenshots/
 	SOTERIA_BROWSER_REPORTS=$(NB_ROOT)/reports $(PY) -m pytest -n 0 tests/batch/test_browser.py
