@@ -26,7 +26,7 @@ from soteria_research.ingest.assessment import read_assessments
 from soteria_research.ingest.clean import CleanResult, clean_cases
 from soteria_research.ingest.history import attach_history
 from soteria_research.ingest.mapping import Mapping, load_mapping
-from soteria_research.ingest.pseudonymise import resolve_key
+from soteria_research.ingest.pseudonymise import resolve_key, scheme
 from soteria_research.ingest.quality import quality_report
 from soteria_research.ingest.readers import extract_files, read_extract, read_history
 from soteria_research.ingest.review import ingest_reviews, write_review_tables
@@ -145,8 +145,8 @@ def _assessments(force_dir: Path, force: str, framework) -> tuple[pd.DataFrame, 
 def provenance_record(mapping, force: str, files: list | None = None) -> dict:
     """Where a force's processed tables came from: layout, source, extraction date, the
     content hash of each source file and of the mapping, the mapping's ``notes`` (as
-    ``mapping_notes``) and its ``provenance`` pairs (as ``notes``; the synthetic generator
-    records its parameters there)."""
+    ``mapping_notes``), its ``provenance`` pairs (as ``notes``; the synthetic generator
+    records its parameters there) and the pseudonym scheme of the ids."""
     if files is None:
         sources = sorted({p for _spec, p in extract_files(mapping)})
         files = [
@@ -162,6 +162,7 @@ def provenance_record(mapping, force: str, files: list | None = None) -> dict:
         "files": files,
         "notes": dict(mapping.provenance),
         "mapping_notes": mapping.notes,
+        "pseudonym_scheme": scheme(),
     }
 
 
