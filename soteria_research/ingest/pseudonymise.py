@@ -175,6 +175,17 @@ def _siphash_key(key: bytes) -> bytes:
     return hmac.new(key, _SIPHASH_LABEL, hashlib.sha256).digest()[:16]
 
 
+def row_hasher(key: bytes, prefix: str, scheme_name: str | None = None):
+    """For a scheme computed on whole columns (``siphash24-v2``): a function from normalised
+    references (a pyarrow array) to the ``uint64`` pseudonym of each; None for
+    ``hmac-sha256-v1``, whose cost is per call (hash each distinct reference once instead).
+    :func:`hex_digits` turns the hashes into the ids :func:`pseudonyms` gives."""
+    if (scheme_name or scheme()) != SIPHASH_V2:
+        return None
+    derived, head = _siphash_key(key), prefix.encode("utf-8")
+    return lambda refs: siphash24(derived, refs, head)
+
+
 def pseudonym_codes(refs, key: bytes, prefix: str, scheme_name: str | None = None) -> np.ndarray:
     """:func:`pseudonyms` as a NumPy array of 16-byte ASCII strings (dtype ``S16``).
 
