@@ -113,9 +113,8 @@ class Column:
         hashes = hasher(refs)
         codes, digests = pd.factorize(np.where(present, hashes, 0).view(np.int64))
         if not present.all():  # the placeholder 0 of missing rows is not a reference
-            kept = np.unique(codes[present])
-            renumber = np.full(len(digests), -1, dtype=np.int64)
-            renumber[kept] = np.arange(len(kept))
+            kept = np.bincount(codes[present], minlength=len(digests)) > 0
+            renumber = np.where(kept, np.cumsum(kept) - 1, -1)
             codes = np.where(present, renumber[codes], -1)
             digests = digests[kept]
         empty = pd.Series([], dtype=STRING)
