@@ -6,8 +6,9 @@ extracts into a temporary root, then in a fresh process for each stage times and
 
 * **clean**: ``clean_all(full=True)`` of every force, forces side by side
   (``ingest.jobs``);
-* **release**: ``build_release`` of every force and the national picture (the numbers
-  every report shows, protected as a whole), unless ``--no-release``.
+* **release** (with ``--release``): ``build_release`` of every force and the national
+  picture (the numbers every report shows, protected as a whole by linear programming;
+  much slower than cleaning, so measured only when asked).
 
 The multiplier scales the volume of every force-year, so ``4x`` holds as many rows as 43
 forces over four times the years. It prints, per multiplier, the rows, the seconds and the
@@ -16,7 +17,7 @@ the slope of log(time) and log(memory) on log(rows) (1 = linear), seconds per mi
 rows, and where one machine stops for a given volume (``--target-rows``, default ten years
 of every sexual offence recorded in England and Wales, about 200,000 a year).
 
-    .venv/bin/python benchmarks/bench_scale.py [--base-scale 1.0] [--multipliers 1 2 4]
+    .venv/bin/python benchmarks/bench_scale.py [--base-scale 1.0] [--multipliers 1 2 4] [--release]
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-scale", type=float, default=1.0, help="1x volume (1.0: real)")
     parser.add_argument("--multipliers", type=float, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--no-release", action="store_true", help="time cleaning only")
+    parser.add_argument("--release", action="store_true", help="time the release stage too")
     parser.add_argument("--target-rows", type=float, default=2.0e6, help="volume to project")
     parser.add_argument("--memory-gb", type=float, default=16.0, help="the machine's memory")
     parser.add_argument("--child", choices=["clean", "release"], help=argparse.SUPPRESS)
@@ -113,7 +114,7 @@ def main() -> None:
             generate(root / "data" / "raw", scale=args.base_scale * multiplier)
             built = time.perf_counter() - start
             clean = _stage("clean", root)
-            release = None if args.no_release else _stage("release", root)
+            release = _stage("release", root) if args.release else None
         results.append((multiplier, clean, release))
         line = (
             f"{multiplier:g}x: {clean['rows']:>10,} rows (written in {built:.0f} s)  "
@@ -126,7 +127,7 @@ def main() -> None:
     per_million = [c["seconds"] / r * 1e6 for (_m, c, _r), r in zip(results, rows, strict=True)]
     print(f"clean: {np.median(per_million):.1f} s per million rows (median over the runs)")
     for stage, pick in (("clean", 1), ("release", 2)):
-        if stage == "release" and args.no_release:
+        if stage == "release" and not args.release:
             continue
         times = [r[pick]["seconds"] for r in results]
         peaks = [r[pick]["peak_gb"] for r in results]

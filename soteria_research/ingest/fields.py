@@ -154,8 +154,8 @@ def normalised_references(values: pd.Series, missing: frozenset[str]) -> pa.Arra
     space is trimmed and removed, and case folded beyond ASCII, only when the column holds
     any white space or non-ASCII text.
     """
-    array = pa.array(values.array, type=pa.string())
-    missing_set = pa.array(sorted(missing), type=pa.string())
+    array = pa.array(values.array, type=pa.large_string())  # pandas' own type: no copy
+    missing_set = pa.array(sorted(missing), type=pa.large_string())
     if _plain(array):  # the usual case: ASCII references without spaces
         gone = pc.is_in(pc.ascii_lower(array), value_set=missing_set)
         upper = pc.ascii_upper(array)
@@ -163,7 +163,7 @@ def normalised_references(values: pd.Series, missing: frozenset[str]) -> pa.Arra
         stripped = pc.utf8_trim_whitespace(array)
         gone = pc.is_in(pc.utf8_lower(stripped), value_set=missing_set)
         upper = pc.utf8_upper(pc.replace_substring_regex(stripped, _SPACE, ""))
-    refs = pc.if_else(gone, pa.scalar(None, pa.string()), upper)
+    refs = pc.if_else(gone, pa.scalar(None, pa.large_string()), upper)
     return refs.combine_chunks() if isinstance(refs, pa.ChunkedArray) else refs
 
 
