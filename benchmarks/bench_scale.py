@@ -13,8 +13,8 @@ extracts into a temporary root, then in a fresh process for each stage times and
 The multiplier scales the volume of every force-year, so ``4x`` holds as many rows as 43
 forces over four times the years. It prints, per multiplier, the rows, the seconds and the
 peak memory (the largest resident set of the stage's own process and of any worker), then
-the slope of log(time) and log(memory) on log(rows) (1 = linear), seconds per million
-rows, and where one machine stops for a given volume (``--target-rows``, default ten years
+the slope of log(time) and log(memory) on log(rows) (1 = linear), a linear fit (fixed cost
+plus cost per million rows), and where one machine stops for a given volume (``--target-rows``, default ten years
 of every sexual offence recorded in England and Wales, about 200,000 a year).
 
     .venv/bin/python benchmarks/bench_scale.py [--base-scale 1.0] [--multipliers 1 2 4] [--release]
@@ -124,22 +124,28 @@ def main() -> None:
             line += f"  release {release['seconds']:7.1f} s, peak {release['peak_gb']:.2f} GB"
         print(line, flush=True)
     rows = [c["rows"] for _m, c, _r in results]
-    per_million = [c["seconds"] / r * 1e6 for (_m, c, _r), r in zip(results, rows, strict=True)]
-    print(f"clean: {np.median(per_million):.1f} s per million rows (median over the runs)")
     for stage, pick in (("clean", 1), ("release", 2)):
         if stage == "release" and not args.release:
             continue
         times = [r[pick]["seconds"] for r in results]
         peaks = [r[pick]["peak_gb"] for r in results]
         t_slope, m_slope = _slope(rows, times), _slope(rows, peaks)
-        ratio = args.target_rows / rows[-1]
-        time_at = times[-1] * ratio ** (t_slope if np.isfinite(t_slope) else 1.0)
-        peak_at = peaks[-1] * ratio ** (m_slope if np.isfinite(m_slope) else 1.0)
+        per_row, fixed = np.polyfit(rows, times, 1) if len(rows) > 1 else (times[0] / rows[0], 0)
+        gb_per_row, base_gb = np.polyfit(rows, peaks, 1) if len(rows) > 1 else (0, peaks[0])
+        if per_row <= 0:
+            print(f"{stage}: time did not grow with the rows in this run (other load or fixed")
+            print("  costs per force dominated); run again on a quiet machine to project time")
+        time_at = fixed + max(per_row, 0) * args.target_rows
+        peak_at = base_gb + gb_per_row * args.target_rows
         print(
-            f"{stage}: time grows as rows^{t_slope:.2f}, peak memory as rows^{m_slope:.2f}; "
-            f"at {args.target_rows:,.0f} rows about {time_at:,.0f} s and {peak_at:.1f} GB "
-            f"({'fits' if peak_at < args.memory_gb else 'does not fit'} in "
-            f"{args.memory_gb:g} GB)"
+            f"{stage}: time ~ rows^{t_slope:.2f}, peak memory ~ rows^{m_slope:.2f}; linear fit "
+            f"{fixed:.0f} s + {per_row * 1e6:.0f} s per million rows, {base_gb:.2f} GB + "
+            f"{gb_per_row * 1e6:.2f} GB per million rows (largest process)"
+        )
+        print(
+            f"  at {args.target_rows:,.0f} rows: about {time_at:,.0f} s and {peak_at:.1f} GB per "
+            f"process ({'fits' if peak_at * (os.cpu_count() or 1) < args.memory_gb else 'does not fit'}"
+            f" in {args.memory_gb:g} GB with {os.cpu_count() or 1} processes)"
         )
 
 
