@@ -84,6 +84,7 @@ benchmark: setup ## run the speed benchmarks (ratios measured side by side)
 	$(PY) benchmarks/bench_clean.py
 	$(PY) benchmarks/bench_reports.py
 	$(PY) benchmarks/bench_noop.py
+	$(PY) benchmarks/bench_scale.py
 
 lock: ## re-pin constraints.txt from a fresh resolve of pyproject.toml
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv

@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="forces cleaned side by side (default ingest.jobs in the settings; 0 = all cores)",
+    )
+    parser.add_argument(
         "--full",
         "--force-all",
         action="store_true",
@@ -43,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     raw = Path(args.raw) if args.raw else paths.raw_dir()
     out = Path(args.out) if args.out else paths.processed_dir()
     start = time.perf_counter()
-    summary = clean_all(raw, out, args.forces, progress=not args.no_progress, full=args.full)
+    summary = clean_all(
+        raw, out, args.forces, progress=not args.no_progress, full=args.full, jobs=args.jobs
+    )
     seconds = time.perf_counter() - start
     done = summary[summary["status"] == "ok"]
     unchanged = summary[summary["status"] == "unchanged"]

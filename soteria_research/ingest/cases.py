@@ -19,6 +19,7 @@ from soteria_research.ingest import dates, fields
 from soteria_research.ingest.fields import STRING, Column, Lazy
 from soteria_research.ingest.mapping import DATE_FIELDS, Mapping
 from soteria_research.ingest.pseudonymise import HEX_DIGITS, pseudonym_codes
+from soteria_research.ingest.siphash import hex_digits
 
 #: Canonical cases columns, in table order (docs/architecture.md).
 CASES_COLUMNS = (
@@ -74,8 +75,10 @@ def _ids(column: Column, key: bytes, prefixes: list[str], group: np.ndarray | No
     """Pseudonym per row (NA where missing) and an integer key per (group, reference).
 
     ``column`` comes from :meth:`Column.references`: its texts are distinct, normalised
-    references.
+    references, or (hashed row by row) its ``digests`` are their pseudonyms already.
     """
+    if column.digests is not None:  # hashed row by row with the one prefix already
+        return Lazy(hex_digits(column.digests), column.codes), column.codes
     refs = column.texts.array
     if group is None or len(prefixes) == 1:
         hashed = pseudonym_codes(refs, key, prefixes[0])

@@ -26,6 +26,7 @@ from soteria_research.errors import MappingError, UnknownValueError
 from soteria_research.ingest import cases, duplicates
 from soteria_research.ingest.fields import STRING, Column
 from soteria_research.ingest.mapping import Mapping
+from soteria_research.ingest.pseudonymise import row_hasher
 
 QUARANTINE_COLUMNS = ("force", "source_file", "source_row", "column", "reason")
 UNRECOGNISED_COLUMNS = ("column", "issue", "count")
@@ -73,6 +74,18 @@ def _forces(raw: pd.DataFrame, mapping: Mapping, missing, expected: str | None):
         "another force's record": other,
     }
     return np.maximum(per_row, 0), distinct or [expected], problems
+
+
+def _column(values: pd.Series, field: str, n: int, missing, key: bytes, force_list: list):
+    """A mapped source column; references of a one-force extract are hashed row by row when
+    the pseudonym scheme works on whole columns."""
+    if field not in REFERENCES:
+        return Column.of(values, n, missing)
+    hasher = None
+    if len(force_list) == 1:
+        prefix = "suspect|" if field == "suspect_ref" else f"{force_list[0]}|"
+        hasher = row_hasher(key, prefix)
+    return Column.references(values, n, missing, hasher)
 
 
 def _quarantine(
@@ -160,11 +173,11 @@ def clean_cases(
     """
     n = len(raw)
     missing = frozenset(value.casefold() for value in mapping.missing_values)
+    force_code, force_list, force_checks = _forces(raw, mapping, missing, expected_force)
     columns = {
-        field: (Column.references if field in REFERENCES else Column.of)(raw[source], n, missing)
+        field: _column(raw[source], field, n, missing, key, force_list)
         for field, source in mapping.columns.items()
     }
-    force_code, force_list, force_checks = _forces(raw, mapping, missing, expected_force)
     built = cases.build(columns, mapping, key, force_code, force_list, age_bands)
     if built.failures:
         raise _failure(raw, mapping, *built.failures[0])

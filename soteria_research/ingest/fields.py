@@ -74,6 +74,7 @@ class Column:
 
     codes: np.ndarray
     texts: pd.Series
+    digests: np.ndarray | None = None  # from references(hasher=...): a hash per distinct text
 
     @classmethod
     def of(cls, values: pd.Series | None, n: int, missing: frozenset[str]) -> Column:
@@ -90,17 +91,34 @@ class Column:
         return cls(row_codes, kept)
 
     @classmethod
-    def references(cls, values: pd.Series | None, n: int, missing: frozenset[str]) -> Column:
+    def references(
+        cls, values: pd.Series | None, n: int, missing: frozenset[str], hasher=None
+    ) -> Column:
         """Like :meth:`of`, for references: each text in the form it is hashed in (upper
-        case, no spaces, tabs or line breaks), one factorisation of the whole column."""
+        case, no spaces, tabs or line breaks), one factorisation of the whole column.
+
+        With ``hasher`` (normalised references as a pyarrow array -> one ``uint64`` keyed
+        hash each), every row is hashed at once and the rows are grouped by their hash:
+        ``digests`` holds the hash of each distinct reference and ``texts`` is left empty.
+        Two references are then one only if their pseudonyms are equal, which is what the
+        cases table would show anyway.
+        """
         if values is None:
             return cls.of(None, n, missing)
-        stripped = pc.utf8_trim_whitespace(pa.array(values.array, type=pa.string()))
-        gone = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(missing)))
-        refs = pc.utf8_upper(pc.replace_substring_regex(stripped, _SPACE, ""))
-        refs = pc.if_else(gone, pa.scalar(None, pa.string()), refs)
-        codes, uniques = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(refs)))
-        return cls(codes.astype(np.int64), pd.Series(uniques.array))
+        refs = normalised_references(values, missing)
+        if hasher is None:
+            codes, uniques = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(refs)))
+            return cls(codes.astype(np.int64), pd.Series(uniques.array))
+        present = refs.is_valid().to_numpy(zero_copy_only=False)
+        hashes = hasher(refs)
+        codes, digests = pd.factorize(np.where(present, hashes, 0).view(np.int64))
+        if not present.all():  # the placeholder 0 of missing rows is not a reference
+            kept = np.bincount(codes[present], minlength=len(digests)) > 0
+            renumber = np.where(kept, np.cumsum(kept) - 1, -1)
+            codes = np.where(present, renumber[codes], -1)
+            digests = digests[kept]
+        empty = pd.Series([], dtype=STRING)
+        return cls(codes.astype(np.int64), empty, np.asarray(digests).view(np.uint64))
 
     @property
     def present(self) -> np.ndarray:
@@ -114,6 +132,39 @@ class Column:
         if isinstance(per_text, np.ndarray):
             return np.append(per_text, np.asarray([fill], dtype=per_text.dtype))[self.codes]
         return Lazy(per_text, self.codes, fill)
+
+
+def _plain(array: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether every text is ASCII without white space (one scan of the raw bytes), so
+    that nothing needs trimming or removing and case folds as ASCII."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None and len(data):
+            octets = np.frombuffer(data, dtype=np.uint8)
+            if (octets == 32).any() or ((octets - 9) <= 4).any() or (octets >= 128).any():
+                return False
+    return True
+
+
+def normalised_references(values: pd.Series, missing: frozenset[str]) -> pa.Array:
+    """References in the form they are hashed in (NA where missing), as one pyarrow array.
+
+    The form is that of :func:`~soteria_research.ingest.pseudonymise.normalise_ref`. White
+    space is trimmed and removed, and case folded beyond ASCII, only when the column holds
+    any white space or non-ASCII text.
+    """
+    array = pa.array(values.array, type=pa.large_string())  # pandas' own type: no copy
+    missing_set = pa.array(sorted(missing), type=pa.large_string())
+    if _plain(array):  # the usual case: ASCII references without spaces
+        gone = pc.is_in(pc.ascii_lower(array), value_set=missing_set)
+        upper = pc.ascii_upper(array)
+    else:
+        stripped = pc.utf8_trim_whitespace(array)
+        gone = pc.is_in(pc.utf8_lower(stripped), value_set=missing_set)
+        upper = pc.utf8_upper(pc.replace_substring_regex(stripped, _SPACE, ""))
+    refs = pc.if_else(gone, pa.scalar(None, pa.large_string()), upper)
+    return refs.combine_chunks() if isinstance(refs, pa.ChunkedArray) else refs
 
 
 def _known(found: list) -> np.ndarray:

@@ -3,7 +3,7 @@
 A force is cleaned again only when its **clean key** changes: the SHA-256 of its mapping,
 of every file the mapping reads and of its self-assessment workbooks, the cleaning code
 version (the ingest package, the normalisers and the reference tables, the user aliases,
-the ``ingest`` settings and age bands, and the self-assessment framework), and a keyed fingerprint
+the ``ingest`` settings, age bands and pseudonym scheme, and the self-assessment framework), and a keyed fingerprint
 of the pseudonymisation key (never the key itself). ``provenance.json`` records the key
 beside the tables, so a ``soteria clean`` in which nothing changed reads a few files,
 hashes them and stops. A file whose size and modification time are those recorded last
@@ -58,6 +58,7 @@ def code_version() -> str:
         chosen = {
             "ingest": data.get("ingest"),
             "age_bands": (data.get("measures") or {}).get("age_bands"),
+            "pseudonym_scheme": (data.get("pseudonymisation") or {}).get("scheme"),
         }
     except Exception:  # a broken settings file is reported by cleaning itself
         chosen = {}

@@ -3,12 +3,17 @@
 :func:`clean_force` reads one folder's mapping and extract, cleans, checks that every input
 row is accounted for, validates each table against its schema, reads the self-assessment
 workbooks and writes the five tables atomically. :func:`clean_all` does it for every
-force (or the ones named), with a progress bar, and returns a summary table.
+force (or the ones named), several forces side by side in a process pool, with a progress
+bar, and returns a summary table.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import sys
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +31,7 @@ from soteria_research.ingest.assessment import read_assessments
 from soteria_research.ingest.clean import CleanResult, clean_cases
 from soteria_research.ingest.history import attach_history
 from soteria_research.ingest.mapping import Mapping, load_mapping
-from soteria_research.ingest.pseudonymise import resolve_key
+from soteria_research.ingest.pseudonymise import resolve_key, scheme
 from soteria_research.ingest.quality import quality_report
 from soteria_research.ingest.readers import extract_files, read_extract, read_history
 from soteria_research.ingest.review import ingest_reviews, write_review_tables
@@ -146,8 +151,8 @@ def _assessments(force_dir: Path, force: str, framework) -> tuple[pd.DataFrame, 
 def provenance_record(mapping, force: str, files: list | None = None) -> dict:
     """Where a force's processed tables came from: layout, source, extraction date, the
     content hash of each source file and of the mapping, the mapping's ``notes`` (as
-    ``mapping_notes``) and its ``provenance`` pairs (as ``notes``; the synthetic generator
-    records its parameters there)."""
+    ``mapping_notes``), its ``provenance`` pairs (as ``notes``; the synthetic generator
+    records its parameters there) and the pseudonym scheme of the ids."""
     if files is None:
         sources = sorted({p for _spec, p in extract_files(mapping)})
         files = [
@@ -163,6 +168,7 @@ def provenance_record(mapping, force: str, files: list | None = None) -> dict:
         "files": files,
         "notes": dict(mapping.provenance),
         "mapping_notes": mapping.notes,
+        "pseudonym_scheme": scheme(),
     }
 
 
@@ -395,6 +401,47 @@ def force_folders(raw_dir: Path, forces: list[str] | None = None) -> list[Path]:
     return chosen
 
 
+def clean_jobs(jobs: int | None = None) -> int:
+    """Processes that clean forces side by side: ``jobs``, else ``ingest.jobs`` in the
+    settings; 0 means one per core."""
+    if jobs is None:
+        try:
+            jobs = int(settings.load().get("ingest", {}).get("jobs", 0) or 0)
+        except SoteriaError:
+            jobs = 0
+    return jobs if jobs > 0 else os.cpu_count() or 1
+
+
+def _clean_one(folder: Path, out: Path, key: bytes | None, full: bool, code: str) -> dict:
+    """One force's summary row; a failure becomes a ``failed`` row, never an exception."""
+    try:
+        return clean_force(folder, out, key=key, full=full, code=code)
+    except Exception as exc:  # one force failing never stops the rest
+        log.debug("%s failed: %s", folder.name, exc)
+        failed = {"force": folder.name, "folder": folder.name, "status": "failed"}
+        return {**failed, "message": one_line(exc)}
+
+
+def _in_pool(folders: list[Path], jobs: int, bar, clean) -> dict[Path, dict]:
+    """Clean the folders in a pool of ``jobs`` processes; a worker that dies fails its force."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    method = "fork" if sys.platform.startswith("linux") else None
+    rows: dict[Path, dict] = {}
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = {pool.submit(clean, folder): folder for folder in folders}
+        for future in as_completed(futures):
+            folder = futures[future]
+            try:
+                rows[folder] = future.result()
+            except Exception as exc:  # the worker process itself died (out of memory...)
+                failed = {"force": folder.name, "folder": folder.name, "status": "failed"}
+                rows[folder] = {**failed, "message": one_line(exc)}
+            bar.set_postfix_str(folder.name)
+            bar.update()
+    return rows
+
+
 def clean_all(
     raw_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
@@ -404,22 +451,24 @@ def clean_all(
     progress: bool = True,
     stop_on_error: bool = False,
     full: bool = False,
+    jobs: int | None = None,
 ) -> pd.DataFrame:
     """Clean every force folder (or those named) and summarise.
 
     A force that fails is reported in the summary (``status`` ``failed`` and a one-line
     message) and the others go on, unless ``stop_on_error``; an error raised by mistake
     (not a :class:`~soteria_research.errors.SoteriaError`) is reported the same way. A
-    force in which nothing changed is skipped (``unchanged``) unless ``full``.
+    force in which nothing changed is skipped (``unchanged``) unless ``full``. Forces are
+    cleaned side by side in ``jobs`` processes (:func:`clean_jobs`); each force is cleaned
+    by one process exactly as alone, so the tables do not depend on ``jobs``.
 
     Returns
     -------
     DataFrame
-        One row per force, columns ``SUMMARY_COLUMNS``.
+        One row per force, in folder order, columns ``SUMMARY_COLUMNS``.
     """
     raw = Path(raw_dir or paths.raw_dir())
     out = Path(out_dir or paths.processed_dir())
-    rows = []
     folders = force_folders(raw, forces)
     # Imported here: the progress bar belongs to the command line, not to notebooks that
     # import the package (tqdm.auto warns inside a kernel without ipywidgets).
@@ -427,18 +476,23 @@ def clean_all(
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     code = fingerprint.code_version()
+    jobs = min(clean_jobs(jobs), len(folders))
+    clean = partial(_clean_one, out=out, key=key, full=full, code=code)
     # disable=None: the bar shows on a terminal only, never as control codes in a pipe or log.
-    bar = tqdm(folders, desc="cleaning", unit="force", disable=None if progress else True)
-    with logging_redirect_tqdm():
-        for folder in bar:
-            bar.set_postfix_str(folder.name)
-            try:
-                rows.append(clean_force(folder, out, key=key, full=full, code=code))
-            except Exception as exc:  # one force failing never stops the rest
+    bar = tqdm(
+        total=len(folders), desc="cleaning", unit="force", disable=None if progress else True
+    )
+    with logging_redirect_tqdm(), bar:
+        if jobs > 1 and not stop_on_error:
+            done = _in_pool(folders, jobs, bar, clean)
+        else:
+            done = {}
+            for folder in folders:
+                bar.set_postfix_str(folder.name)
                 if stop_on_error:
-                    raise
-                log.debug("%s failed: %s", folder.name, exc)
-                failed = {"force": folder.name, "folder": folder.name, "status": "failed"}
-                rows.append({**failed, "message": one_line(exc)})
-    summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+                    done[folder] = clean_force(folder, out, key=key, full=full, code=code)
+                else:
+                    done[folder] = clean(folder)
+                bar.update()
+    summary = pd.DataFrame([done[f] for f in folders], columns=list(SUMMARY_COLUMNS))
     return summary.astype(dict.fromkeys(SUMMARY_COLUMNS[3:-2], "Int64"))

@@ -276,3 +276,34 @@ def test_date_only_flags_mean_yes() -> None:
     result = clean_cases(raw_frame(rows), mapping_of(text), KEY)
     assert result.cases["arrested"].tolist() == [True, False]
     assert result.cases["referred_to_cps"].isna().all()
+
+
+@pytest.mark.parametrize("scheme_name", ["siphash24-v2", "hmac-sha256-v1"])
+@pytest.mark.parametrize("plain", [True, False])
+def test_ids_are_the_pseudonyms_of_the_normalised_references(
+    scheme_name: str, plain: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soteria_research.ingest import pseudonymise
+
+    monkeypatch.setattr(pseudonymise, "scheme", lambda: scheme_name)
+    refs = ["du/1", "DU/2", "DU/3", "du/1"] if plain else [" du/1 ", "DU /2", "élan\u00a07", "DU/1"]
+    suspects = ["pnc1", "", "NULL", "PNC1"] if plain else ["pnc 1", "", " s-é\t", "PNC1"]
+    rows = [
+        row(i + 1, Ref=ref, Suspect=suspect, Victim=("v9" if i < 2 else ""))
+        for i, (ref, suspect) in enumerate(zip(refs, suspects, strict=True))
+    ]
+    result = clean_cases(raw_frame(rows), mapping_of(), KEY)
+    kept = pd.concat([result.cases, result.duplicates]).sort_values("source_row")
+    expected = [crime_pseudonym(KEY, "Durham", r, scheme_name) for r in refs]
+    assert kept["crime_id"].tolist() == expected
+    # the same reference in another form is the same crime: one of them is a duplicate
+    assert len(result.cases) == 3 and result.duplicates["rule"].tolist() == ["same_crime_reference"]
+    wanted = [
+        suspect_pseudonym(KEY, s, scheme_name) if s.strip() not in ("", "NULL") else None
+        for s in suspects
+    ]
+    assert kept["suspect_id"].astype(object).where(kept["suspect_id"].notna(), None).tolist() == (
+        wanted
+    )
+    assert kept["victim_id"].notna().tolist() == [True, True, False, False]
+    assert kept["victim_id"].iloc[0] == kept["victim_id"].iloc[1]

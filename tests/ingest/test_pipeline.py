@@ -121,10 +121,11 @@ def test_missing_tables_say_to_run_clean(tmp_path: Path) -> None:
         load_cases(None, tmp_path)
 
 
-def test_clean_all_goes_on_past_a_failing_force(raw: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_clean_all_goes_on_past_a_failing_force(raw: Path, tmp_path: Path, jobs: int) -> None:
     bad = make_force(raw, [row(1)], folder="kent", mapping=MAPPING.replace("Durham", "Kent"))
     (bad / "mapping.yaml").write_text(MAPPING.replace("Durham", "Kent").replace("files:", "file:"))
-    summary = clean_all(raw, tmp_path / "out", progress=False)
+    summary = clean_all(raw, tmp_path / "out", progress=False, jobs=jobs)
     assert summary.set_index("folder")["status"].to_dict() == {
         "cleveland": "ok",
         "durham": "ok",
@@ -139,6 +140,29 @@ def test_clean_all_goes_on_past_a_failing_force(raw: Path, tmp_path: Path) -> No
     assert len(load_cases(None, tmp_path / "out")) == 3
     chosen = clean_all(raw, tmp_path / "other", forces=["Cleveland Police"], progress=False)
     assert chosen["force"].tolist() == ["Cleveland"]
+
+
+def test_forces_cleaned_side_by_side_give_the_tables_of_one_by_one(
+    raw: Path, tmp_path: Path
+) -> None:
+    alone = clean_all(raw, tmp_path / "alone", progress=False, jobs=1)
+    pooled = clean_all(raw, tmp_path / "pooled", progress=False, jobs=2)
+    assert pooled["folder"].tolist() == ["cleveland", "durham"]
+    pd.testing.assert_frame_equal(
+        alone.drop(columns="message"), pooled.drop(columns="message"), check_dtype=True
+    )
+    for table in processed.TABLES:
+        for folder in ("cleveland", "durham"):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(tmp_path / "alone" / folder / f"{table}.parquet"),
+                pd.read_parquet(tmp_path / "pooled" / folder / f"{table}.parquet"),
+            )
+
+
+def test_jobs_default_to_the_setting_then_the_cores() -> None:
+    assert pipeline.clean_jobs(3) == 3
+    assert pipeline.clean_jobs(0) >= 1
+    assert pipeline.clean_jobs() >= 1
 
 
 def test_folder_and_mapping_must_agree(tmp_path: Path) -> None:
