@@ -17,6 +17,7 @@ setup`` done); pass ``--make-args`` to point it elsewhere, e.g. ``--make-args
 "VENV=/path/.venv"``.
 
     .venv/bin/python benchmarks/bench_noop.py [--scale 0.1] [--repeat 5] [--root DIR]
+        [--forces NAME ...]
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.1, help="volume multiplier (0.1)")
     parser.add_argument("--repeat", type=int, default=5, help="timed no-op runs (5)")
+    parser.add_argument("--forces", nargs="+", metavar="NAME", help="only these forces (quicker)")
     parser.add_argument("--root", type=Path, help="a project root to use (kept)")
     parser.add_argument("--make-args", default="", help="extra arguments for make")
     parser.add_argument("--no-old-route", action="store_true", help="skip the three commands")
@@ -70,7 +72,8 @@ def main() -> int:
     raw = root / "data" / "raw"
     if not (raw.is_dir() and any(raw.glob("*/mapping.yaml"))):
         print(f"preparing {root}: synthetic extracts at scale {args.scale}, then every report")
-        _timed([*soteria, "synth", "--scale", str(args.scale)], env)
+        only = ["--forces", *args.forces] if args.forces else []
+        _timed([*soteria, "synth", "--scale", str(args.scale), *only], env)
     _timed([*make, "reports"], env)  # bring everything up to date; not timed
 
     times = []
