@@ -84,10 +84,12 @@ def main() -> int:
     floor, _ = _timed([sys.executable, "-c", "import pandas"], env)
     steps = []
     if not args.no_old_route:
+        outputs = []
         for step in (["synth", "--if-empty"], ["clean", "--no-progress"], ["reports"]):
             seconds, output = _timed([*soteria, *step], env)
             steps.append((" ".join(step), seconds))
-        _check_nothing_built(output, "the three commands")
+            outputs.append(output)
+        _check_nothing_built("\n".join(outputs), "the three commands")
     forces = sum(1 for _ in raw.glob("*/mapping.yaml"))
     if scratch is not None:
         scratch.cleanup()

@@ -16,17 +16,22 @@ clean-data``) always makes that content check itself.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from soteria_research import files, paths
+from soteria_research import files, paths, settings
+from soteria_research.errors import SoteriaError
 
 log = logging.getLogger(__name__)
 
 STAMP_NAME = ".clean-stamp.json"
+#: The variable that holds the key when the settings name none (as ``ingest.pseudonymise``).
+DEFAULT_KEY_ENV = "SOTERIA_PSEUDONYM_KEY"
 VERSION = 1
 #: The file in a force folder that says it holds an extract (as ``synth.has_extracts``).
 MAPPING_FILE = "mapping.yaml"
@@ -73,16 +78,23 @@ def file_stats(folder: Path, *, recursive: bool = True) -> dict[str, list[int]]:
 
 
 def _key_fingerprint() -> str:
-    """A keyed fingerprint of the pseudonymisation key in use (the demo key when none is
-    set); ``error`` when the key cannot be read (cleaning then says why)."""
-    from soteria_research.errors import SoteriaError
-    from soteria_research.ingest.fingerprint import key_fingerprint
-    from soteria_research.ingest.pseudonymise import resolve_key
-
+    """A keyed fingerprint of the pseudonymisation key as configured (the variable named by
+    ``pseudonymisation.key_env``, else the key file; ``ingest.pseudonymise`` reads the same
+    two), never the key itself; ``none`` when neither is set, ``error`` when unreadable.
+    Read here rather than through ``ingest``, which would import the whole cleaning code."""
     try:
-        return key_fingerprint(resolve_key("synthetic"))
+        env = str(settings.section("pseudonymisation").get("key_env") or DEFAULT_KEY_ENV)
     except SoteriaError:
+        env = DEFAULT_KEY_ENV
+    value = os.environ.get(env, "").strip()
+    try:
+        if not value and paths.key_file().is_file():
+            value = paths.key_file().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
         return "error"
+    if not value:
+        return "none"
+    return hmac.new(value.encode("utf-8"), b"soteria data stamp", hashlib.sha256).hexdigest()[:16]
 
 
 def clean_inputs(raw: Path | None = None) -> dict[str, Any]:

@@ -166,3 +166,18 @@ def test_an_empty_raw_folder_gets_the_synthetic_default(
 
     assert prepare() == 0
     assert calls == ["synth", "clean"]
+
+
+def test_the_key_is_read_from_where_cleaning_reads_it(
+    prepared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soteria_research.ingest.pseudonymise import DEFAULT_KEY_ENV
+
+    assert preparation.DEFAULT_KEY_ENV == DEFAULT_KEY_ENV
+    key_file = prepared / "no.key"
+    key_file.write_text("a-key-in-the-key-file-0123456789\n")
+    assert not preparation.data_unchanged()  # a key file appeared
+    preparation.write_stamp(preparation.clean_inputs())
+    assert preparation.data_unchanged()
+    key_file.write_text("another-key-in-the-key-file-01234\n")
+    assert not preparation.data_unchanged()
