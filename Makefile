@@ -35,8 +35,10 @@ data: setup ## generate the synthetic default into data/raw/ when it holds no ex
 clean-data: data ## clean data/raw/ into the canonical tables in data/processed/
 	$(SOTERIA) clean
 
-reports: clean-data ## set up, generate data if needed, clean, and build every report (reports/index.html)
-	$(SOTERIA) reports $(if $(JOBS),--jobs $(JOBS),)
+# One process: the synthetic default if data/raw/ is empty, a clean unless nothing changed since
+# the last one (sizes and times, then content hashes), then the reports that need building.
+reports: setup ## set up, generate data if needed, clean what changed, and build every report (reports/index.html)
+	$(SOTERIA) reports --prepare $(if $(JOBS),--jobs $(JOBS),)
 	@echo "Open reports/index.html"
 
 test: test-unit test-notebooks test-browser ## run the whole suite: unit, property, back-test, end-to-end, notebooks (nbval) and the reports in headless Chromium

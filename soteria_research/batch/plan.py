@@ -134,6 +134,20 @@ def outputs_intact(entry: Mapping[str, Any] | None, reports_dir: Path | None = N
     return True
 
 
+def force_ids(forces: Sequence[str]) -> dict[str, str]:
+    """Home Office name -> police.uk id of each force, from one read of the reference table
+    (any known name variant is normalised first)."""
+    table = reference.forces()
+    table = dict(zip(table["name"], table["police_uk_id"], strict=True))
+    return {force: str(table[normalise.force_name(force)]) for force in forces}
+
+
+def force_data(forces: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Force -> (police.uk id, digest of its processed data), each folder hashed once per run
+    (the release and the force reports both depend on it)."""
+    return {f: (slug, digests.force_data_digest(slug)) for f, slug in force_ids(forces).items()}
+
+
 def shared_inputs() -> dict[str, str]:
     """Hashes every report depends on: the package code, the config, external data."""
     return {
@@ -156,20 +170,23 @@ def plan_forces(
     *,
     rerun: bool = False,
     release: Mapping[str, str] | None = None,
+    data: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Task]:
     """One task per force, in reference order, each saying whether and why it runs.
 
     ``parameters`` are those shared by every force (period, comparator); the force name is
     added for each. ``release`` maps each force to the digest of what the protected release
     lets its report show: a report re-runs when that changes (another force's data can
-    change what this one may publish).
+    change what this one may publish). ``data`` is :func:`force_data` when the caller
+    already has it.
     """
     notebook_hash = digests.notebook_digest(notebook)
+    data = data if data is not None else force_data(forces)
     tasks = []
     for force in forces:
-        slug = normalise.police_uk_id(force)
+        slug, data_digest = data[force]
         inputs = {
-            "data": digests.force_data_digest(slug),
+            "data": data_digest,
             "notebook": notebook_hash,
             **shared,
             "parameters": digests.params_digest({"force": force, **parameters}),

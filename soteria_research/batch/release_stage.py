@@ -5,26 +5,36 @@ release's collect pass (:mod:`soteria_research.sections.collect`, in a process p
 ledgers are merged with the relations between units (national = sum of the forces), and
 the whole release is protected and checked (:func:`soteria_research.release.protect`).
 The protected ledger is kept in ``data/release/``; the notebooks then render from it.
-A run in which no input changed reuses the release without collecting anything.
+A run in which no input changed reuses the release without collecting anything: the stamp
+beside the ledger records the digest of every unit's published cells, so that check reads
+one small JSON file and imports neither the release nor the disclosure modules (nor
+SciPy, which they need).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from soteria_research import digests, paths
+from soteria_research.batch import plan
 
-from soteria_research import digests, normalise
-from soteria_research.disclosure import Rules
-from soteria_research.release import NATIONAL, Ledger, make_key, protect
-from soteria_research.release.ledger import KEY_SEP
-from soteria_research.release.store import load_release, read_stamp, save_release
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from soteria_research.release import Ledger
 
 log = logging.getLogger(__name__)
+
+#: The national unit of the release (``release.NATIONAL``), named here so that a run in
+#: which nothing changed need not import the release package.
+NATIONAL = "England and Wales"
+#: The release's stamp (``release.store``: ``data/release/release.json``), read directly for
+#: the same reason.
+STAMP_PATH = ("release", "release.json")
 
 #: Outputs whose national cells are the sum of the forces' cells with the same row and
 #: column: (force output, national output, {force row: national row}).
@@ -47,6 +57,9 @@ def _collect_force(
 ) -> tuple[Ledger, pd.DataFrame, str]:
     """One force's part of the release; a force whose sections fail adds nothing (its report
     then fails on its own, with the error) and the others go on."""
+    import pandas as pd
+
+    from soteria_research.release import Ledger
     from soteria_research.sections import open_force
     from soteria_research.sections.collect import collect_force
 
@@ -63,6 +76,9 @@ def _collect_force(
 def relate_units(ledger: Ledger, forces: Sequence[str]) -> int:
     """National = sum of the forces for the outputs in :data:`NATIONAL_SUMS`; returns how
     many relations were added."""
+    from soteria_research.release import make_key
+    from soteria_research.release.ledger import KEY_SEP
+
     added = 0
     nat_cells = {k: c for k, c in ledger.cells.items() if c.unit == NATIONAL and c.kind == "count"}
     for force_output, national_output, rows in NATIONAL_SUMS:
@@ -94,6 +110,8 @@ def relate_units(ledger: Ledger, forces: Sequence[str]) -> int:
 def pooled_comparator(period: str, subgroup: str, comparator: str) -> pd.DataFrame:
     """The key measures pooled over every force with processed data (England and Wales,
     and each region when ``comparator`` is ``region``), before protection."""
+    import pandas as pd
+
     from soteria_research import ingest
     from soteria_research.errors import DataError
 
@@ -110,6 +128,8 @@ def pooled_comparator(period: str, subgroup: str, comparator: str) -> pd.DataFra
 
 
 def _pool(cases: pd.DataFrame, period: str, subgroup: str, comparator: str) -> pd.DataFrame:
+    import pandas as pd
+
     from soteria_research import measures
 
     s = measures.measure_settings()
@@ -135,6 +155,31 @@ def unit_digest(ledger: Ledger, unit: str) -> str:
     return h.hexdigest()
 
 
+def stored_stamp() -> dict[str, Any] | None:
+    """The stamp of the stored release, or None when there is none or it cannot be read."""
+    try:
+        data = json.loads(paths.data_dir().joinpath(*STAMP_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _stored_digests(stamp: Mapping[str, Any], units: Sequence[str]) -> dict[str, str] | None:
+    """The units' digests recorded in the stamp, or from the stored ledger when the stamp
+    has none (a release stored before they were recorded); None when unreadable."""
+    recorded = stamp.get("units")
+    if isinstance(recorded, dict) and all(isinstance(recorded.get(u), str) for u in units):
+        return {u: recorded[u] for u in units}
+    try:
+        from soteria_research.release.store import load_release
+
+        ledger = load_release()
+    except Exception:  # an unreadable release is rebuilt
+        log.warning("The stored release could not be read; rebuilding it.")
+        return None
+    return {u: unit_digest(ledger, u) for u in units}
+
+
 def build_release(
     forces: Sequence[str],
     parameters: Mapping[str, Any],
@@ -143,23 +188,44 @@ def build_release(
     jobs: int = 1,
     subgroup: str = "Rape",
     rerun: bool = False,
+    data: Mapping[str, tuple[str, str]] | None = None,
 ) -> dict[str, str]:
-    """Build (or reuse) the protected release; returns unit -> digest of its published cells."""
+    """Build (or reuse) the protected release; returns unit -> digest of its published cells.
+
+    ``data`` is :func:`~soteria_research.batch.plan.force_data` when the caller already has
+    it (each force's processed data is then hashed once per run).
+    """
+    data = data if data is not None else plan.force_data(forces)
     inputs = {
         **dict(shared),
         "parameters": digests.params_digest({**parameters, "subgroup": subgroup}),
-        **{f"data:{f}": digests.force_data_digest(normalise.police_uk_id(f)) for f in forces},
+        **{f"data:{f}": data[f][1] for f in forces},
     }
-    stamp = read_stamp()
+    units = (*forces, NATIONAL)
+    stamp = stored_stamp()
     wanted = digests.combine(inputs)
     if not rerun and stamp and stamp.get("inputs") == wanted:
-        try:
-            ledger = load_release()
-            return {u: unit_digest(ledger, u) for u in (*forces, NATIONAL)}
-        except Exception:  # an unreadable release is rebuilt
-            log.warning("The stored release could not be read; rebuilding it.")
-    period = str(parameters.get("period", "latest"))
+        stored = _stored_digests(stamp, units)
+        if stored is not None:
+            return stored
     comparator = str(parameters.get("comparator") or "national")
+    return _build(
+        forces, str(parameters.get("period", "latest")), subgroup, comparator, wanted, jobs
+    )
+
+
+def _build(
+    forces: Sequence[str], period: str, subgroup: str, comparator: str, wanted: str, jobs: int
+) -> dict[str, str]:
+    """Collect every unit's cells, relate the units, protect the whole and store it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas as pd
+
+    from soteria_research.disclosure import Rules
+    from soteria_research.release import Ledger, protect
+    from soteria_research.release.store import save_release
+
     pooled = pooled_comparator(period, subgroup, comparator)
     args = [(f, period, subgroup, comparator, pooled) for f in forces]
     if jobs > 1 and len(args) > 1:
@@ -191,6 +257,8 @@ def build_release(
         log.warning("release: the national report could not be collected (%s)", exc)
     relate_units(ledger, list(forces))
     summary = protect(ledger, Rules.from_settings())
-    save_release(ledger, {"inputs": wanted, "summary": summary, "cells": len(ledger.cells)})
+    units = {u: unit_digest(ledger, u) for u in (*forces, NATIONAL)}
+    stamp = {"inputs": wanted, "summary": summary, "cells": len(ledger.cells), "units": units}
+    save_release(ledger, stamp)
     log.info("release: %s cells, %s", len(ledger.cells), summary)
-    return {u: unit_digest(ledger, u) for u in (*forces, NATIONAL)}
+    return units

@@ -15,7 +15,7 @@ from typing import Any
 from soteria_research import files, paths, settings, versions
 from soteria_research.batch import manifest, plan, pool, state, worker
 from soteria_research.batch.plan import Task
-from soteria_research.release import NATIONAL as NATIONAL_UNIT
+from soteria_research.batch.release_stage import NATIONAL as NATIONAL_UNIT
 from soteria_research.report import index
 
 #: Folders of published outputs (relative to ``reports/``).

@@ -180,12 +180,14 @@ def run_reports(
             for path in remove_temp_files(run.reports):
                 log.info("Removed a temporary file left by an earlier run: %s", path.name)
             options["shared"] = plan.shared_inputs()
+            data = plan.force_data(options["forces"])
             options["release"] = build_release(
                 options["forces"],
                 options["parameters"],
                 options["shared"],
                 jobs=options["jobs"],
                 rerun=rerun,
+                data=data,
             )
             tasks = plan.plan_forces(
                 options["forces"],
@@ -195,6 +197,7 @@ def run_reports(
                 run.state,
                 rerun=rerun,
                 release=options["release"],
+                data=data,
             )
             manifest.write_manifest(run.manifest("running"))
             run.stage(tasks)
