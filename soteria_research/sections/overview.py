@@ -20,8 +20,8 @@ from soteria_research.measures.catalogue import MEASURES
 from soteria_research.reference import vocabulary as vocab
 from soteria_research.sections.context import ForceContext
 from soteria_research.sections.display import Section
-from soteria_research.sections.force import _no_data, signal_words
-from soteria_research.sections.summary import PUBLISHED_YEAR, findings
+from soteria_research.sections.force import _no_data, pooled_charge_rate, signal_words
+from soteria_research.sections.summary import findings
 
 TITLE = "Summary"
 WITHHELD = "withheld"
@@ -32,7 +32,7 @@ HEADERS = {
     "measure": "Measure",
     "value": "Value",
     "interval": "95% interval",
-    "national": f"National ({PUBLISHED_YEAR})",
+    "national": "All forces",
     "judgement": "In plain words",
 }
 RATINGS = ("self_maturity", "peer_maturity")
@@ -151,7 +151,9 @@ def pillar_summary_table(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for slug in reference.pillar_slugs():
         part = table[table["pillar"] == slug]
-        cases = part[~part["measure"].isin(RATINGS)]
+        # the catalogue's key measures (survey, review and round rows have sections of
+        # their own)
+        cases = part[part["measure"].isin(MEASURES) & ~part["measure"].isin(RATINGS)]
         cases = cases.assign(_order=cases["measure"].map(order)).sort_values("_order")
         shown = [_measure_row(r) for _, r in cases.iterrows()]
         rating = _rating_row(part)
@@ -222,9 +224,18 @@ def pillar_summary(ctx: ForceContext) -> Section:
     if table.empty:
         return _no_data(TITLE, None, ctx)
     rows = pillar_summary_table(table)
+    charge = rows.index[rows["measure"] == vocab.label("measure", "charge_rate")]
+    pooled = pooled_charge_rate(ctx) if len(charge) else None
+    if pooled is not None and rows.loc[charge[0], "value"] == WITHHELD:
+        # the period alone is withheld: say what every year pooled shows
+        label, rate, crimes = pooled
+        rows.loc[charge[0], ["value", "judgement"]] = [
+            formatting.percent(rate / 100),
+            f"Over {label} (n = {int(crimes):,}); {ctx.period_label} alone is withheld",
+        ]
     caption = (
-        f"Key measures by pillar. Intervals are 95%; national: the published Home Office "
-        f"rape figure for England and Wales, {PUBLISHED_YEAR}; clearly: beyond the 99.8% "
+        "Key measures by pillar. Intervals are 95%; all forces: the same measure pooled over "
+        f"every force for {ctx.period_label}; clearly: beyond the 99.8% "
         "funnel limit, somewhat: beyond the 95% limit; maturity is rated by the force (self) "
         "and by peer reviewers. Withheld: not shown by disclosure control "
         "(docs/disclosure.md); [c] marks a withheld value in the tables below."
