@@ -143,3 +143,17 @@ def test_html_groups_rows_by_pillar_and_escapes(table) -> None:
     assert page.count('class="pillar"') == 6
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "Caption &amp; more" in page
     assert "maturity, self / peer: 3.0 / 2.3. Peer reviewers rate it lower" in page
+
+
+def test_the_summary_keeps_to_the_key_measures(table) -> None:
+    # survey scales, review items and changes between rounds have sections of their own:
+    # thirty review rows must not push the summary off the first screen
+    extra = pd.DataFrame(
+        [
+            finding("survey_victim_voice", "victim_engagement", "rating", 3.9),
+            finding("review_yes_share_sf01", "suspect_focus", "proportion", 0.6),
+            finding("maturity_change", "suspect_focus", "rating", 0.5),
+        ]
+    )
+    rows = pillar_summary_table(pd.concat([table, extra], ignore_index=True))
+    assert rows.equals(pillar_summary_table(table))
