@@ -147,9 +147,10 @@ def test_key_findings_are_the_evidence_rows(root: Path) -> None:
         rendered = pd.read_parquet(root / "reports" / "findings" / f"{slug}.parquet")
         rows = evidence[evidence["force"] == force].reset_index(drop=True)
         columns = ["measure", "numerator", "denominator", "value", "suppressed", "finding"]
+        order = ["measure", "pillar", "period"]  # a measure may have a row per pillar
         pd.testing.assert_frame_equal(
-            rows[columns].sort_values("measure").reset_index(drop=True),
-            rendered[columns].sort_values("measure").reset_index(drop=True),
+            rows.sort_values(order)[columns].reset_index(drop=True),
+            rendered.sort_values(order)[columns].reset_index(drop=True),
             check_dtype=False,
         )
 
@@ -184,6 +185,8 @@ def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
             assert rows["finding"].tolist() == texts
     checked = 0
     for row in evidence.to_dict("records"):
+        if row["measure"] not in MEASURES:
+            continue  # a survey scale, review item or change between rounds: its own module
         text, unit = row["finding"], MEASURES[row["measure"]].unit
         if row["suppressed"]:
             assert text == WITHHELD
