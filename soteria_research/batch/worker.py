@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import sys
 import time
@@ -129,6 +130,10 @@ def data_source(slugs: list[str]) -> str:
     return f"mixed ({', '.join(sorted(found))})" if found else "unknown"
 
 
+#: A financial year of the case records ("2023/24"), as against survey waves and rounds.
+YEAR = re.compile(r"\d{4}/\d{2}")
+
+
 def _periods(sources: list[Path]) -> list[str]:
     import pyarrow.parquet as pq
 
@@ -174,7 +179,10 @@ def _header(job: Job) -> Any:
         staged = sorted(Path(job.findings_dir).glob("*.parquet"))
         title, force, slugs = "National evidence", "All forces", [p.stem for p in staged]
     periods = _periods(staged)
-    period = ", ".join(periods) if periods else str(job.parameters.get("period", ""))
+    years = [p for p in periods if YEAR.fullmatch(p)]
+    period = ", ".join(years or periods) or str(job.parameters.get("period", ""))
+    if years and len(years) < len(periods):
+        period += " (case records; each section names its own rounds and waves)"
     run_date = manifest.now().replace("T", " ")
     return ReportHeader(
         title, force, period, data_source(slugs), job.code_version, run_date, job.run_id
