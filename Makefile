@@ -41,7 +41,7 @@ reports: setup ## set up, generate data if needed, clean what changed, and build
 	$(SOTERIA) reports --prepare $(if $(JOBS),--jobs $(JOBS),)
 	@echo "Open reports/index.html"
 
-test: test-unit test-notebooks test-browser ## run the whole suite: unit, property, back-test, end-to-end, notebooks (nbval) and the reports in headless Chromium
+test: test-unit test-notebooks ## run the whole suite: unit, property, back-test, end-to-end and notebooks (nbval); `make test-browser` opens the reports in headless Chromium
 
 test-unit: setup ## unit, property, back-test and end-to-end tests, and the import layers
 	$(VENV)/bin/lint-imports --no-cache
