@@ -237,7 +237,7 @@ def _distinct(values: pd.Series) -> pd.Series:
     the checks they spare)."""
     sample = values.iloc[:_SAMPLE].dropna()
     if len(values) > _SAMPLE and sample.nunique() > len(sample) // 2:
-        return values.dropna()
+        return values.dropna() if values.hasnans else values
     distinct = pd.Series(values.unique(), dtype=values.dtype, name=values.name)
     return distinct.dropna()
 
