@@ -29,6 +29,8 @@ PRIMARY, SECONDARY, DERIVED = "primary", "secondary", "derived"
 #: Priority of the counts a report cannot do without (the crimes recorded): hidden only
 #: when no other cell can protect a withheld one.
 HEADLINE = 3
+#: Priority of a pooled figure a report falls back on when one year's must be withheld.
+FALLBACK = 2
 SECONDARY_REASON = "withheld so that another withheld figure cannot be worked out"
 DERIVED_REASON = "rests on a withheld count"
 

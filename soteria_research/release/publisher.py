@@ -347,14 +347,27 @@ class Publisher:
         primary: str = "",
         count: bool = False,
         key: str | None = None,
+        priority: int = 1,
     ) -> float | None:
-        """One number for a sentence: its value when published, else None."""
+        """One number for a sentence: its value when published, else None. A count's
+        ``priority`` says how late secondary suppression may hide it (see
+        :func:`prioritise`)."""
         if count:
-            k = self._count(name, "value", "n", value, key)
+            k = self._count(name, "value", "n", value, key, priority=priority)
         else:
             k = self._derived(name, "value", "x", value, depends, primary=primary, key=key)
         v, mark, _ = self._value(k, value)
         return None if mark or (isinstance(v, float) and math.isnan(v)) else v
+
+    def prioritise(self, keys: Sequence[str], priority: int) -> None:
+        """Raise the priority of cells added earlier: secondary suppression hides cells of
+        higher priority later (e.g. a headline, or the pooled figure a report falls back
+        on when one year's must be withheld)."""
+        if not self.collecting:
+            return
+        for key in keys:
+            cell = self.ledger.lookup(key)
+            cell.priority = max(cell.priority, priority)
 
     def value_of(self, key: str) -> float | None:
         """A cell added earlier (e.g. by another section), as this pass may show it: the raw

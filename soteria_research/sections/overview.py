@@ -20,7 +20,8 @@ from soteria_research.measures.catalogue import MEASURES
 from soteria_research.reference import vocabulary as vocab
 from soteria_research.sections.context import ForceContext
 from soteria_research.sections.display import Section
-from soteria_research.sections.force import _no_data, pooled_charge_rate, signal_words
+from soteria_research.sections.force import _no_data, pooled_estimate, signal_words
+from soteria_research.sections.pillars import pooled_median_to_charge
 from soteria_research.sections.summary import findings
 
 TITLE = "Summary"
@@ -217,22 +218,58 @@ def _lead(table: pd.DataFrame, ctx: ForceContext) -> str:
     return text
 
 
+def _fallbacks(ctx: ForceContext) -> dict:
+    """For each headline measure with one: the same measure over every year pooled, as the
+    release published it (``(label, value, low, high, n)`` in the finding's unit), or None."""
+
+    def percent(found):
+        if found is None:
+            return None
+        label, value, low, high, n = found
+        scaled = [None if v is None else v / 100 for v in (value, low, high)]
+        return (label, *scaled, n)
+
+    return {
+        "charge_rate": lambda: percent(pooled_estimate(ctx, "charge rate by cohort", "rate")),
+        "charge_cif_365": lambda: percent(
+            pooled_estimate(
+                ctx, "charged within a year by cohort", "rate", n_name="charge rate by cohort"
+            )
+        ),
+        "median_days_to_charge": lambda: pooled_median_to_charge(ctx),
+    }
+
+
+def fall_back(rows: pd.DataFrame, ctx: ForceContext) -> pd.DataFrame:
+    """Where a headline measure is withheld for the period alone, show the same measure
+    over every year pooled (published through the release in its own section), saying so;
+    no national figure or judgement, since the comparator is for the one period."""
+    rows = rows.copy()
+    for measure, pooled in _fallbacks(ctx).items():
+        at = rows.index[(rows["measure"] == vocab.label("measure", measure))]
+        if not len(at) or rows.loc[at[0], "value"] != WITHHELD:
+            continue
+        found = pooled()
+        if found is None:
+            continue
+        label, value, low, high, n = found
+        unit = MEASURES[measure].unit
+        rows.loc[at[0], ["value", "interval", "national", "judgement"]] = [
+            formatting.value(value, unit),
+            formatting.interval(low, high, unit),
+            "",
+            f"Over {label} (n = {int(n):,}); {ctx.period_label} alone is withheld",
+        ]
+    return rows
+
+
 def pillar_summary(ctx: ForceContext) -> Section:
     """The report's opening: each pillar's key measures, value, interval, national figure
     and a judgement in plain words, read from the published findings."""
     table = findings(ctx)
     if table.empty:
         return _no_data(TITLE, None, ctx)
-    rows = pillar_summary_table(table)
-    charge = rows.index[rows["measure"] == vocab.label("measure", "charge_rate")]
-    pooled = pooled_charge_rate(ctx) if len(charge) else None
-    if pooled is not None and rows.loc[charge[0], "value"] == WITHHELD:
-        # the period alone is withheld: say what every year pooled shows
-        label, rate, crimes = pooled
-        rows.loc[charge[0], ["value", "judgement"]] = [
-            formatting.percent(rate / 100),
-            f"Over {label} (n = {int(crimes):,}); {ctx.period_label} alone is withheld",
-        ]
+    rows = fall_back(pillar_summary_table(table), ctx)
     caption = (
         "Key measures by pillar. Intervals are 95%; all forces: the same measure pooled over "
         f"every force for {ctx.period_label}; clearly: beyond the 99.8% "

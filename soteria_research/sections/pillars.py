@@ -11,10 +11,18 @@ from soteria_research import measures, plots
 from soteria_research.disclosure import check_regression, render_table_html
 from soteria_research.measures.assessment import workbook_problems
 from soteria_research.measures.intervals import median_ci_rank
+from soteria_research.measures.periods import resolve_period
 from soteria_research.release import make_key
+from soteria_research.release.protect import FALLBACK
 from soteria_research.sections.context import ForceContext, cohort_key, recorded_key
 from soteria_research.sections.display import Section, model_note, model_view
-from soteria_research.sections.force import ACTIVITY_COLUMN, CHARGED_GROUP, _no_data, _pct
+from soteria_research.sections.force import (
+    ACTIVITY_COLUMN,
+    CHARGED_GROUP,
+    _no_data,
+    _pct,
+    pooled_estimate,
+)
 from soteria_research.sections.tables import rate_table
 
 #: Self-assessment workbook problems listed in a report (the rest are in the quality table).
@@ -105,20 +113,59 @@ def timeliness(ctx: ForceContext) -> Section:
         label: measures.median_days(ctx.cases, ctx.period, event=event, basis="activity").iloc[0]
         for event, label in EVENTS.items()
     }
+    every = resolve_period(ctx.cases, "all")
+    if len(every.years) > 1:  # the figure to fall back on when one year's must be withheld
+        estimates[pooled_charge_row(every)] = measures.median_days(
+            ctx.cases, every, event="charge", basis="activity"
+        ).iloc[0]
     charged = make_key(ctx.force, "outcomes by group", CHARGED_GROUP, ACTIVITY_COLUMN)
-    medians, table = _medians(
-        ctx,
-        estimates,
-        f"Days between dates, outcomes assigned in {ctx.period_label}",
-        within={EVENTS["charge"]: charged},
-    )
+    caption = timeliness_caption(ctx)
+    medians, table = _medians(ctx, estimates, caption, within={EVENTS["charge"]: charged})
+    if len(every.years) > 1:
+        ctx.publisher.prioritise(
+            [ctx.publisher.key(caption, pooled_charge_row(every), "crimes")], FALLBACK
+        )
     value = medians["median days"].iloc[0]
+    pooled = pooled_median_to_charge(ctx)
     finding = (
         f"Crimes charged in {ctx.period_label} took a median of {value:.0f} days from recording to charge."
         if not pd.isna(value)
-        else f"Too few crimes were charged in {ctx.period_label} to publish the median time to charge."
+        else f"Too few crimes were charged in {ctx.period_label} to publish the median time to "
+        "charge"
+        + (
+            f"; charged in {pooled[0]}, they took a median of {pooled[1]:.0f} days "
+            f"(n = {int(pooled[4]):,})."
+            if pooled
+            else "."
+        )
     )
     return Section(title, pillar, finding, [table])
+
+
+def timeliness_caption(ctx: ForceContext) -> str:
+    """The caption (and release name) of the timeliness table."""
+    return f"Days between dates, outcomes assigned in {ctx.period_label}"
+
+
+def pooled_charge_row(every) -> str:
+    """The timeliness row of the time to charge over every year's charges."""
+    return f"recording to charge, charged in any of {every.label}"
+
+
+def pooled_median_to_charge(ctx: ForceContext):
+    """``(period, median, low, high, n)`` of the median days to charge over every year's
+    charges as published, or None: the fallback when one year's median is withheld."""
+    found = pooled_estimate(
+        ctx,
+        timeliness_caption(ctx),
+        "median days",
+        row_start="recording to charge, charged in any of ",
+        n_column="crimes",
+    )
+    if found is None:
+        return None
+    label = found[0].removeprefix("recording to charge, charged in any of ")
+    return (label, *found[1:])
 
 
 def victim_engagement(ctx: ForceContext) -> Section:
@@ -220,8 +267,9 @@ def digital_forensics(ctx: ForceContext) -> Section:
     cohort = ctx.in_period
     seized = cohort["device_seized_date"].notna()
     returned = cohort["device_returned_date"].notna() & seized
+    # devices returned in the period: the key measure's basis (one label, one basis)
     turnaround = measures.median_days(
-        ctx.cases, ctx.period, event="device_return", basis="cohort"
+        ctx.cases, ctx.period, event="device_return", basis="activity"
     ).iloc[0]
     seized_rate = pd.DataFrame(
         {
@@ -248,10 +296,15 @@ def digital_forensics(ctx: ForceContext) -> Section:
             else recorded_key(ctx, seized_rate.at[r, "denominator"])
         ),
     )
-    medians, table = _medians(ctx, {"device seizure to return": turnaround}, "Device turnaround")
+    medians, table = _medians(
+        ctx,
+        {"device seizure to return": turnaround},
+        f"Device turnaround, devices returned in {ctx.period_label}",
+    )
     median = medians["median days"].iloc[0]
     finding = (
-        f"Devices seized in crimes recorded in {ctx.period_label} were returned after a median of {median:.0f} days."
+        f"Devices returned in {ctx.period_label} had been held a median of {median:.0f} days "
+        "from seizure."
         if not pd.isna(median)
         else "Too few devices were returned to publish a median turnaround."
     )

@@ -12,7 +12,6 @@ from soteria_research.disclosure import Protected, render_table_html
 from soteria_research.measures.catalogue import MEASURES, lookup
 from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger, shared_key
-from soteria_research.release.protect import HEADLINE
 from soteria_research.release.publisher import Publisher
 from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
 from soteria_research.sections.display import Section
@@ -180,8 +179,6 @@ def publish_comparator(
                 continue
             key = comparator_key(subgroup, period, area, measure, column)
             pub.number(key, float(row[column]), count=True, key=key)
-            # every force's report compares with it: hidden only when nothing else protects
-            ledger.cells[key].priority = max(ledger.cells[key].priority, HEADLINE)
             depends.append(key)
             parts = [
                 finding_key(f, subgroup, period, measure, row["pillar"], column) for f in members
