@@ -144,10 +144,7 @@ def apply_secondary(ledger: Ledger, width: float) -> int:
     (one complement per component each round); the linear programmes then look for
     intervals narrower than ``width``, and the rounds go on until none is left.
     """
-    by_cell: dict[str, list[int]] = {}
-    for index, rel in enumerate(ledger.relations):
-        for key, _ in rel.terms:
-            by_cell.setdefault(key, []).append(index)
+    by_cell = _relations_by_cell(ledger)
     added = 0
     while True:
         groups = pinned(ledger)
@@ -161,6 +158,69 @@ def apply_secondary(ledger: Ledger, width: float) -> int:
             break  # nothing left to hide: check() names the cells
         added += more
     return added
+
+
+def _relations_by_cell(ledger: Ledger) -> dict[str, list[int]]:
+    by_cell: dict[str, list[int]] = {}
+    for index, rel in enumerate(ledger.relations):
+        for key, _ in rel.terms:
+            by_cell.setdefault(key, []).append(index)
+    return by_cell
+
+
+def restore(ledger: Ledger, width: float, min_priority: int = FALLBACK, rounds: int = 6) -> int:
+    """Publish again secondary counts that only protect one another; returns how many.
+
+    Secondary suppression can leave a cycle of withheld counts each hidden because the
+    others are (a force's crimes recorded, the years pooled, the national total over the
+    forces). For each secondary count of at least ``min_priority``, highest first: publish
+    it; if that exposes other withheld counts and every one of them is secondary, publish
+    those too, and so on; keep the group published when nothing withheld is exposed any
+    more, else withhold it again. Each step is checked by the same linear programmes as
+    the release check.
+    """
+    by_cell = _relations_by_cell(ledger)
+    candidates = sorted(
+        (
+            k
+            for k, c in ledger.cells.items()
+            if c.kind == "count" and c.status == SECONDARY and c.priority >= min_priority
+        ),
+        key=lambda k: (-ledger.cells[k].priority, k),
+    )
+    restored = 0
+    for key in candidates:
+        if ledger.cells[key].status != SECONDARY:
+            continue
+        saved: dict[str, tuple[str, str]] = {}
+        group = [key]
+        kept = False
+        for _ in range(rounds):
+            for k in group:
+                if k not in saved:
+                    cell = ledger.cells[k]
+                    saved[k] = (cell.status, cell.reason)
+                    cell.status, cell.reason = "", ""
+            near = {
+                other
+                for k in saved
+                for i in by_cell.get(k, ())
+                for other, _ in ledger.relations[i].terms
+                if ledger.cells[other].withheld
+            }
+            found = exposed(ledger, width, only=near) if near else None
+            if found is None or found.empty:
+                kept = True
+                break
+            if any(ledger.cells[k].status != SECONDARY for k in found.index):
+                break
+            group = list(found.index)
+        if kept:
+            restored += len(saved)
+            continue
+        for k, (status, reason) in saved.items():
+            ledger.cells[k].status, ledger.cells[k].reason = status, reason
+    return restored
 
 
 def apply_derived(ledger: Ledger) -> int:
@@ -196,10 +256,13 @@ def protect(ledger: Ledger, rules: Rules | None = None) -> dict[str, int]:
     for cell in ledger.cells.values():
         cell.status, cell.reason = "", ""
     if not rules.enabled:
-        return {"primary": 0, "secondary": 0, "derived": 0}
+        return {"primary": 0, "secondary": 0, "restored": 0, "derived": 0}
     width = protection_width(rules)
     summary = {"primary": apply_primary(ledger, rules)}
     summary["secondary"] = apply_secondary(ledger, width)
+    summary["restored"] = restore(ledger, width)
+    if summary["restored"]:  # belt and braces: protect again whatever the whole attack finds
+        summary["secondary"] += apply_secondary(ledger, width)
     summary["derived"] = apply_derived(ledger)
     check(ledger, width)
     log.info("release protected: %s", summary)

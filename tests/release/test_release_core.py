@@ -14,6 +14,7 @@ from soteria_research.disclosure import Rules
 from soteria_research.errors import DataError
 from soteria_research.release import Ledger, intervals, protect
 from soteria_research.release.attack import exposed
+from soteria_research.release.protect import apply_primary, restore
 
 RULES = Rules(min_cell_count=10, zeros_disclosive=False)
 
@@ -232,4 +233,48 @@ def test_the_crimes_recorded_are_hidden_only_when_nothing_else_protects():
     assert ledger.cells[charged["y3"]].withheld
     assert not any(ledger.cells[k].withheld for k in recorded.values())
     assert not ledger.cells[pooled_c].withheld and not ledger.cells[pooled_n].withheld
+    assert exposed(ledger, 10).empty
+
+
+def _secondary(ledger, *keys):
+    for key in keys:
+        ledger.cells[key].status, ledger.cells[key].reason = "secondary", "test"
+
+
+def test_counts_withheld_only_to_protect_one_another_are_published_again():
+    # a force's crimes recorded this year, its years pooled and the national total over
+    # the forces: each withheld because the others are, none protecting anything else
+    ledger = Ledger()
+    recorded = {
+        y: ledger.count("F", "by year", y, "recorded", n, priority=3)
+        for y, n in {"y1": 24, "y2": 33, "y3": 34}.items()
+    }
+    pooled = ledger.count("F", "by year", "all", "recorded", 91, priority=2)
+    ledger.total(pooled, list(recorded.values()))
+    charged = ledger.count("F", "by year", "y3", "charged", 3)
+    rest = ledger.count("F", "by year", "y3", "complement", 31, priority=0)
+    ledger.total(recorded["y3"], [charged, rest])
+    other = ledger.count("G", "by year", "y3", "recorded", 500, priority=3)
+    national = ledger.count("N", "comparator", "y3", "recorded", 534)
+    ledger.total(national, [recorded["y3"], other])
+    ledger.canonical()
+    apply_primary(ledger, RULES)
+    _secondary(ledger, recorded["y3"], pooled, national, rest)
+    assert restore(ledger, 10) == 3
+    assert not any(ledger.cells[k].withheld for k in (recorded["y3"], pooled, national))
+    assert ledger.cells[charged].withheld and ledger.cells[rest].withheld
+    assert exposed(ledger, 10).empty
+
+
+def test_a_count_that_protects_a_small_one_stays_withheld():
+    ledger = Ledger()
+    small = ledger.count("F", "t", "a", "n", 3)
+    big = ledger.count("F", "t", "b", "n", 40, priority=3)
+    total = ledger.count("F", "t", "Total", "n", 43, priority=3)
+    ledger.total(total, [small, big])
+    ledger.canonical()
+    apply_primary(ledger, RULES)
+    _secondary(ledger, big)
+    assert restore(ledger, 10) == 0
+    assert ledger.cells[big].withheld
     assert exposed(ledger, 10).empty
