@@ -72,9 +72,10 @@ SAME: dict[str, list[Ref]] = {
         (r"\(%\)$", r"^devices seized", r"^crimes$"),
         (r"\(%\)$", r"^devices returned", r"^of$"),
     ],
-    "devices returned": [
-        (r"\(%\)$", r"^devices returned", r"^crimes$"),
+    "devices returned": [(r"\(%\)$", r"^devices returned", r"^crimes$")],
+    "devices returned in the period": [
         (r"^Device turnaround", r"seizure to return", r"^crimes$"),
+        (KEY, r"^median_device_turnaround_days$", DEN),
     ],
     "withdrawal timed": [
         (r"^Days between dates", r"victim withdrawal", r"^crimes$"),

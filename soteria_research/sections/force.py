@@ -613,6 +613,10 @@ def censoring(ctx: ForceContext) -> Section:
     return Section(title, pillar, finding, items)
 
 
+#: The cohort cell of the crimes with a suspect identified (attrition's second stage).
+SUSPECT_IDENTIFIED = "suspect identified"
+
+
 def _has_cohort(ctx: ForceContext, group: str) -> bool:
     """Whether the outcomes table holds a cohort cell for ``group`` (it leaves out empty rows)."""
     return cohort_key(ctx, group) in ctx.publisher.ledger.cells
@@ -634,9 +638,14 @@ def attrition(ctx: ForceContext) -> Section:
         labels={"numerator": "crimes", "denominator": "recorded", "rate": "% of recorded"},
         nested="decreasing",
         den_keys=lambda r, c: cohort_key(ctx, "recorded"),
-        # the first stage is every crime recorded: the same count as the denominator
+        # the first stage is every crime recorded: the same count as the denominator; the
+        # crimes with a suspect identified are the base of the suspect measures too
         num_keys=lambda r, c: (
-            cohort_key(ctx, "recorded") if r == stages.iloc[0]["stage_label"] else None
+            cohort_key(ctx, "recorded")
+            if r == stages.iloc[0]["stage_label"]
+            else cohort_key(ctx, SUSPECT_IDENTIFIED)
+            if r == "Suspect identified"
+            else None
         ),
     )
     shown = protected.table

@@ -19,6 +19,7 @@ from soteria_research.sections.display import Section, model_note, model_view
 from soteria_research.sections.force import (
     ACTIVITY_COLUMN,
     CHARGED_GROUP,
+    SUSPECT_IDENTIFIED,
     _no_data,
     _pct,
     pooled_estimate,
@@ -229,6 +230,8 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         "repeat suspects",
         f"Crimes recorded in {ctx.period_label} with a suspect identified (%)",
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
+        # the attrition table's crimes with a suspect identified, when the same count
+        den_keys=lambda r, c: group_key(ctx, SUSPECT_IDENTIFIED, within.at[r, c]),
     )
     gaps = measures.repeat_intervals(ctx.cases, ctx.period, links=ctx.links)
     _, timing = _medians(
@@ -296,11 +299,7 @@ def digital_forensics(ctx: ForceContext) -> Section:
             else recorded_key(ctx, seized_rate.at[r, "denominator"])
         ),
     )
-    medians, table = _medians(
-        ctx,
-        {"device seizure to return": turnaround},
-        f"Device turnaround, devices returned in {ctx.period_label}",
-    )
+    medians, table = _medians(ctx, {TURNAROUND_ROW: turnaround}, turnaround_caption(ctx))
     median = medians["median days"].iloc[0]
     finding = (
         f"Devices returned in {ctx.period_label} had been held a median of {median:.0f} days "
@@ -309,6 +308,15 @@ def digital_forensics(ctx: ForceContext) -> Section:
         else "Too few devices were returned to publish a median turnaround."
     )
     return Section(title, pillar, finding, [rendered, table])
+
+
+#: The device turnaround table's row.
+TURNAROUND_ROW = "device seizure to return"
+
+
+def turnaround_caption(ctx: ForceContext) -> str:
+    """The caption (and release name) of the device turnaround table."""
+    return f"Device turnaround, devices returned in {ctx.period_label}"
 
 
 def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Section:

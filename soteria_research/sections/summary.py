@@ -10,12 +10,25 @@ import pandas as pd
 from soteria_research import homeoffice, measures, plots
 from soteria_research.disclosure import Protected, render_table_html
 from soteria_research.measures.catalogue import MEASURES, lookup
+from soteria_research.measures.intervals import median_ci_rank
 from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger, shared_key
 from soteria_research.release.publisher import Publisher
 from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
 from soteria_research.sections.display import Section
-from soteria_research.sections.force import CHARGED_GROUP, PENDING_GROUP, _no_data, _pct
+from soteria_research.sections.force import (
+    CHARGED_GROUP,
+    PENDING_GROUP,
+    SUSPECT_IDENTIFIED,
+    _no_data,
+    _pct,
+)
+from soteria_research.sections.pillars import (
+    EVENTS,
+    TURNAROUND_ROW,
+    timeliness_caption,
+    turnaround_caption,
+)
 from soteria_research.sections.tables import count_table
 
 #: The Home Office year the packaged published figures cover.
@@ -291,6 +304,19 @@ SAME_AS_OUTCOMES = {
 }
 
 
+#: Findings denominators that are a count of a force section's table (when the same).
+SAME_AS_SECTION = {
+    "median_days_to_charge": lambda ctx: ctx.publisher.key(
+        timeliness_caption(ctx), EVENTS["charge"], "crimes"
+    ),
+    "median_device_turnaround_days": lambda ctx: ctx.publisher.key(
+        turnaround_caption(ctx), TURNAROUND_ROW, "crimes"
+    ),
+    "arrest_share": lambda ctx: cohort_key(ctx, SUSPECT_IDENTIFIED),
+    "repeat_suspect_share": lambda ctx: cohort_key(ctx, SUSPECT_IDENTIFIED),
+}
+
+
 def finding_key(
     unit: str, subgroup: str, period: str, measure: str, pillar: str, column: str
 ) -> str:
@@ -325,8 +351,17 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
             shown[column] = pub.number(key(column), float(row[column]), count=True, key=key(column))
             if pub.collecting and isinstance(ctx, ForceContext):
                 _link_finding(ctx, row, column, key(column))
+        ends = _median_interval_rule(ctx, row)
         for column in figures:
-            shown[column] = pub.number(key(column), row[column], depends, key=key(column))
+            shown[column] = pub.number(
+                key(column),
+                row[column],
+                depends,
+                key=key(column),
+                primary=ends if column != "value" else "",
+            )
+            if column != "value" and shown[column] is None:
+                out.loc[i, column] = pd.NA
         hidden = any(shown.get(c) is None for c in ("numerator", "denominator") if c in shown)
         hidden = hidden or (shown["value"] is None and not pd.isna(row["value"]))
         if hidden:
@@ -368,6 +403,24 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _median_interval_rule(ctx, row) -> str:
+    """Why a median's interval may not be published (its ends are single records' values
+    with too few records beyond them), or "" when it may: the same rule as the tables'."""
+    if not str(row["measure"]).startswith("median_") or pd.isna(row["denominator"]):
+        return ""
+    rules = getattr(ctx, "rules", None)
+    if rules is None or not rules.enabled:
+        return ""
+    confidence = ctx.measures.get("confidence_level", 0.95)
+    beyond = max(median_ci_rank(int(row["denominator"]), confidence) - 1, 0)
+    if beyond >= rules.min_cell_count:
+        return ""
+    return (
+        f"an interval end is one record's value with only {beyond} record(s) beyond it "
+        f"(fewer than {rules.min_cell_count})"
+    )
+
+
 def _comparator_shown(pub: Publisher, ctx, row, area: str) -> float:
     """A row's comparator value as the release publishes it (NaN when withheld or none)."""
     if pd.isna(row["comparator_value"]):
@@ -392,6 +445,10 @@ def _link_finding(ctx: ForceContext, row, column: str, key: str) -> None:
         other = recorded_key(ctx, row[column])
     elif column == "numerator" and row["measure"] == "recorded_crimes":
         other = recorded_key(ctx, row[column])  # crimes recorded is the cohort itself
+    elif column == "denominator" and row["measure"] in SAME_AS_SECTION:
+        candidate = SAME_AS_SECTION[row["measure"]](ctx)
+        cell = pub.ledger.cells.get(candidate)
+        other = candidate if cell is not None and cell.value == float(row[column]) else None
     elif column == "numerator" and row["measure"] in SAME_AS_OUTCOMES:
         candidate = cohort_key(ctx, SAME_AS_OUTCOMES[row["measure"]])
         cell = pub.ledger.cells.get(candidate)
