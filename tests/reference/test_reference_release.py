@@ -1,0 +1,252 @@
+"""A small synthetic release recomputed independently: the force report, the national
+comparators and funnels, and the evidence base agree with it.
+
+Every published (not withheld) figure checked here is recomputed by :mod:`.recompute` from
+the canonical cases (pandas, numpy, scipy, statsmodels only) and must agree far within its
+published precision (percentages to one decimal, days whole or half, ratings and kappa to
+two decimals). Withheld cells are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from . import recompute as ref
+from .conftest import FORCE, SUBGROUP
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reference")]
+
+NATIONAL = "England and Wales"
+SEP = " | "
+FIGURES = ("numerator", "denominator", "value", "ci_low", "ci_high")
+#: Far within every published precision (0.1 percentage point, whole days, 0.01).
+TOLERANCE = 1e-6
+
+
+def agree(published: float, mine: float) -> bool:
+    if pd.isna(published) or pd.isna(mine):
+        return pd.isna(published) and pd.isna(mine)
+    return math.isclose(float(published), float(mine), rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+
+
+def keys(ledger) -> list[str]:
+    return [*ledger.cells.keys(), *ledger.cells.aliases.keys()]
+
+
+def rape(cases: pd.DataFrame) -> pd.DataFrame:
+    return cases[cases["offence_subgroup"] == SUBGROUP].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def year(release) -> str:
+    return ref.latest_year(pd.concat([rape(c) for c in release.cases.values()]))
+
+
+@pytest.fixture(scope="module")
+def force_measures(release, year) -> dict[str, dict]:
+    cases = release.cases[FORCE]
+    return ref.case_measures(rape(cases), cases, year)
+
+
+@pytest.fixture(scope="module")
+def national(release, year) -> dict[str, dict]:
+    forces = {f: rape(c) for f, c in release.cases.items()}
+    return ref.pooled(forces, release.cases, year)
+
+
+def compare_cells(ledger, prefix: str, expected: dict[str, dict]) -> tuple[int, int, list]:
+    """Check every ledger cell ``<prefix><measure> | ... | <column>`` against ``expected``;
+    returns (checked, withheld, disagreements)."""
+    checked = withheld = 0
+    wrong = []
+    for key in keys(ledger):
+        if not key.startswith(prefix):
+            continue
+        parts = key[len(prefix) :].split(SEP)
+        measure, column = parts[0], parts[-1]
+        assert measure in expected, f"a published figure the suite does not recompute: {key}"
+        if column not in expected[measure]:
+            continue
+        cell = ledger.cells[key]
+        if cell.withheld:
+            withheld += 1
+            continue
+        checked += 1
+        if not agree(cell.value, expected[measure][column]):
+            wrong.append((key, cell.value, expected[measure][column]))
+    return checked, withheld, wrong
+
+
+# -- one force report ----------------------------------------------------------------------
+def test_the_force_findings_are_recomputed(release, year, force_measures):
+    prefix = SEP.join((FORCE, "=", SUBGROUP, year, "finding", ""))
+    checked, withheld, wrong = compare_cells(release.ledger, prefix, force_measures)
+    assert not wrong, wrong
+    assert checked >= 50, (checked, withheld)
+
+
+def test_the_force_tables_are_recomputed(release, year, force_measures):
+    """The same quantities where the report's tables show them (percentages)."""
+    ledger, m = release.ledger, force_measures
+    shown = {
+        ("repeat suspects", "suspect linked to another crime of the force"): m[
+            "repeat_suspect_share"
+        ],
+        ("victim engagement", "Outcome 16: suspect identified, victim does not support action"): m[
+            "outcome_16_share"
+        ],
+        ("victim engagement", "Outcomes 14 + 16: victim does not support action"): m[
+            "victim_does_not_support_share"
+        ],
+        ("victim engagement", "Victim referred to an ISVA"): m["isva_share"],
+        ("cumulative incidence of charge", "365"): m["charge_cif_365"],
+        ("charged within a year by cohort", year): m["charge_cif_365"],
+        ("charge rate by cohort", year): m["charge_rate"],
+        ("attrition", "Charged or summonsed"): m["charge_rate"],
+    }
+    checked = 0
+    for (output, row), figures in shown.items():
+        for column, scale in (("numerator", 1), ("rate", 100), ("ci_low", 100), ("ci_high", 100)):
+            key = SEP.join((FORCE, output, row, column))
+            if key not in ledger.cells or ledger.cells[key].withheld:
+                continue
+            source = "value" if column == "rate" else column
+            assert agree(ledger.cells[key].value, figures[source] * scale), key
+            checked += 1
+    activity = SEP.join((FORCE, f"Days between dates, outcomes assigned in {year}", ""))
+    days = {
+        "crimes": "denominator",
+        "median days": "value",
+        "ci_low": "ci_low",
+        "ci_high": "ci_high",
+    }
+    for column, source in days.items():
+        key = f"{activity}recording to charge{SEP}{column}"
+        if key in ledger.cells and not ledger.cells[key].withheld:
+            assert agree(ledger.cells[key].value, m["median_days_to_charge"][source]), key
+            checked += 1
+    assert checked >= 12
+
+
+def test_the_self_assessment_is_recomputed(release):
+    assessment = pd.read_parquet(
+        release.root / "data" / "processed" / "durham" / "assessment.parquet"
+    )
+    latest = str(ref.latest_round(assessment)["round"].iloc[0])
+    expected = {}
+    for (measure, pillar), figures in ref.maturity(assessment).items():
+        expected.setdefault(measure, {})[pillar] = figures
+    prefix = SEP.join((FORCE, "=", SUBGROUP, f"self-assessment round {latest}", "finding", ""))
+    checked = 0
+    for key in keys(release.ledger):
+        if not key.startswith(prefix):
+            continue
+        measure, pillar, column = key[len(prefix) :].split(SEP)
+        cell = release.ledger.cells[key]
+        if cell.withheld:
+            continue
+        assert agree(cell.value, expected[measure][pillar][column]), key
+        checked += 1
+    assert checked >= 30
+    pair = ref.self_peer(assessment)
+    for name, value in pair.items():
+        key = SEP.join((FORCE, f"self-assessment agreement: {name}", "value", "x"))
+        assert agree(release.ledger.cells[key].value, value), (key, value)
+
+
+# -- the national report -------------------------------------------------------------------
+def test_the_national_comparators_pool_every_force(release, year, national):
+    prefix = SEP.join((NATIONAL, "=", SUBGROUP, year, "comparator", NATIONAL, ""))
+    expected = {
+        m: {**f, "phi": f.get("phi", np.nan), "tau2": f.get("tau2", np.nan)}
+        for m, f in national.items()
+    }
+    checked, withheld, wrong = compare_cells(release.ledger, prefix, expected)
+    assert not wrong, wrong
+    assert checked >= 50, (checked, withheld)
+
+
+def test_national_sums_are_the_forces(release):
+    every = pd.concat([rape(c) for c in release.cases.values()])
+    months = every["recorded_date"].dt.to_period("M").dt.start_time.value_counts()
+    checked = 0
+    for key in keys(release.ledger):
+        if key.startswith(f"{NATIONAL}{SEP}national recorded crimes by month{SEP}"):
+            month = pd.Timestamp(key.split(SEP)[2])
+            cell = release.ledger.cells[key]
+            if not cell.withheld:
+                assert cell.value == months.get(month, 0), key
+                checked += 1
+    assert checked >= 30
+
+
+# -- the evidence base ---------------------------------------------------------------------
+def test_every_evidence_row_agrees_with_the_recomputation(release, year, national):
+    rows = release.evidence[release.evidence["period"] == year]
+    checked = placed = 0
+    for force, own in rows.groupby("force"):
+        cases = release.cases[force]
+        mine = ref.case_measures(rape(cases), cases, year)
+        for row in own.to_dict("records"):
+            if row["measure"] not in mine:
+                continue
+            expected = mine[row["measure"]]
+            if row["suppressed"]:
+                assert pd.isna(row["value"]) and pd.isna(row["funnel_position"])
+                continue
+            for column in FIGURES:
+                if column in expected and pd.notna(row[column]):
+                    assert agree(row[column], expected[column]), (force, row["measure"], column)
+                    checked += 1
+            pooled = national[row["measure"]]
+            if row["measure"] != "recorded_crimes" and pd.notna(row["comparator_value"]):
+                assert agree(row["comparator_value"], pooled["value"]), (force, row["measure"])
+            target = pooled["value"]
+            size = expected.get("funnel_n", expected.get("denominator"))
+            proportion = row["measure"] in ref.RATIO_POOLED or row["measure"] == "charge_cif_365"
+            if (
+                proportion
+                and pd.notna(row["comparator_value"])
+                and 0 < target < 1
+                and pd.notna(size)
+                and size > 0
+            ):
+                tau2 = pooled["tau2"] if pd.notna(pooled["tau2"]) else 0.0
+                want = ref.position(expected["value"], size, target, tau2)
+                assert row["funnel_position"] == want, (force, row["measure"], want)
+                placed += 1
+    assert checked >= 150 and placed >= 20, (checked, placed)
+
+
+def test_every_finding_text_quotes_its_own_columns(release):
+    checked = 0
+    for row in release.evidence.to_dict("records"):
+        text = row["finding"]
+        if row["suppressed"]:
+            assert "withheld" in text.lower() and "%" not in text, text
+            continue
+        assert "nan" not in text
+        value = row["value"]
+        if pd.notna(value) and 0 <= value <= 1 and row["measure"] in ref.RATIO_POOLED:
+            assert f"{value * 100:.1f}%" in text, text
+            if pd.notna(row["numerator"]) and pd.notna(row["denominator"]):
+                assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text, text
+            if pd.notna(row["comparator_value"]):
+                assert f"{row['comparator_value'] * 100:.1f}%" in text, text
+            else:
+                assert "comparator" not in text, text
+            checked += 1
+        if row["measure"] == "charge_cif_365" and pd.notna(value):
+            assert f"{value * 100:.1f}%" in text and "Aalen-Johansen" in text, text
+            assert f"{int(row['denominator']):,} crimes" in text, text
+        position = row["funnel_position"]
+        if isinstance(position, str):
+            side = "within" if position == "within" else position[:5]
+            assert side in text, (position, text)
+        else:
+            assert " limit" not in text, text
+    assert checked >= 20
