@@ -338,3 +338,140 @@ def self_peer(assessment: pd.DataFrame) -> dict[str, float]:
         "kappa_low": kappa["kappa"] - z * kappa["std_kappa"],
         "kappa_high": kappa["kappa"] + z * kappa["std_kappa"],
     }
+
+
+# -- the force report's tables -------------------------------------------------------------
+def cohort_counts(cases: pd.DataFrame, year: str) -> dict[str, float]:
+    """The outcomes table's cohort column: crimes recorded in ``year`` by outcome group,
+    with the charges seen within 90, 180 and 365 days of recording."""
+    rows = cohort(cases, year)
+    out = {"recorded": float(len(rows))}
+    out.update(rows["outcome_group"].astype(str).value_counts().astype(float).to_dict())
+    charged = rows[rows["outcome_type"].eq(1).fillna(False)]
+    days = (charged["outcome_date"] - charged["recorded_date"]).dt.days.clip(lower=0)
+    for horizon in (90, 180, 365):
+        out[f"charged within {horizon} days"] = float((days <= horizon).sum())
+    return out
+
+
+def activity_counts(cases: pd.DataFrame, year: str) -> dict[str, float]:
+    """The outcomes table's activity column: outcomes assigned in ``year`` by group."""
+    done = ended_in(cases, "outcome_date", year)
+    done = done[done["outcome_type"].ne(0).fillna(False)]
+    out = done["outcome_group"].astype(str).value_counts().astype(float).to_dict()
+    out["Total"] = float(len(done))
+    return out
+
+
+def attrition(cases: pd.DataFrame, year: str) -> dict[str, dict]:
+    """Crimes reaching each stage: a stage is reached when it or any later one shows."""
+    rows = cohort(cases, year)
+    shown = np.column_stack(
+        [
+            np.ones(len(rows), dtype=bool),
+            rows["suspect_id"].notna().to_numpy(),
+            rows["arrested"].fillna(False).astype(bool).to_numpy(),
+            rows["referred_to_cps"].fillna(False).astype(bool).to_numpy(),
+            rows["outcome_type"].eq(1).fillna(False).to_numpy(dtype=bool),
+        ]
+    )
+    furthest = np.where(shown, np.arange(5), 0).max(axis=1)
+    labels = [
+        "Recorded",
+        "Suspect identified",
+        "Arrested or interviewed",
+        "Referred to the CPS",
+        "Charged or summonsed",
+    ]
+    out = {}
+    for i, label in enumerate(labels):
+        reached = int((furthest >= i).sum())
+        out[label] = proportion(reached, len(rows))
+        if i:
+            out[f"{labels[i - 1]} not {label}"] = {"numerator": int((furthest == i - 1).sum())}
+    return out
+
+
+def days_between(cases: pd.DataFrame, year: str) -> dict[str, dict]:
+    """Medians of the timeliness table (outcomes or withdrawals dated in ``year``)."""
+    out = {}
+    for name, end, types in (
+        ("recording to charge", "outcome_date", (1,)),
+        ("recording to any outcome", "outcome_date", None),
+        ("recording to victim withdrawal", "victim_withdrawal_date", None),
+    ):
+        rows = ended_in(cases, end, year)
+        rows = rows[rows["recorded_date"].notna()]
+        if types is not None:
+            rows = rows[rows["outcome_type"].isin(types).fillna(False)]
+        elif end == "outcome_date":
+            rows = rows[rows["outcome_type"].ne(0).fillna(False)]
+        days = (rows[end] - rows["recorded_date"]).dt.days
+        out[name] = median_with_interval(days[days >= 0])
+    return out
+
+
+def device_turnaround(cases: pd.DataFrame, year: str) -> dict[str, dict]:
+    """Devices seized on crimes recorded in ``year``, returned so far, and the days held."""
+    rows = cohort(cases, year)
+    seized = rows["device_seized_date"].notna()
+    returned = seized & rows["device_returned_date"].notna()
+    days = rows.loc[returned, "device_returned_date"] - rows.loc[returned, "device_seized_date"]
+    days = days.dt.days
+    return {
+        "devices seized (of crimes recorded)": {
+            "numerator": int(seized.sum()),
+            "value": seized.sum() / len(rows),
+        },
+        "devices returned (of seized)": {
+            "numerator": int(returned.sum()),
+            "value": returned.sum() / seized.sum(),
+        },
+        "device seizure to return": median_with_interval(days[days >= 0]),
+    }
+
+
+def repeat_gaps(cases: pd.DataFrame, links: pd.DataFrame, year: str) -> dict:
+    """Days since the suspect's previous allegation, for crimes recorded in ``year``."""
+    table = pd.concat([links, cases]).drop_duplicates("crime_id")
+    table = table[table["suspect_id"].notna()].sort_values(["suspect_id", "recorded_date"])
+    gap = table.groupby("suspect_id")["recorded_date"].diff().dt.days
+    measured = table["crime_id"].isin(cases["crime_id"]) & table["financial_year"].eq(year)
+    return median_with_interval(gap[measured.fillna(False).astype(bool)].dropna())
+
+
+def monthly(cases: pd.DataFrame) -> pd.Series:
+    """Crimes recorded per calendar month."""
+    return cases["recorded_date"].dt.to_period("M").dt.start_time.value_counts()
+
+
+def quarterly(cases: pd.DataFrame, follow_up: int = 90) -> dict[tuple[str, str], float]:
+    """Per calendar quarter of recording: crimes recorded, and crimes arrested (arrest
+    dated) or charged within ``follow_up`` days, or referred to an ISVA."""
+    quarter = cases["recorded_date"].dt.to_period("Q").astype(str)
+    arrest = (cases["arrest_date"] - cases["recorded_date"]).dt.days
+    charge = (cases["outcome_date"] - cases["recorded_date"]).dt.days
+    hits = {
+        "arrest_share": cases["arrested"].fillna(False).astype(bool) & arrest.le(follow_up),
+        "charge_share": cases["outcome_type"].eq(1).fillna(False) & charge.le(follow_up),
+        "isva_share": cases["isva_referred"].fillna(False).astype(bool),
+    }
+    out = {}
+    for q, index in cases.groupby(quarter).groups.items():
+        out[(q, "recorded")] = float(len(index))
+        for name, hit in hits.items():
+            out[(q, name)] = float(hit.loc[index].fillna(False).astype(bool).sum())
+    return out
+
+
+def field_completeness(cases: pd.DataFrame) -> dict[str, dict]:
+    """The data-quality table: each column's values present (and not ``unknown``) over
+    every clean row of the force."""
+    out = {}
+    for column in cases.columns:
+        values = cases[column]
+        present = values.notna()
+        if pd.api.types.is_string_dtype(values.dtype):
+            present &= values.astype("string").str.lower().ne("unknown").fillna(False)
+        out[column] = proportion(int(present.sum()), len(cases))
+    return out

@@ -250,3 +250,114 @@ def test_every_finding_text_quotes_its_own_columns(release):
         else:
             assert " limit" not in text, text
     assert checked >= 20
+
+
+def check_table(ledger, prefix: str, expected: dict, scales: dict[str, tuple[str, float]]):
+    """Cells ``<prefix><row> | <column>`` against ``expected[row][source] * scale`` for the
+    ``columns -> (source, scale)`` given; returns (checked, withheld)."""
+    checked = withheld = 0
+    for key in keys(ledger):
+        if not key.startswith(prefix):
+            continue
+        row, column = key[len(prefix) :].rsplit(SEP, 1)
+        if column not in scales:
+            continue
+        assert row in expected, f"a published row the suite does not recompute: {key}"
+        source, scale = scales[column]
+        if source not in expected[row]:
+            continue
+        cell = ledger.cells[key]
+        if cell.withheld:
+            withheld += 1
+            continue
+        if column.startswith("ci_") and math.isnan(cell.value):
+            continue  # a table that shows no interval (data quality, devices)
+        assert agree(cell.value, expected[row][source] * scale), (key, expected[row][source])
+        checked += 1
+    return checked, withheld
+
+
+PERCENT = {
+    "numerator": ("numerator", 1),
+    "denominator": ("denominator", 1),
+    "rate": ("value", 100),
+    "ci_low": ("ci_low", 100),
+    "ci_high": ("ci_high", 100),
+}
+MEDIAN = {
+    "crimes": ("denominator", 1),
+    "median days": ("value", 1),
+    "ci_low": ("ci_low", 1),
+    "ci_high": ("ci_high", 1),
+}
+
+
+def test_the_force_report_tables_are_recomputed(release, year):
+    ledger, every = release.ledger, release.cases[FORCE]
+    cases = rape(every)
+    checked = 0
+    for label in sorted(set(cases["financial_year"].dropna().astype(str))):
+        counts = ref.cohort_counts(cases, label)
+        prefix = SEP.join((FORCE, "=", SUBGROUP, label, "cohort", ""))
+        for key in keys(ledger):
+            row = key[len(prefix) :]
+            if key.startswith(prefix) and row in counts and not ledger.cells[key].withheld:
+                assert ledger.cells[key].value == counts[row], key
+                checked += 1
+    activity = {k: {"n": v} for k, v in ref.activity_counts(cases, year).items()}
+    activity["Not yet assigned an outcome"] = {"n": 0.0}
+    tables = [
+        (
+            f"{FORCE}{SEP}outcomes by group{SEP}",
+            activity,
+            {"assigned in period (activity)": ("n", 1)},
+        ),
+        (f"{FORCE}{SEP}attrition{SEP}", ref.attrition(cases, year), PERCENT),
+        (
+            SEP.join((FORCE, f"Days between dates, outcomes assigned in {year}", "")),
+            ref.days_between(cases, year),
+            MEDIAN,
+        ),
+        (
+            f"{FORCE}{SEP}When victims withdrew support{SEP}",
+            ref.days_between(cases, year),
+            MEDIAN,
+        ),
+        (f"{FORCE}{SEP}digital forensics{SEP}", ref.device_turnaround(cases, year), PERCENT),
+        (f"{FORCE}{SEP}Device turnaround{SEP}", ref.device_turnaround(cases, year), MEDIAN),
+        (
+            f"{FORCE}{SEP}Time between repeat allegations{SEP}",
+            {"days since the suspect's previous allegation": ref.repeat_gaps(cases, every, year)},
+            MEDIAN,
+        ),
+        (
+            f"{FORCE}{SEP}data quality: completeness{SEP}",
+            ref.field_completeness(every),
+            PERCENT,
+        ),
+    ]
+    for prefix, expected, scales in tables:
+        done, _ = check_table(ledger, prefix, expected, scales)
+        assert done, f"nothing checked under {prefix!r}"
+        checked += done
+    months = ref.monthly(cases)
+    quarters = ref.quarterly(cases)
+    for key in keys(ledger):
+        cell = ledger.cells[key]
+        if cell.withheld:
+            continue
+        if key.startswith(f"{FORCE}{SEP}recorded crimes by month{SEP}"):
+            assert cell.value == months.get(pd.Timestamp(key.split(SEP)[2]), 0), key
+            checked += 1
+        elif key.startswith(SEP.join((FORCE, "=", SUBGROUP, "quarter", ""))):
+            parts = key.split(SEP)
+            assert cell.value == quarters[(parts[4], parts[5])], key
+            checked += 1
+        elif key.startswith(f"{FORCE}{SEP}") and key.split(SEP)[1].endswith(" by quarter"):
+            _, output, quarter, column = key.split(SEP)
+            if column == "rate":
+                name = output.removesuffix(" by quarter")
+                share = quarters[(quarter, name)] / quarters[(quarter, "recorded")]
+                assert agree(cell.value, share * 100), key
+                checked += 1
+    assert checked >= 200, checked
