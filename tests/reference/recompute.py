@@ -475,3 +475,46 @@ def field_completeness(cases: pd.DataFrame) -> dict[str, dict]:
             present &= values.astype("string").str.lower().ne("unknown").fillna(False)
         out[column] = proportion(int(present.sum()), len(cases))
     return out
+
+
+# -- how a figure reads ---------------------------------------------------------------------
+def shown(value: float, unit: str) -> str:
+    """A figure as a reader checks it by hand: rounded half up on the value as written;
+    percentages to one decimal (``< 0.1%`` for a small share), whole days, ratings to one
+    decimal."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(repr(float(value)))
+    if unit == "proportion":
+        text = (exact * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        if value > 0 and text < Decimal("0.1"):
+            return "< 0.1%"
+        if value < 1 and text > Decimal("99.9"):
+            return "> 99.9%"
+        return f"{text}%"
+    if unit == "days":
+        n = int(exact.quantize(Decimal(1), ROUND_HALF_UP))
+        return f"{n:,} day" + ("" if n == 1 else "s")
+    return str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def repeat_national(forces: dict[str, pd.DataFrame], links: dict[str, pd.DataFrame], year: str):
+    """Crimes of every force with a suspect: linked to another crime of the same force, and
+    to a crime of another force (suspect ids link across forces)."""
+    cases = pd.concat(forces.values(), ignore_index=True)
+    table = pd.concat([*links.values(), cases]).drop_duplicates("crime_id")
+    table = table[table["suspect_id"].notna()]
+    per_force = table.groupby(["suspect_id", "force"]).size()
+    per_suspect = table.groupby("suspect_id").size()
+    rows = cohort(cases, year)
+    rows = rows[rows["suspect_id"].notna()]
+    own = per_force.reindex(pd.MultiIndex.from_arrays([rows["suspect_id"], rows["force"]]))
+    every = per_suspect.reindex(rows["suspect_id"]).to_numpy()
+    return {
+        "suspect linked to another crime of the same force": proportion(
+            int((own.to_numpy() > 1).sum()), len(rows)
+        ),
+        "suspect linked to a crime of another force": proportion(
+            int((every > own.to_numpy()).sum()), len(rows)
+        ),
+    }

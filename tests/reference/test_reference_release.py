@@ -222,34 +222,45 @@ def test_every_evidence_row_agrees_with_the_recomputation(release, year, nationa
     assert checked >= 150 and placed >= 20, (checked, placed)
 
 
+DAYS = ("median_days_to_charge", "median_device_turnaround_days")
+
+
 def test_every_finding_text_quotes_its_own_columns(release):
+    """Each sentence quotes its row's value, counts, comparator and position, rounded as a
+    reader rounds them by hand (half up), and a withheld row says so and nothing else."""
     checked = 0
     for row in release.evidence.to_dict("records"):
-        text = row["finding"]
+        text, measure = row["finding"], row["measure"]
         if row["suppressed"]:
             assert "withheld" in text.lower() and "%" not in text, text
             continue
         assert "nan" not in text
-        value = row["value"]
-        if pd.notna(value) and 0 <= value <= 1 and row["measure"] in ref.RATIO_POOLED:
-            assert f"{value * 100:.1f}%" in text, text
-            if pd.notna(row["numerator"]) and pd.notna(row["denominator"]):
-                assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text, text
-            if pd.notna(row["comparator_value"]):
-                assert f"{row['comparator_value'] * 100:.1f}%" in text, text
-            else:
-                assert "comparator" not in text, text
-            checked += 1
-        if row["measure"] == "charge_cif_365" and pd.notna(value):
-            assert f"{value * 100:.1f}%" in text and "Aalen-Johansen" in text, text
-            assert f"{int(row['denominator']):,} crimes" in text, text
+        value, unit = row["value"], None
+        if measure in ref.RATIO_POOLED or measure == "charge_cif_365":
+            unit = "proportion"
+        elif measure in DAYS:
+            unit = "days"
+        elif measure in ("self_maturity", "peer_maturity"):
+            unit = "rating"
+        if unit is None or pd.isna(value):
+            continue
+        assert f": {ref.shown(value, unit)}" in text, (ref.shown(value, unit), text)
+        if measure in ref.RATIO_POOLED and pd.notna(row["numerator"]):
+            assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text, text
+        if measure == "charge_cif_365":
+            assert f"Aalen-Johansen estimate from {int(row['denominator']):,} crimes" in text
+        if unit != "rating" and pd.notna(row["comparator_value"]):
+            assert f"pooled comparator {ref.shown(row['comparator_value'], unit)}" in text, text
+        elif unit != "rating":
+            assert "comparator" not in text, text
         position = row["funnel_position"]
         if isinstance(position, str):
             side = "within" if position == "within" else position[:5]
-            assert side in text, (position, text)
+            assert f", {side} the " in text, (position, text)
         else:
             assert " limit" not in text, text
-    assert checked >= 20
+        checked += 1
+    assert checked >= 40, checked
 
 
 def check_table(ledger, prefix: str, expected: dict, scales: dict[str, tuple[str, float]]):
@@ -361,3 +372,11 @@ def test_the_force_report_tables_are_recomputed(release, year):
                 assert agree(cell.value, share * 100), key
                 checked += 1
     assert checked >= 200, checked
+
+
+def test_national_repeat_suspects_link_every_force(release, year):
+    forces = {f: rape(c) for f, c in release.cases.items()}
+    expected = ref.repeat_national(forces, release.cases, year)
+    prefix = f"{NATIONAL}{SEP}repeat suspects, national{SEP}"
+    checked, withheld = check_table(release.ledger, prefix, expected, PERCENT)
+    assert checked + withheld >= 10 and checked >= 4, (checked, withheld)
