@@ -20,6 +20,7 @@ measures' definitions in the reports and the evidence base's data dictionary,
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -518,3 +519,49 @@ def repeat_national(forces: dict[str, pd.DataFrame], links: dict[str, pd.DataFra
             int((every > own.to_numpy()).sum()), len(rows)
         ),
     }
+
+
+# -- the charge model ----------------------------------------------------------------------
+def charge_model_size(
+    cases: pd.DataFrame, horizon: int, age_edges: list[int], by_force: bool
+) -> tuple[int, int]:
+    """(events, parameters) of the logistic model of charge within ``horizon`` days among
+    crimes followed that long: events the smaller of charged and not charged; parameters
+    one per non-reference level of victim age band, relationship, delay in reporting,
+    offence subgroup, year of recording (and force), after leaving out the levels in which
+    every crime or none was charged (they cannot be estimated)."""
+    recorded = cases["recorded_date"]
+    followed = (recorded + pd.Timedelta(days=horizon)).le(cases["extraction_date"]).fillna(False)
+    rows = cases[followed.astype(bool)]
+    days = (rows["outcome_date"] - rows["recorded_date"]).dt.days
+    charged = (rows["outcome_type"].eq(1) & days.le(horizon)).fillna(False).astype(int)
+    labels = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(age_edges[:-1])]
+    labels.append(f"{age_edges[-2]}+")
+    delay = (rows["reported_date"] - rows["committed_date"]).dt.days
+    frame = pd.DataFrame(
+        {
+            "charged": charged,
+            "age": pd.cut(rows["victim_age"].astype(float), age_edges, right=False, labels=labels)
+            .astype("string")
+            .fillna("unknown"),
+            "relationship": rows["relationship"].astype("string").fillna("unknown"),
+            "delay": np.select(
+                [delay.between(0, 7), delay.gt(7) & delay.le(365), delay.gt(365)],
+                ["within 7 days", "8-365 days", "over 1 year"],
+                "unknown",
+            ),
+            "subgroup": rows["offence_subgroup"].astype("string"),
+            "year": rows["financial_year"].astype("string"),
+        }
+    )
+    if by_force:
+        frame["force"] = rows["force"].astype("string")
+    predictors = [c for c in frame.columns if c != "charged"]
+    for name in predictors:
+        rate = frame.groupby(name)["charged"].agg(["sum", "size"])
+        bad = rate[(rate["sum"] == 0) | (rate["sum"] == rate["size"])].index
+        if 0 < len(bad) < len(rate):
+            frame = frame[~frame[name].isin(bad)]
+    parameters = sum(frame[name].nunique() - 1 for name in predictors)
+    events = int(min(frame["charged"].sum(), len(frame) - frame["charged"].sum()))
+    return events, parameters

@@ -10,6 +10,7 @@ two decimals). Withheld cells are skipped and counted.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -380,3 +381,35 @@ def test_national_repeat_suspects_link_every_force(release, year):
     prefix = f"{NATIONAL}{SEP}repeat suspects, national{SEP}"
     checked, withheld = check_table(release.ledger, prefix, expected, PERCENT)
     assert checked + withheld >= 10 and checked >= 4, (checked, withheld)
+
+
+def test_the_charge_model_is_refused_exactly_when_too_few_events(release, monkeypatch):
+    """Too few charges per parameter in a release this small: the force and national
+    reports refuse the model (and publish no odds ratio), as the events-per-parameter rule
+    (Peduzzi et al. 1996; ``measures.min_events_per_parameter``) requires."""
+    import yaml
+
+    from soteria_research.sections import open_force
+    from soteria_research.sections.national import charge_model, open_national
+    from soteria_research.sections.pillars import who_is_charged
+
+    config = Path(__file__).resolve().parents[2] / "config" / "settings.yaml"
+    s = yaml.safe_load(config.read_text(encoding="utf-8"))["measures"]
+    horizon, edges = int(s["charge_model_horizon_days"]), list(s["age_bands"])
+    rule = float(s["min_events_per_parameter"])
+    every = pd.concat([rape(c) for c in release.cases.values()], ignore_index=True)
+    sizes = {
+        FORCE: ref.charge_model_size(rape(release.cases[FORCE]), horizon, edges, False),
+        "all forces": ref.charge_model_size(every, horizon, edges, True),
+    }
+    monkeypatch.setenv("SOTERIA_ROOT", str(release.root))
+    sections = {
+        FORCE: who_is_charged(open_force(FORCE, "latest", "national", SUBGROUP)),
+        "all forces": charge_model(
+            open_national("latest", subgroup=SUBGROUP, findings=release.evidence)
+        ),
+    }
+    for who, (events, parameters) in sizes.items():
+        refused = "not fitted" in sections[who].finding
+        assert refused == (events < rule * parameters), (who, events, parameters)
+    assert not any("odds" in k and "review" not in k for k in keys(release.ledger))
