@@ -126,6 +126,8 @@ def charge_within(rows: pd.DataFrame, horizon: int = 365) -> dict[str, float]:
     n = len(days)
     charged = int(((cause == 1) & (days <= horizon)).sum())
     out = {"numerator": charged, "denominator": n, "funnel_n": np.nan}
+    if not n or horizon > days.max():  # no estimate beyond the longest follow-up
+        return {**out, "value": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     if charged == 0:
         low, high = proportion_confint(0, n, 1 - CONF, method="beta")
         return {**out, "value": 0.0, "se": 0.0, "ci_low": low, "ci_high": high}

@@ -109,6 +109,22 @@ def test_the_force_tables_are_recomputed(release, year, force_measures):
         ("charge rate by cohort", year): m["charge_rate"],
         ("attrition", "Charged or summonsed"): m["charge_rate"],
     }
+    cases = rape(release.cases[FORCE])
+    in_year = ref.cohort(cases, year)
+    for horizon in (90, 180, 365, 730):
+        shown[("cumulative incidence of charge", str(horizon))] = ref.charge_within(
+            in_year, horizon
+        )
+    years = sorted(set(cases["financial_year"].dropna().astype(str)))
+    for label in years:
+        rows = ref.cohort(cases, label)
+        charged = int(rows["outcome_type"].eq(1).fillna(False).sum())
+        shown[("charge rate by cohort", label)] = ref.proportion(charged, len(rows))
+        shown[("charged within a year by cohort", label)] = ref.charge_within(rows)
+    every = f"all {len(years)} years ({years[0]} to {years[-1]})"
+    charged = int(cases["outcome_type"].eq(1).fillna(False).sum())
+    shown[("charge rate by cohort", every)] = ref.proportion(charged, len(cases))
+    assert SEP.join((FORCE, "charge rate by cohort", every, "rate")) in ledger.cells
     checked = 0
     for (output, row), figures in shown.items():
         for column, scale in (("numerator", 1), ("rate", 100), ("ci_low", 100), ("ci_high", 100)):
