@@ -567,3 +567,42 @@ def charge_model_size(
     parameters = sum(frame[name].nunique() - 1 for name in predictors)
     events = int(min(frame["charged"].sum(), len(frame) - frame["charged"].sum()))
     return events, parameters
+
+
+# -- the case-file review ------------------------------------------------------------------
+def review_yes_shares(review: pd.DataFrame, sample: pd.DataFrame) -> dict[str, dict]:
+    """Item id -> design-weighted share of sampled case files coded yes (Hajek ratio with
+    weights ``1 / inclusion probability``), its stratified linearisation standard error
+    with the finite-population correction (Lohr, *Sampling*, 2nd ed., 9.1), and a Wilson
+    interval on the effective sample size; counts are the files coded yes / coded."""
+    order = review.assign(second=~review["primary"].fillna(False).astype(bool))
+    order = order.sort_values(["second", "source_file", "source_row"], kind="stable")
+    first = order.drop_duplicates("crime_id")[["crime_id", "reviewer", "source_file", "sheet"]]
+    codes = review.merge(first, on=["crime_id", "reviewer", "source_file", "sheet"])
+    design = sample[["crime_id", "stratum", "inclusion_probability"]].copy()
+    design["w"] = 1 / design["inclusion_probability"].astype(float)
+    out = {}
+    for item, part in codes.groupby("item_id"):
+        coded = design.merge(part[["crime_id", "response"]], on="crime_id", how="left")
+        d = coded["response"].notna().astype(float)
+        y = coded["response"].eq("yes").fillna(False).astype(float)
+        total = (coded["w"] * d).sum()
+        p = float((coded["w"] * d * y).sum() / total)
+        z = coded["w"] * d * (y - p) / total
+        strata = coded.assign(z=z, f=coded["inclusion_probability"].astype(float))
+        by = strata.groupby("stratum")
+        n_h = by.size()
+        s2 = by["z"].var(ddof=1).fillna(0.0)
+        variance = float(((1 - by["f"].mean()) * n_h * s2).sum())
+        n = int(d.sum())
+        effective = p * (1 - p) / variance if variance > 0 and 0 < p < 1 else n
+        effective = min(effective, max(n, 1))
+        low, high = proportion_confint(p * effective, effective, 1 - CONF, method="wilson")
+        out[str(item).lower()] = {
+            "numerator": int((y * d).sum()),
+            "denominator": n,
+            "value": p,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    return out

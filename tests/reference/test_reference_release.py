@@ -59,13 +59,15 @@ def national(release, year) -> dict[str, dict]:
     return ref.pooled(forces, release.cases, year)
 
 
-def compare_cells(ledger, prefix: str, expected: dict[str, dict]) -> tuple[int, int, list]:
-    """Check every ledger cell ``<prefix><measure> | ... | <column>`` against ``expected``;
-    returns (checked, withheld, disagreements)."""
+def compare_cells(
+    ledger, prefix: str, expected: dict[str, dict], only: str = ""
+) -> tuple[int, int, list]:
+    """Check every ledger cell ``<prefix><measure> | ... | <column>`` against ``expected``
+    (measures starting with ``only``); returns (checked, withheld, disagreements)."""
     checked = withheld = 0
     wrong = []
     for key in keys(ledger):
-        if not key.startswith(prefix):
+        if not key.startswith(prefix + only):
             continue
         parts = key[len(prefix) :].split(SEP)
         measure, column = parts[0], parts[-1]
@@ -429,3 +431,20 @@ def test_the_charge_model_is_refused_exactly_when_too_few_events(release, monkey
         refused = "not fitted" in sections[who].finding
         assert refused == (events < rule * parameters), (who, events, parameters)
     assert not any("odds" in k and "review" not in k for k in keys(release.ledger))
+
+
+def test_the_case_file_review_shares_are_recomputed(release):
+    folder = release.root / "data" / "processed" / "durham"
+    review = pd.read_parquet(folder / "review.parquet")
+    sample = pd.read_parquet(folder / "review_sample.parquet")
+    shares = ref.review_yes_shares(review, sample)
+    labels = {k.split(SEP)[3] for k in keys(release.ledger) if "review_yes_share_" in k}
+    assert labels, "the deep-dive force publishes its case-file review"
+    expected = {f"review_yes_share_{item}": figures for item, figures in shares.items()}
+    checked = 0
+    for label in labels:
+        prefix = SEP.join((FORCE, "=", SUBGROUP, label, "finding", ""))
+        done, _, wrong = compare_cells(release.ledger, prefix, expected, "review_yes_share_")
+        assert not wrong, wrong
+        checked += done
+    assert checked >= 40, checked
