@@ -172,7 +172,7 @@ def _with_root(root: Path):
 
 def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
     """Each evidence-base sentence quotes its own row's published columns, and no other."""
-    from soteria_research import ingest
+    from soteria_research import formatting, ingest
     from soteria_research.measures import finding_texts, measure_settings, position_words
     from soteria_research.measures.catalogue import CENSORING_AWARE, MEASURES
     from soteria_research.measures.wording import WITHHELD
@@ -196,11 +196,11 @@ def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
             assert "not available" in text
             continue
         if unit == "proportion":
-            assert f": {row['value'] * 100:.1f}%" in text
+            assert f": {formatting.percent(row['value'])}" in text
             if pd.notna(row["numerator"]) and row["measure"] not in CENSORING_AWARE:
                 assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text
         if pd.notna(row["comparator_value"]) and unit == "proportion":
-            assert f"pooled comparator {row['comparator_value'] * 100:.1f}%" in text
+            assert f"pooled comparator {formatting.percent(row['comparator_value'])}" in text
         elif pd.isna(row["comparator_value"]):
             assert "comparator" not in text
         words = position_words(row["funnel_position"], s["funnel_limits"])
