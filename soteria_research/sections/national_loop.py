@@ -192,6 +192,20 @@ def _view(table: pd.DataFrame, first: str) -> pd.DataFrame:
     return view
 
 
+def event_points(events: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The event-study estimates to draw (every figure of the row published) and the
+    event times withheld, as labels (``"+3"``)."""
+    published = events[["estimate", "ci_low", "ci_high"]].notna().all(axis=1)
+    return events[published], [str(i) for i in events.index[~published]]
+
+
+def _event_words(labels: list[str]) -> str:
+    quarters = [f"{int(label):+d}" for label in labels]
+    head = ", ".join(quarters[:-1])
+    listed = f"{head} and {quarters[-1]}" if head else quarters[-1]
+    return f"quarter(s) {listed}"
+
+
 def evaluation(ctx) -> Section:
     """Was joining the programme followed by change beyond what other forces showed at the
     same time? The arrest share (the outcome) and ISVA referral (the control)."""
@@ -228,16 +242,21 @@ def evaluation(ctx) -> Section:
         if not ctx.publisher.collecting:
             from soteria_research import plots_loop
 
-            drawn = events.dropna(subset=["estimate", "ci_low", "ci_high"])
-            if len(drawn) == len(events) and len(drawn):
+            drawn, withheld = event_points(events)
+            if len(drawn):
                 items.append(
                     plots_loop.event_study_chart(
-                        drawn, f"{label}: change by quarters since joining ({role})", label
+                        drawn,
+                        f"{label}: change by quarters since joining ({role})",
+                        label,
+                        withheld,
                     )
                 )
-            else:
-                items.append(f"{label}: the event-study chart is not shown, because an "
-                             "estimate is withheld.")  # fmt: skip
+            if withheld:
+                items.append(
+                    f"{label}: the estimate for {_event_words(withheld)} since joining is "
+                    "withheld by disclosure control; the chart marks it and draws the others."
+                )
         summary[measure] = cohorts
     items.extend(CAVEATS)
     return Section(title, pillar, _evaluation_finding(summary), items)

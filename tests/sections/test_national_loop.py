@@ -162,3 +162,59 @@ def test_learning_lists_the_most_improved_forces_with_their_actions(rendered, mo
 
 def test_every_phase_in_the_reference_has_words():
     assert set(reference.programme_phases()["phase"]) <= set(national_loop.PHASE_WORDS)
+
+
+def _chart_points(figure) -> dict[int, tuple[float, float, float]]:
+    """(estimate, low, high) of each point an event-study figure draws, by event time."""
+    ax = figure.axes[0]
+    container = ax.containers[0]
+    xs, ys = container.lines[0].get_data()
+    segments = container.lines[2][0].get_segments()
+    return {
+        int(x): (float(y), float(seg[0][1]), float(seg[1][1]))
+        for x, y, seg in zip(xs, ys, segments, strict=True)
+    }
+
+
+def test_event_study_draws_published_estimates_and_marks_withheld_ones(rendered):
+    import copy
+
+    ledger, ctx = rendered
+    ledger = copy.deepcopy(ledger)
+    name = f"evaluation by quarters since joining: {national_loop.OUTCOME}"
+    # as if disclosure control had withheld the estimate two quarters after joining
+    hidden = ctx.publisher.key(name, "+2", "estimate")
+    ledger.lookup(hidden).status = "secondary"
+    render = _context(ledger, RENDER, ctx.cases, ctx.assessment)
+    section = national_loop.evaluation(render)
+    figures = [i for i in section.items if hasattr(i, "axes")]
+    outcome_figure = next(f for f in figures if "outcome" in f.axes[0].get_title())
+    assert "1 withheld by disclosure control" in outcome_figure.axes[0].get_title()
+    words = [t.get_text() for t in outcome_figure.axes[0].texts]
+    assert words.count("withheld") == 1
+    assert "withheld (marked in words): +2" in outcome_figure.alt_text
+    notes = [i for i in section.items if isinstance(i, str) and "quarter(s) +2" in i]
+    assert len(notes) == 1
+    points = _chart_points(outcome_figure)
+    assert 2 not in points and len(points) >= 8
+    # every value drawn is the release's published value
+    for event, (estimate, low, high) in points.items():
+        label = f"{event:+d}"
+        for column, drawn in (("estimate", estimate), ("ci_low", low), ("ci_high", high)):
+            cell = ledger.lookup(render.publisher.key(name, label, column))
+            assert not cell.withheld
+            assert drawn == pytest.approx(cell.value, abs=1e-9)
+
+
+def test_event_points_split_published_and_withheld():
+    events = pd.DataFrame(
+        {
+            "estimate": [1.0, np.nan, 3.0],
+            "ci_low": [0.0, np.nan, 2.0],
+            "ci_high": [2.0, 1.0, np.nan],
+        },
+        index=["-1", "+0", "+1"],
+    )
+    drawn, withheld = national_loop.event_points(events)
+    assert list(drawn.index) == ["-1"]
+    assert withheld == ["+0", "+1"]
