@@ -60,6 +60,8 @@ class NationalContext:
     notes: list[str] = field(default_factory=list)
     #: The crimes repeat suspects are linked over (``measures.repeat_links``), or None.
     links: pd.DataFrame | None = field(default=None, repr=False)
+    #: Values computed once per context (the evaluation's estimates, the learning table).
+    cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def forces(self) -> list[str]:

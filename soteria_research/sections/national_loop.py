@@ -30,6 +30,7 @@ from soteria_research.measures.evaluation import staggered_effects
 from soteria_research.measures.learning import learning_table
 from soteria_research.measures.panel import adoption_quarters, quarter_panel
 from soteria_research.reference.phases import NATIONAL_PHASE
+from soteria_research.release import NATIONAL
 from soteria_research.sections.display import Section, pillar_name
 from soteria_research.sections.loop import measure_label, quarter_key
 
@@ -90,7 +91,15 @@ def _relate(ctx, key: str, panel: pd.DataFrame, cells: list[tuple[list[str], str
 
 
 def _estimates(ctx, measure: str):
-    """The staggered-adoption estimates of a measure, with the cells each rests on."""
+    """The staggered-adoption estimates of a measure, with the cells each rests on (once
+    per context and measure: the bootstrap is the costly part)."""
+    cache = ctx.cache.setdefault("evaluation", {})
+    if measure not in cache:
+        cache[measure] = _estimate(ctx, measure)
+    return cache[measure]
+
+
+def _estimate(ctx, measure: str):
     panel = _panel(ctx, measure)
     if panel.empty:
         return None, None, None
@@ -145,23 +154,31 @@ def _phase_of(adoption: pd.DataFrame) -> dict[str, str]:
     }
 
 
+COHORT_TABLE = "evaluation by phase: {measure}"
+
+
+def _by_cohort(adoption: pd.DataFrame, result) -> pd.DataFrame:
+    """The cohort estimates indexed by their label (``deep-dive forces (joined 2021Q3)``)."""
+    phase = _phase_of(adoption)
+    return result.cohort.assign(
+        label=lambda f: [f"{phase.get(c, c)} (joined {c})" for c in f["cohort"]]
+    ).set_index("label")
+
+
 def _measure_table(ctx, measure: str):
     """The by-phase and by-event-time tables of one measure, published."""
     panel, adoption, result = _estimates(ctx, measure)
     if result is None:
         return None, None
-    phase = _phase_of(adoption)
     gt = result.group_time
-    by_cohort = result.cohort.assign(
-        label=lambda f: [f"{phase.get(c, c)} (joined {c})" for c in f["cohort"]]
-    ).set_index("label")
+    by_cohort = _by_cohort(adoption, result)
     pooled = {
         label: _pooled_cells(
             adoption, gt, lambda g, c=cohort: (g["cohort"] == c) & (g["event_time"] >= 0)
         )
         for label, cohort in zip(by_cohort.index, by_cohort["cohort"], strict=True)
     }
-    cohort_name = f"evaluation by phase: {measure}"
+    cohort_name = COHORT_TABLE.format(measure=measure)
     cohorts = _publish_rows(ctx, cohort_name, by_cohort, pooled, measure, panel)
     event = result.event.assign(label=lambda f: [f"{int(e):+d}" for e in f["event_time"]])
     event = event.set_index("label")
@@ -289,12 +306,29 @@ def _latest_pair(assessment: pd.DataFrame) -> tuple[str, str] | None:
     return (labels[-2], labels[-1]) if len(labels) > 1 else None
 
 
+def _learning(ctx, pair: tuple[str, str]) -> pd.DataFrame:
+    """The learning table of the rounds ``pair`` (once per context)."""
+    if "learning" not in ctx.cache:
+        changes = rounds.round_change(
+            ctx.assessment,
+            "self",
+            from_round=pair[0],
+            to_round=pair[1],
+            confidence=float(ctx.measures["confidence_level"]),
+        )
+        ctx.cache["learning"] = learning_table(changes, load_plans())
+    return ctx.cache["learning"]
+
+
 def learning(ctx) -> Section:
     """What worked where: for each pillar, the forces whose self-rated maturity rose most
     between rounds, with the actions their plans record, and the change across forces."""
     title, pillar = "What worked where", "learning_wellbeing"
+    from soteria_research.sections.summary import national_findings
+
     pair = _latest_pair(ctx.assessment) if not ctx.assessment.empty else None
     if pair is None:
+        national_findings(ctx)  # the evaluation's evidence rows
         return Section(title, pillar, "Only one self-assessment round has been returned.")
     level = float(ctx.measures["confidence_level"])
     national = rounds.national_round_change(ctx.assessment, *pair, confidence=level)
@@ -315,10 +349,7 @@ def learning(ctx) -> Section:
     across = pd.DataFrame(across).set_index("pillar")
     for column in ("forces", "forces up", "forces down"):
         across[column] = pd.array(across[column], dtype="Float64").round().astype("Int64")
-    changes = rounds.round_change(
-        ctx.assessment, "self", from_round=pair[0], to_round=pair[1], confidence=level
-    )
-    table = learning_table(changes, load_plans())
+    table = _learning(ctx, pair)
     rows = []
     for row in table.itertuples(index=False):
         name = f"learning table {pair[0]} to {pair[1]}: {row.pillar}: {row.force}"
@@ -369,7 +400,176 @@ def learning(ctx) -> Section:
         + f"; {learned['force'].nunique() if len(learned) else 0} force(s) are listed as "
         "most improved in at least one pillar."
     )
+    national_findings(ctx)  # the evaluation's and this table's rows (the same cells)
     return Section(title, pillar, finding, items)
 
 
-__all__ = ["evaluation", "learning"]
+#: Columns of a findings row (the evidence schema without its provenance and protection).
+ROW_COLUMNS = [
+    "force", "period", "pillar", "measure", "definition", "basis", "unit", "value",
+    "ci_low", "ci_high", "numerator", "denominator", "comparator_value",
+    "funnel_position", "spc_signal", "finding", "reason",
+]  # fmt: skip
+#: The evidence-base measure of the programme's estimated effect on a key measure.
+EFFECT_MEASURE = "programme_effect_{measure}"
+LEARNING_MEASURE = "learning_table"
+
+
+def _points(value) -> str:
+    return f"{value:+.1f}"
+
+
+def effect_text(row) -> str:
+    """The finding of an evaluation row, from its (published) columns only."""
+    measure = str(row["measure"]).removeprefix("programme_effect_")
+    label = measure_label(measure).lower()
+    role = "the outcome" if measure == OUTCOME else "the control measure, not expected to move"
+    if any(pd.isna(row[c]) for c in ("value", "ci_low", "ci_high")):
+        return f"{row['period']}: the change in {label} ({role}) is withheld."
+    beyond = row["ci_low"] > 0 or row["ci_high"] < 0
+    return (
+        f"{row['period']}: {label} ({role}) changed by {_points(row['value'])} points "
+        f"(95% CI {_points(row['ci_low'])} to {_points(row['ci_high'])}) after joining, beyond "
+        "forces not yet joined at the same time; "
+        + ("the interval excludes no change." if beyond else "the interval includes no change.")
+    )
+
+
+def learning_text(row, rank: int, actions: str) -> str:
+    """The finding of a learning-table row, from its (published) columns only."""
+    pillar = pillar_name(str(row["pillar"]))
+    head = (
+        f"Rank {rank} of the forces whose self-rated maturity ({pillar}) rose most, {row['period']}"
+    )
+    if any(pd.isna(row[c]) for c in ("value", "ci_low", "ci_high")):
+        return f"{head}: the change is withheld; {actions}."
+    return (
+        f"{head}: {row['value']:+.2f} points (95% CI {row['ci_low']:+.2f} to "
+        f"{row['ci_high']:+.2f}); {actions}."
+    )
+
+
+def _effect_rows(ctx) -> tuple[list[dict], dict[int, dict[str, str]]]:
+    """Evaluation rows (raw) and, per row, the table cells they are the same as."""
+    from soteria_research.measures.catalogue import MEASURES
+
+    rows, same = [], {}
+    pub = ctx.publisher
+    for measure in (OUTCOME, CONTROL):
+        _, adoption, result = _estimates(ctx, measure)
+        if result is None:
+            continue
+        name = COHORT_TABLE.format(measure=measure)
+        last = result.group_time[result.group_time["event_time"] >= 0].groupby("cohort")["quarter"]
+        last = last.max()
+        for label, row in _by_cohort(adoption, result).iterrows():
+            same[len(rows)] = {
+                "numerator": pub.key(name, label, "numerator"),
+                "denominator": pub.key(name, label, "denominator"),
+                "value": pub.key(name, label, "estimate"),
+                "ci_low": pub.key(name, label, "ci_low"),
+                "ci_high": pub.key(name, label, "ci_high"),
+            }
+            rows.append(
+                {
+                    "force": NATIONAL,
+                    "period": f"{label}, quarters to {last.get(row['cohort'], row['cohort'])}",
+                    "pillar": MEASURES[measure].pillar,
+                    "measure": EFFECT_MEASURE.format(measure=measure),
+                    "definition": f"Change in the share of crimes: {measure_label(measure)}, "
+                    "after a force joined Operation Soteria beyond forces not yet joined at "
+                    "the same time (group-time effects with not-yet-joined controls, Callaway "
+                    "and Sant'Anna; bootstrap over forces); percentage points"
+                    + ("" if measure == OUTCOME else "; a control measure"),
+                    "basis": "evaluation",
+                    "unit": "percentage points",
+                    "value": 100 * float(row["estimate"]),
+                    "ci_low": 100 * float(row["ci_low"]),
+                    "ci_high": 100 * float(row["ci_high"]),
+                    "numerator": float(row["numerator"]),
+                    "denominator": float(row["denominator"]),
+                }
+            )
+    return rows, same
+
+
+def _learning_rows(ctx) -> tuple[list[dict], dict[int, dict[str, str]], dict[int, tuple]]:
+    """Learning-table rows (raw), the learning section's cells they are, their words."""
+    from soteria_research.release import make_key
+
+    pair = _latest_pair(ctx.assessment) if not ctx.assessment.empty else None
+    if pair is None:
+        return [], {}, {}
+    table = _learning(ctx, pair)
+    rows, same, words = [], {}, {}
+    for row in table.itertuples(index=False):
+        name = f"learning table {pair[0]} to {pair[1]}: {row.pillar}: {row.force}"
+        same[len(rows)] = {
+            c: make_key(ctx.publisher.unit, f"{name}: {c}", "value", "x")
+            for c in ("value", "ci_low", "ci_high")
+        }
+        actions = (
+            f"{int(row.actions)} action(s) recorded ({int(row.actions_done)} done): "
+            + " | ".join(" ".join(a.split()) for a in str(row.action_texts).split(" | "))
+            if int(row.actions)
+            else "no action recorded in the plan"
+        )
+        words[len(rows)] = (int(row.rank), actions)
+        rows.append(
+            {
+                "force": row.force,
+                "period": f"self-assessment rounds {pair[0]} to {pair[1]}",
+                "pillar": row.pillar,
+                "measure": LEARNING_MEASURE,
+                "definition": "Mean paired change in self rating of the pillar's questions "
+                "between two rounds, for the forces whose maturity rose most (the learning "
+                "table: what worked where), with the actions their plans record",
+                "basis": "assessment",
+                "unit": "rating",
+                "value": float(row.value),
+                "ci_low": float(row.ci_low),
+                "ci_high": float(row.ci_high),
+            }
+        )
+    return rows, same, words
+
+
+def evidence_rows(ctx) -> tuple[pd.DataFrame, dict[int, dict[str, str]], dict[int, tuple]]:
+    """The evaluation and learning rows of the evidence base, before protection.
+
+    Returns the rows (:data:`ROW_COLUMNS`; evaluation rows are England and Wales, one per
+    key measure and phase joined; learning rows are the listed forces, one per pillar and
+    rank), the table cells each row's figures are (row -> column -> ledger key) and, for
+    learning rows, (rank, actions in words) for their finding.
+    """
+    effects, same = _effect_rows(ctx)
+    learned, learned_same, words = _learning_rows(ctx)
+    offset = len(effects)
+    same |= {offset + i: keys for i, keys in learned_same.items()}
+    words = {offset + i: w for i, w in words.items()}
+    frame = pd.DataFrame(effects + learned).reindex(columns=ROW_COLUMNS)
+    for column in ("numerator", "denominator"):
+        frame[column] = pd.array(frame[column], dtype="Float64").round().astype("Int64")
+    for column in ("value", "ci_low", "ci_high", "comparator_value"):
+        frame[column] = frame[column].astype(float)
+    frame["reason"] = ""
+    text = [c for c in ROW_COLUMNS if c not in ("value", "ci_low", "ci_high", "numerator",
+                                                "denominator", "comparator_value")]  # fmt: skip
+    frame[text] = frame[text].astype("string")
+    return frame, same, words
+
+
+def word_rows(frame: pd.DataFrame, words: dict[int, tuple]) -> list[str]:
+    """Each row's finding from its published columns (withheld rows keep theirs)."""
+    texts = []
+    for i, row in frame.reset_index(drop=True).iterrows():
+        if bool(row.get("suppressed", False)):
+            texts.append(str(row["finding"]))
+        elif row["measure"] == LEARNING_MEASURE:
+            texts.append(learning_text(row, *words[i]))
+        else:
+            texts.append(effect_text(row))
+    return texts
+
+
+__all__ = ["evaluation", "evidence_rows", "learning", "word_rows"]
