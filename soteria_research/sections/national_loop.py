@@ -431,7 +431,7 @@ def effect_text(row) -> str:
         f"{row['period']}: {label} ({role}) changed by {_points(row['value'])} points "
         f"(95% CI {_points(row['ci_low'])} to {_points(row['ci_high'])}) after joining, beyond "
         "forces not yet joined at the same time; "
-        + ("the interval excludes no change." if beyond else "the interval includes no change.")
+        + ("the interval excludes zero." if beyond else "the interval includes zero.")
     )
 
 

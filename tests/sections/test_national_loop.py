@@ -302,9 +302,9 @@ def test_row_findings_agree_with_their_columns(evidence):
                 f"{row.ci_high:+.1f})" in row.finding
             )
             beyond = row.ci_low > 0 or row.ci_high < 0
-            assert ("excludes no change" in row.finding) == beyond
+            assert ("interval excludes zero" in row.finding) == beyond
     control = rows[rows["measure"] == "programme_effect_isva_share"]
-    assert control["finding"].str.contains("includes no change").all()
+    assert control["finding"].str.contains("interval includes zero").all()
 
 
 def test_national_rows_fit_the_evidence_schema_in_all_three_formats(evidence, tmp_path):
