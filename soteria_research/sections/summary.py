@@ -378,16 +378,16 @@ def national_findings(ctx) -> pd.DataFrame:
     row per pillar and rank, with the actions their plans record).
 
     Each row's figures are the same ledger cells as the national report's tables
-    (:mod:`~soteria_research.sections.national_loop`), so a figure withheld there is
+    (:mod:`~soteria_research.sections.national_loop_rows`), so a figure withheld there is
     withheld here; each finding is worded from the row's published columns. Computed once
     per context; rows fit the evidence schema once given provenance
     (:func:`save_national_findings`).
     """
     if "national_findings" in ctx.cache:
         return ctx.cache["national_findings"]
-    from soteria_research.sections import national_loop
+    from soteria_research.sections import national_loop_rows
 
-    raw, same, words = national_loop.evidence_rows(ctx)
+    raw, same, words = national_loop_rows.evidence_rows(ctx)
     if raw.empty:
         ctx.cache["national_findings"] = raw.assign(suppressed=False, suppression_reason="")
         return ctx.cache["national_findings"]
@@ -421,7 +421,7 @@ def national_findings(ctx) -> pd.DataFrame:
                 learned.loc[i, "suppression_reason"] = "the rating is withheld in the report"
         parts.append(learned)
     out = pd.concat(parts).sort_index()
-    out["finding"] = pd.array(national_loop.word_rows(out, words), dtype="string")
+    out["finding"] = pd.array(national_loop_rows.word_rows(out, words), dtype="string")
     ctx.cache["national_findings"] = out
     return out
 
