@@ -60,6 +60,8 @@ class NationalContext:
     notes: list[str] = field(default_factory=list)
     #: The crimes repeat suspects are linked over (``measures.repeat_links``), or None.
     links: pd.DataFrame | None = field(default=None, repr=False)
+    #: Values computed once per context (the evaluation's estimates, the learning table).
+    cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def forces(self) -> list[str]:
@@ -473,9 +475,15 @@ def findings_table(ctx: NationalContext) -> Section:
 
 
 def save(ctx: NationalContext, output_dir: str = "") -> list:
-    """Write the national output-checking log (nothing in an interactive session)."""
+    """Write the national report's evidence rows (the evaluation and the learning table,
+    :func:`~soteria_research.sections.summary.save_national_findings`) and its
+    output-checking log (nothing in an interactive session)."""
     if not output_dir:
         return []
     from pathlib import Path
 
-    return [ctx.log.write(Path(output_dir) / "national.disclosure.json")]
+    from soteria_research.sections.summary import save_national_findings
+
+    rows = save_national_findings(ctx, output_dir)
+    log = ctx.log.write(Path(output_dir) / "national.disclosure.json")
+    return [log] if rows is None else [rows, log]

@@ -421,6 +421,89 @@ def _median_interval_rule(ctx, row) -> str:
     )
 
 
+def national_findings(ctx) -> pd.DataFrame:
+    """The national report's rows of the evidence base, published through the release:
+    the programme's evaluation (England and Wales, one row per key measure and phase
+    joined) and the learning table (the forces whose self-rated maturity rose most, one
+    row per pillar and rank, with the actions their plans record).
+
+    Each row's figures are the same ledger cells as the national report's tables
+    (:mod:`~soteria_research.sections.national_loop_rows`), so a figure withheld there is
+    withheld here; each finding is worded from the row's published columns. Computed once
+    per context; rows fit the evidence schema once given provenance
+    (:func:`save_national_findings`).
+    """
+    if "national_findings" in ctx.cache:
+        return ctx.cache["national_findings"]
+    from soteria_research.sections import national_loop_rows
+
+    raw, same, words = national_loop_rows.evidence_rows(ctx)
+    if raw.empty:
+        ctx.cache["national_findings"] = raw.assign(suppressed=False, suppression_reason="")
+        return ctx.cache["national_findings"]
+    pub = ctx.publisher
+    effects = raw["basis"] == "evaluation"
+    parts = []
+    if effects.any():
+        # counts and estimates: published as findings, each the same cell as the table's
+        parts.append(publish_findings(ctx, raw[effects]))
+        if pub.collecting:
+            for i in raw.index[effects]:
+                row = raw.loc[i]
+                for column, table_key in same[i].items():
+                    mine = finding_key(
+                        pub.unit, ctx.subgroup, row["period"], row["measure"], row["pillar"], column
+                    )
+                    if table_key in pub.ledger.cells and mine in pub.ledger.cells:
+                        pub.ledger.same(table_key, mine, "an evidence row's figure is a table's")
+    if (~effects).any():
+        # ratings of the learning table: read back from the learning section's cells
+        learned = raw[~effects].copy()
+        learned["suppressed"] = False
+        learned["suppression_reason"] = ""
+        for i in learned.index:
+            for column, table_key in same[i].items():
+                shown = pub.value_of(table_key) if table_key in pub.ledger.cells else None
+                learned.loc[i, column] = math.nan if shown is None else shown
+            if learned.loc[i, ["value", "ci_low", "ci_high"]].isna().any():
+                learned.loc[i, ["value", "ci_low", "ci_high"]] = math.nan
+                learned.loc[i, "suppressed"] = True
+                learned.loc[i, "suppression_reason"] = "the rating is withheld in the report"
+        parts.append(learned)
+    out = pd.concat(parts).sort_index()
+    out["finding"] = pd.array(national_loop_rows.word_rows(out, words), dtype="string")
+    ctx.cache["national_findings"] = out
+    return out
+
+
+def save_national_findings(
+    ctx, output_dir: str = "", code_version: str | None = None
+) -> Path | None:
+    """Write :func:`national_findings` (validated against the evidence schema, with
+    provenance) as ``<output_dir>/national.findings.parquet``; None when there are none
+    or no ``output_dir`` (an interactive session)."""
+    rows = national_findings(ctx)
+    if not output_dir or rows.empty:
+        return None
+    from soteria_research import digests, files, paths, versions
+    from soteria_research.release.findings import validate_findings
+
+    frame = rows.assign(
+        run_id=ctx.run_id,
+        code_version=code_version or versions.code_version_label(),
+        data_hash=digests.tree_digest(paths.processed_dir()),
+    )
+    valid = validate_findings(frame, "National findings")
+    target = Path(output_dir) / NATIONAL_FINDINGS
+    with files.atomic_path(target) as tmp:
+        valid.to_parquet(tmp, index=False)
+    return target
+
+
+#: File name of the national report's evidence rows in its output folder.
+NATIONAL_FINDINGS = "national.findings.parquet"
+
+
 def _comparator_shown(pub: Publisher, ctx, row, area: str) -> float:
     """A row's comparator value as the release publishes it (NaN when withheld or none)."""
     if pd.isna(row["comparator_value"]):
