@@ -253,3 +253,21 @@ def test_national_funnels_place_forces_as_the_evidence_base_does(root: Path) -> 
     assert placed_any
     page = (root / "reports" / "national" / "national_evidence.html").read_text(encoding="utf-8")
     assert "Forces by funnel position" in page and "over-dispersion phi" in page
+
+
+def test_the_evidence_base_takes_in_the_national_reports_rows(root: Path) -> None:
+    """The evaluation and learning rows the national report writes are in the evidence base
+    (the national report runs first), in every format."""
+    from soteria_research.batch.worker import NATIONAL_FINDINGS
+    from soteria_research.sections.summary import NATIONAL_FINDINGS as WRITTEN
+
+    assert NATIONAL_FINDINGS == WRITTEN
+    rows = root / "reports" / "national" / NATIONAL_FINDINGS
+    assert rows.is_file(), "the national report wrote its evidence rows"
+    national = pd.read_parquet(rows)
+    assert len(national) and set(national["force"]) == {"England and Wales"}
+    evidence = pd.read_parquet(root / "reports" / "evidence" / "evidence_base.parquet")
+    shown = evidence[evidence["force"] == "England and Wales"]
+    assert sorted(shown["measure"]) == sorted(national["measure"])
+    csv = pd.read_csv(root / "reports" / "evidence" / "evidence_base.csv")
+    assert (csv["force"] == "England and Wales").sum() == len(national)
