@@ -44,7 +44,7 @@ def dispersion_words(phi: float | None, tau2: float | None, adjusted: bool) -> s
         return text + (
             "; limits widened by tau\u00b2 (additive random effects)"
             if tau2 > 0
-            else "; no widening needed (phi not above 1)"
+            else "; no widening needed (tau\u00b2 is 0)"
         )
     return text + "; limits not widened (settings: funnel_overdispersion false)"
 
