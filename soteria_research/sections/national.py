@@ -429,7 +429,7 @@ def repeat_across(ctx: NationalContext) -> Section:
 
 def charge_model(ctx: NationalContext) -> Section:
     """The logistic regression of charge on the pooled national cases."""
-    from soteria_research.sections.pillars import charge_model_section
+    from soteria_research.sections.charge_model import charge_model_section
 
     return charge_model_section(ctx, ctx.cases, "Who is charged, all forces", "all forces")
 

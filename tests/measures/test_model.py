@@ -206,7 +206,11 @@ def test_horizon_frame_keeps_pending_crimes_followed_long_enough(make_cases) -> 
 
 @pytest.fixture
 def pooled_cases(make_cases):
-    """Four forces over two years, one of them too small for a model of its own."""
+    return make_pooled(make_cases)
+
+
+def make_pooled(make_cases):
+    """Four forces over three years, one of them (Dorset) too small for a model of its own."""
     rng = np.random.default_rng(5)
     sizes = {"Kent": 1500, "Essex": 1200, "Surrey": 900, "Dorset": 60}
     effect = {"Kent": 0.0, "Essex": 0.4, "Surrey": -0.3, "Dorset": 0.2}
