@@ -303,6 +303,20 @@ def _prepare(
     """The model's rows, design, terms and notes, and why no model may be fitted ("" when
     one may): no rows, no predictor varying, or too few events per parameter."""
     frame = model_frame(cases, period, predictors, age_bands, horizon_days)
+    return _support(
+        frame, predictors, min_events_per_parameter, references, horizon_days, deviation
+    )
+
+
+def _support(
+    frame: pd.DataFrame,
+    predictors: Sequence[str],
+    min_events_per_parameter: float,
+    references: Mapping[str, str] | None,
+    horizon_days: int | None,
+    deviation: Sequence[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, object]], list[str], str]:
+    """:func:`_prepare` from the rows of :func:`model_frame`."""
     frame, notes = _drop_separated(frame, predictors)
     design, terms, more = _design(frame, predictors, references or {}, deviation)
     y = frame["charged"].to_numpy(dtype=float)
@@ -341,6 +355,25 @@ def refusal_reason(cases: pd.DataFrame, **kwargs) -> str:
         "deviation": (),
     } | kwargs
     return _prepare(cases, **options)[4]
+
+
+def refusal_reasons(cases: pd.DataFrame, by: str = "force", **kwargs) -> pd.Series:
+    """:func:`refusal_reason` for each ``by`` group of ``cases`` (a force's own model), the
+    model's rows built once: group -> reason ("" when its own model would be fitted)."""
+    kwargs.pop("confidence", None)
+    kwargs.pop("raise_on_refusal", None)
+    predictors = list(kwargs.pop("predictors", DEFAULT_PREDICTORS))
+    period = kwargs.pop("period", "all")
+    age_bands, horizon = kwargs.pop("age_bands", None), kwargs.pop("horizon_days", None)
+    minimum = kwargs.pop("min_events_per_parameter", 10)
+    references = kwargs.pop("references", None)
+    require_columns(cases, [by])
+    frame = model_frame(cases, period, [*predictors, by], age_bands, horizon)
+    reasons = {}
+    for group in sorted(cases[by].dropna().unique()):
+        rows = frame[frame[by] == group].drop(columns=by).reset_index(drop=True)
+        reasons[group] = _support(rows, predictors, minimum, references, horizon)[4]
+    return pd.Series(reasons, dtype="string", name="reason")
 
 
 def _last_levels(frame: pd.DataFrame, terms: list[dict], fit, z: float) -> list[pd.DataFrame]:

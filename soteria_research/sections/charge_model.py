@@ -49,10 +49,6 @@ def model_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _forces(n: int) -> str:
-    return "1 force" if n == 1 else f"{n} forces"
-
-
 def charge_model_section(ctx: Any, cases: pd.DataFrame, title: str, who: str) -> Section:
     """The logistic regression of charge over all years of ``cases``, as a section.
 
@@ -127,11 +123,8 @@ def charge_model_section(ctx: Any, cases: pd.DataFrame, title: str, who: str) ->
 def refused_forces(cases: pd.DataFrame, settings: Mapping[str, Any]) -> list[str]:
     """The forces of ``cases`` whose own charge model would be refused (no fit needed)."""
     options = model_options(settings)
-    return [
-        str(force)
-        for force, rows in cases.groupby("force", sort=True)
-        if measures.model.refusal_reason(rows, predictors=list(PREDICTORS), **options)
-    ]
+    reasons = measures.model.refusal_reasons(cases, predictors=list(PREDICTORS), **options)
+    return [str(force) for force, reason in reasons.items() if reason]
 
 
 def pooled_frame(result: measures.model.ModelResult, force: str) -> pd.DataFrame:
@@ -155,23 +148,47 @@ def publish_pooled(ctx: Any, cases: pd.DataFrame, result: measures.model.ModelRe
         if ctx.publisher.collecting:
             unit = Publisher(force, ctx.publisher.ledger, COLLECT, ctx.rules)
             unit.statistics(frame, POOLED_OUTPUT, list(ESTIMATES), "crimes")
-    total = cases["force"].nunique()
-    if not refused:
-        return f"Every one of the {total} forces has enough charges for a model of its own."
-    verb = "has" if len(refused) == 1 else "have"
-    shown = (
-        "its report shows" if len(refused) == 1 else "their reports show"
-    ) + " this model's estimates for it"
-    if placed < len(refused):
-        shown += (
-            f" ({_forces(placed)} of them; the others have no crimes followed long enough "
-            "to be in this model)"
-        )
-    return (
-        f"{_forces(len(refused))} of {total} {verb} too few charges for a model of "
-        f"{'its' if len(refused) == 1 else 'their'} own; {shown}, labelled as pooled: the force "
-        "term against the average force and the characteristics' odds ratios shared by every force."
+    return pooled_note(cases["force"].nunique(), len(refused), placed)
+
+
+def pooled_note(total: int, refused: int, placed: int) -> str:
+    """The national report's sentence on the forces refused a model of their own
+    (``refused`` of ``total``) and how many of them the pooled model covers (``placed``).
+
+    >>> pooled_note(43, 1, 1)
+    "1 of 43 forces has too few charges for a model of its own; its report shows this \
+model's estimates for it, labelled as pooled (its force term against the average force, \
+and the characteristics' odds ratios shared by every force)."
+    """
+    if refused == 0:
+        return f"Each of the {total} forces has enough charges for a model of its own."
+    one = refused == 1
+    who = (
+        f"All {total} forces have"
+        if refused == total and not one
+        else f"{refused} of {total} forces " + ("has" if one else "have")
     )
+    what = (
+        "labelled as pooled (its force term against the average force, and the "
+        "characteristics' odds ratios shared by every force)"
+    )
+    if placed == refused:
+        shown = ("its report shows" if one else "their reports show") + (
+            f" this model's estimates for {'it' if one else 'them'}, {what}"
+        )
+    elif placed == 0:
+        shown = (
+            f"{'it has' if one else 'none of them has'} crimes followed long enough to be in "
+            "this model either"
+        )
+    else:
+        missing = refused - placed
+        shown = (
+            f"the reports of {placed} of them show this model's estimates for them, {what}; "
+            f"{missing} {'has' if missing == 1 else 'have'} no crimes followed long enough "
+            "to be in this model"
+        )
+    return f"{who} too few charges for a model of {'its' if one else 'their'} own; {shown}."
 
 
 def _published_rows(ctx: Any) -> list[str]:
@@ -250,7 +267,8 @@ def borrowed_section(ctx: Any, title: str, refusal: str) -> Section:
         f"of the force's own): odds ratios of charge within {horizon} days of recording, among "
         f"crimes recorded at least {horizon} days before the extraction, with a term per year "
         "and per force (each force against the average force); the characteristics' odds "
-        "ratios are shared by every force",
+        "ratios are shared by every force. Crimes: the force's crimes in the model on its own "
+        "row, every force's crimes at that level on the others",
         count_columns=["Crimes"],
         rules=ctx.rules,
         digits=2,

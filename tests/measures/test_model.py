@@ -306,3 +306,14 @@ def test_pooled_estimates_for_a_force_refused_on_its_own(pooled_cases) -> None:
     ]
     assert rows.iloc[0]["n_level"] == len(model_frame(small, "all", ["relationship"], None, 365))
     assert pooled_estimates(pooled, "Gwent").empty  # not in the model
+
+
+def test_refusal_reasons_by_force_match_each_force_alone(pooled_cases) -> None:
+    from soteria_research.measures.model import refusal_reason, refusal_reasons
+
+    options = {"predictors": ["relationship", "financial_year"], "horizon_days": 365}
+    reasons = refusal_reasons(pooled_cases, **options)
+    assert list(reasons.index) == ["Dorset", "Essex", "Kent", "Surrey"]
+    for force, reason in reasons.items():
+        assert reason == refusal_reason(pooled_cases[pooled_cases["force"] == force], **options)
+    assert reasons["Dorset"] != "" and (reasons.drop("Dorset") == "").all()

@@ -53,7 +53,7 @@ def test_only_the_refused_force_gets_pooled_estimates(release) -> None:
     units = {c.unit for k, c in ledger.cells.items() if f" | {POOLED_OUTPUT} | " in k}
     assert units == {"Dorset"}
     text = " ".join(str(i) for i in national.items)
-    assert "1 force of 4 has too few charges for a model of its own" in text
+    assert "1 of 4 forces has too few charges for a model of its own; its report shows" in text
 
 
 def test_the_refused_force_shows_the_pooled_numbers_statsmodels_gives(release) -> None:
@@ -116,3 +116,23 @@ def test_no_release_for_the_force_gives_the_refusal_only() -> None:
     )
     assert section.finding.startswith("The charge model is not fitted for Dorset")
     assert section.items == []
+
+
+@pytest.mark.parametrize(
+    ("total", "refused", "placed", "start"),
+    [
+        (4, 0, 0, "Each of the 4 forces has enough charges"),
+        (4, 1, 1, "1 of 4 forces has too few charges for a model of its own; its report shows"),
+        (4, 1, 0, "1 of 4 forces has too few charges for a model of its own; it has crimes"),
+        (4, 2, 2, "2 of 4 forces have too few charges for a model of their own; their reports"),
+        (4, 4, 3, "All 4 forces have too few charges for a model of their own; the reports of 3"),
+        (4, 3, 0, "3 of 4 forces have too few charges for a model of their own; none of them"),
+    ],
+)
+def test_the_national_sentence_is_right_for_0_1_and_many(total, refused, placed, start) -> None:
+    from soteria_research.sections.charge_model import pooled_note
+
+    text = pooled_note(total, refused, placed)
+    assert text.startswith(start)
+    if 0 < placed < refused:
+        assert f"{refused - placed} {'has' if refused - placed == 1 else 'have'} no crimes" in text
