@@ -312,7 +312,7 @@ def self_assessment(ctx: ForceContext) -> Section:
     """Self and peer maturity per pillar, their agreement (weighted kappa), and how the
     stated maturity lines up with the case measures of the same pillar."""
     from soteria_research.sections.display import pillar_name
-    from soteria_research.sections.summary import findings
+    from soteria_research.sections.summary import comparator_area, comparator_scope, findings
 
     title, pillar = "Self-assessment against the six pillars", None
     if ctx.assessment.empty:
@@ -332,17 +332,19 @@ def self_assessment(ctx: ForceContext) -> Section:
     ]
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
+    area = comparator_area(ctx)
     view.columns = [
         "self rating (mean)",
         "peer rating (mean)",
-        "case measures above the pooled comparator's limits, for the better",
+        f"case measures beyond the {area} comparator's limits, for the better",
         "case measures beyond them, for the worse",
         "case measures within the limits",
     ]
     rendered = render_table_html(
         view,
         f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the "
-        "pillar (placed against every force pooled, same period)",
+        f"pillar (placed against the {area} comparator: each measure pooled over "
+        f"{comparator_scope(area)}, same period)",
         count_columns=[],
         rules=ctx.rules,
         digits=2,
