@@ -270,7 +270,8 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
         f"{outside} of {placed_n} forces placed are not {inner}; "
         f"{dispersion_words(phi, tau2, adjusted)}"
         + (
-            f"; {unplaced} force(s) are not placed (their figures are withheld)."
+            f"; {formatting.plural(unplaced, 'force')} {formatting.plural(unplaced, 'is', 'are')} "
+            "not placed (their figures are withheld)."
             if unplaced
             else "."
         )

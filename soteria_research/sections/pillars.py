@@ -7,7 +7,7 @@ import dataclasses
 
 import pandas as pd
 
-from soteria_research import measures, plots
+from soteria_research import formatting, measures, plots
 from soteria_research.disclosure import render_table_html
 from soteria_research.measures.assessment import workbook_problems
 from soteria_research.measures.intervals import median_ci_rank
@@ -355,7 +355,7 @@ def self_assessment(ctx: ForceContext) -> Section:
     if problems is not None and len(problems):
         shown = problems.head(MAX_PROBLEMS)
         items.append(
-            f"The workbook was accepted with {len(problems)} problem(s) to correct and send "
+            f"The workbook was accepted with {formatting.plural(len(problems), 'problem')} to correct and send "
             "again: "
             + "; ".join(f"{r.file}, {r.sheet}!{r.cell}: {r.problem}" for r in shown.itertuples())
             + ("; and more (see the data-quality table)." if len(problems) > MAX_PROBLEMS else ".")
