@@ -74,8 +74,10 @@ def render_table_html(
     rules: Rules | None = None,
     digits: int = 1,
 ) -> HtmlTable:
-    """Render a protected table as marked HTML: suppressed values shown as ``[c]``, cells
-    with nothing to show (``NA`` not marked withheld) as ``–`` with a footnote.
+    """Render a protected table as marked HTML: suppressed values shown as ``[c]``; in a
+    :class:`Protected` table, cells with nothing to show (``NA`` its mask does not mark
+    withheld) as ``–`` with a footnote. A plain frame's missing value is left blank (or
+    ``[c]`` in a count column): it cannot say whether it was withheld.
 
     Parameters
     ----------
@@ -137,9 +139,11 @@ def render_table_html(
                 # count can only be a withheld one
                 if marked or row_hidden or (column in counts and mask is None):
                     cells.append(f'<td data-sdc="suppressed">{SUPPRESSED_MARKER}</td>')
-                else:
+                elif mask is not None:  # the mask says what was withheld: this was not
                     cells.append(f'<td data-sdc="na">{NOT_APPLICABLE_MARKER}</td>')
                     empty = True
+                else:  # a plain frame cannot say why a value is missing
+                    cells.append("<td></td>")
             else:
                 text = html.escape(_format(value, column in counts, digits))
                 cells.append(f"<td>{text}</td>")
