@@ -42,6 +42,8 @@ from soteria_research.release.ledger import Ledger, make_key
 
 TOTAL = "Total"
 COLLECT, RENDER = "collect", "render"
+#: The reason of a statistic with no value (shown as not applicable, not as withheld).
+NOT_ESTIMABLE = "not estimable"
 KeyFor = Callable[[object, object], str | None]
 
 
@@ -323,7 +325,7 @@ class Publisher:
                     if pd.isna(past) or float(past) < self.rules.min_cell_count:
                         primary = f"fewer than {self.rules.min_cell_count} records beyond this interval end"
                 if pd.isna(frame.at[r, col]) and not primary:
-                    primary = "not estimable"
+                    primary = NOT_ESTIMABLE
                 keys[(r, col)] = self._derived(
                     name, r, col, frame.at[r, col], [nk], primary=primary
                 )
@@ -332,6 +334,8 @@ class Publisher:
         reasons = {}
         for (r, c), key in keys.items():
             v, mark, why = self._value(key, frame.at[r, c])
+            if why == NOT_ESTIMABLE:  # nothing withheld: there is no value to show
+                mark = ""
             values.at[r, c], mask.at[r, c] = v, mark
             if mark:
                 reasons[(r, c)] = why

@@ -21,7 +21,7 @@ import math
 
 import pandas as pd
 
-from soteria_research import reference
+from soteria_research import formatting, reference
 from soteria_research.disclosure import render_table_html
 from soteria_research.ingest.plan import load_plans
 from soteria_research.ingest.rounds import order_rounds
@@ -392,11 +392,12 @@ def learning(ctx) -> Section:
     )
     shown = across.dropna(subset=["95% CI low"])
     rose = shown.index[shown["95% CI low"] > 0].tolist()
+    n_learned = learned["force"].nunique() if len(learned) else 0
     finding = (
         f"Between rounds {pair[0]} and {pair[1]}, self-rated maturity across forces rose "
         f"beyond its 95% interval in {len(rose)} of {len(across)} pillars"
         + (f" ({', '.join(rose).lower()})" if rose else "")
-        + f"; {learned['force'].nunique() if len(learned) else 0} force(s) are listed as "
+        + f"; {formatting.plural(n_learned, 'force')} {formatting.plural(n_learned, 'is', 'are')} listed as "
         "most improved in at least one pillar."
     )
     national_findings(ctx)  # the evaluation's and this table's rows (the same cells)

@@ -208,6 +208,25 @@ def publish_comparator(
     return added
 
 
+def comparator_area(ctx: ForceContext) -> str:
+    """The area the force is compared with (``ctx.comparator``): England and Wales, or the
+    force's region."""
+    return measures.force_areas([ctx.force], getattr(ctx, "comparator", "national"))[ctx.force]
+
+
+def comparator_scope(area: str) -> str:
+    """The forces a comparator pools, in words.
+
+    >>> comparator_scope("England and Wales"), comparator_scope("North East")
+    ('every force in England and Wales', 'every force of the North East region')
+    """
+    from soteria_research.measures.comparator import NATIONAL_AREA
+
+    return (
+        f"every force in {area}" if area == NATIONAL_AREA else f"every force of the {area} region"
+    )
+
+
 def comparator_from_release(ctx: ForceContext) -> pd.DataFrame | None:
     """The force's comparator as the release holds it (the values pooled before
     protection), for the render pass; None when the release holds none for the period."""

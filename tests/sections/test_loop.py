@@ -105,10 +105,10 @@ def test_the_report_shows_the_plan_and_the_measured_change(ingested):
     cases = quarter_cases("Durham", SHARES)
     _ledger, section = _render(cases, plan, loop.improvement_plan)
     html = "".join(i._repr_html_() for i in section.items if hasattr(i, "_repr_html_"))
-    assert "2 action(s), 1 done" in section.finding
+    assert "2 actions, 1 done" in section.finding
     # A002 is open and was due on 31/01/2023: overdue at the extraction date
     overdue = (EXTRACTION - pd.Timestamp("2023-01-31")).days
-    assert "1 open action(s) are past their due date" in section.finding
+    assert "1 open action is past its due date" in section.finding
     assert f">{overdue}<" in html
     # before: 2021Q2-2022Q1 at 20%; after: 2022Q3-2023Q2 at 50%: +30 points
     assert "1 rose and 0 fell" in section.finding
@@ -150,7 +150,7 @@ def test_maturity_change_rows_for_the_evidence_base(ingested):
     rows = loop.maturity_findings(ctx)
     assert len(rows) == 6 and (rows["value"] == 1.0).all()
     suspect = rows.set_index("pillar").loc["suspect_focus", "finding"]
-    assert "1 action(s) in the plan, 1 done: Daily suspect review" in suspect
+    assert "1 action in the plan, 1 done: Daily suspect review" in suspect
     evidence = rows.assign(
         suppressed=False, suppression_reason="", run_id="t", code_version="v", data_hash="h"
     )

@@ -157,3 +157,22 @@ def test_the_summary_keeps_to_the_key_measures(table) -> None:
     )
     rows = pillar_summary_table(pd.concat([table, extra], ignore_index=True))
     assert rows.equals(pillar_summary_table(table))
+
+
+@pytest.mark.parametrize(
+    ("comparator", "area"), [("national", "England and Wales"), ("region", "North East")]
+)
+def test_every_judgement_and_the_header_name_the_comparator(table, comparator, area) -> None:
+    from types import SimpleNamespace
+
+    from soteria_research.sections.summary import comparator_area
+
+    ctx = SimpleNamespace(force="Durham", comparator=comparator)
+    assert comparator_area(ctx) == area
+    rows = pillar_summary_table(table, area)
+    compared = rows[~rows["judgement"].str.startswith(("Withheld", "No unusual", "No rating"))]
+    compared = compared[compared["measure"] != "Maturity, self / peer"]
+    assert len(compared) and compared["judgement"].str.contains(f"{area} figure").all()
+    assert not rows["judgement"].str.contains("national").any()
+    html = SummaryTable(rows, "caption", f"Comparator: {area}")._repr_html_()
+    assert f'<th scope="col">Comparator: {area}</th>' in html
