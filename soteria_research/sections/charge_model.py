@@ -13,7 +13,7 @@ release. The force's report reads them back in its render pass, labelled as pool
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -88,34 +88,55 @@ def charge_model_section(ctx: Any, cases: pd.DataFrame, title: str, who: str) ->
     if not check.passed:
         return Section(title, PILLAR, f"The charge model is withheld: {'; '.join(check.reasons)}")
     terms = result.table[result.table["variable"] != "(intercept)"]  # the baseline odds
-    show = terms.set_index("term")[list(ESTIMATES)]
+    name = model_output(who)
+    refused = refused_forces(cases, ctx.measures) if pooled else []
+    protected = publish_model(ctx, terms, name)
+    shown = protected.table
+    view = model_view(shown[list(ESTIMATES)])
+    view.insert(0, "Crimes", shown["crimes"].astype("Float64").round().astype("Int64").to_numpy())
+    names = vocab.labels("model_column")
+    mask = protected.mask.copy()
+    mask.columns = ["Crimes", *[names.get(c, c) for c in ESTIMATES]]
+    mask.index = view.index
     rendered = render_table_html(
-        model_view(show),
-        f"Odds ratios of charge within {horizon} days, all years ({basis})",
-        count_columns=[],
+        Protected(name, view[mask.columns], mask, protected.log_entry),
+        f"Odds ratios of charge within {horizon} days, all years ({basis}). Crimes: the crimes "
+        "at each level",
+        count_columns=["Crimes"],
         rules=ctx.rules,
         digits=2,
     )
+    published = terms.set_index("term").assign(**{c: shown[c] for c in ESTIMATES})
+    published = published.dropna(subset=["odds_ratio", "ci_low", "ci_high"]).reset_index()
     figure = (
         None
-        if ctx.publisher.collecting
+        if ctx.publisher.collecting or published.empty
         else plots.forest_plot(
-            terms, f"Odds of charge by victim and offence characteristics, {who}"
+            published, f"Odds of charge by victim and offence characteristics, {who}"
         )
     )
-    traits = show[~terms.set_index("term")["variable"].isin(["financial_year", "force"])]
+    own_terms = published["variable"].isin(["financial_year", "force"])
+    traits = published[~own_terms]
     significant = traits[(traits["ci_low"] > 1) | (traits["ci_high"] < 1)]
+    all_traits = int((~terms["variable"].isin(["financial_year", "force"])).sum())
+    withheld = all_traits - len(traits)
     finding = (
         f"Across all years, {len(significant)} of {len(traits)} victim and offence "
         + ("characteristic changes" if len(traits) == 1 else "characteristics change")
         + f" the odds of charge within {horizon} days beyond chance (95% intervals exclude 1; "
         "the intercept, the baseline odds, and the year"
         + (" and force" if pooled else "")
-        + " terms are not counted)."
+        + " terms are not counted"
+        + (
+            f"; {formatting.plural(withheld, 'characteristic')} withheld by disclosure control"
+            if withheld
+            else ""
+        )
+        + ")."
     )
     notes = [model_note(n) for n in result.notes]
     if pooled:
-        notes.append(publish_pooled(ctx, cases, result))
+        notes.append(publish_pooled(ctx, cases, result, name, refused))
     items = [figure, rendered, *notes] if figure is not None else [rendered, *notes]
     return Section(title, PILLAR, finding, items)
 
@@ -135,10 +156,31 @@ def pooled_frame(result: measures.model.ModelResult, force: str) -> pd.DataFrame
     return frame.astype(float)
 
 
-def publish_pooled(ctx: Any, cases: pd.DataFrame, result: measures.model.ModelResult) -> str:
+def model_output(who: str) -> str:
+    """The release output of a fitted charge model's table."""
+    return f"charge model: {who}"
+
+
+def publish_model(ctx: Any, terms: pd.DataFrame, name: str) -> Protected:
+    """A fitted model's odds ratios through the release: each term's crimes (at that
+    level) a count cell, its estimates withheld with it and below the minimum number of cases
+    for a statistic."""
+    frame = terms.set_index("term")[["n_level", *ESTIMATES]].rename(columns={"n_level": "crimes"})
+    protected = ctx.publisher.statistics(frame.astype(float), name, list(ESTIMATES), "crimes")
+    ctx.log.add(protected.log_entry)
+    return protected
+
+
+def publish_pooled(
+    ctx: Any,
+    cases: pd.DataFrame,
+    result: measures.model.ModelResult,
+    name: str,
+    refused: Sequence[str],
+) -> str:
     """In the collect pass, add the pooled model's estimates for each force refused a model
-    of its own to that force's unit of the release; returns the sentence saying so."""
-    refused = refused_forces(cases, ctx.measures)
+    of its own to that force's unit of the release (a characteristic's crimes and estimates
+    are the same cells as the pooled table's, ``name``); returns the sentence saying so."""
     placed = 0
     for force in refused:
         frame = pooled_frame(result, force)
@@ -148,6 +190,12 @@ def publish_pooled(ctx: Any, cases: pd.DataFrame, result: measures.model.ModelRe
         if ctx.publisher.collecting:
             unit = Publisher(force, ctx.publisher.ledger, COLLECT, ctx.rules)
             unit.statistics(frame, POOLED_OUTPUT, list(ESTIMATES), "crimes")
+            for row in frame.index:  # each row's crimes are the pooled table's
+                ctx.publisher.ledger.same(
+                    unit.key(POOLED_OUTPUT, row, "crimes"),
+                    ctx.publisher.key(name, row, "crimes"),
+                    "the pooled model's row for a force is the pooled table's",
+                )
     return pooled_note(cases["force"].nunique(), len(refused), placed)
 
 
