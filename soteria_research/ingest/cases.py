@@ -75,10 +75,12 @@ def _ids(column: Column, key: bytes, prefixes: list[str], group: np.ndarray | No
     """Pseudonym per row (NA where missing) and an integer key per (group, reference).
 
     ``column`` comes from :meth:`Column.references`: its texts are distinct, normalised
-    references, or (hashed row by row) its ``digests`` are their pseudonyms already.
+    references, or (hashed row by row) its ``digests`` are each row's pseudonym already and
+    its ``codes`` (the same hashes) are the key.
     """
     if column.digests is not None:  # hashed row by row with the one prefix already
-        return Lazy(hex_digits(column.digests), column.codes), column.codes
+        rows = np.where(column.present, np.arange(len(column.codes)), -1)
+        return Lazy(hex_digits(column.digests), rows), column.codes
     refs = column.texts.array
     if group is None or len(prefixes) == 1:
         hashed = pseudonym_codes(refs, key, prefixes[0])
@@ -119,12 +121,11 @@ class Built:
                 data[name] = value.take(rows)
             elif isinstance(value, (np.ndarray, pd.api.extensions.ExtensionArray)):
                 data[name] = value[rows] if isinstance(value, np.ndarray) else value.take(rows)
-            else:
-                data[name] = value
-        frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)), copy=False)
-        frame["data_source"] = frame["data_source"].astype(STRING)
-        frame["extraction_date"] = frame["extraction_date"].astype(dates.UNIT)
-        return frame
+            elif isinstance(value, str):  # one text for every row
+                data[name] = pd.array([value], dtype=STRING).take(np.zeros(len(rows), np.intp))
+            else:  # one date for every row
+                data[name] = np.full(len(rows), np.datetime64(value, "us"), dtype=dates.UNIT)
+        return pd.DataFrame(data, index=pd.RangeIndex(len(rows)), copy=False)
 
     def unrecognised(self, rows: np.ndarray) -> pd.DataFrame:
         """Counts of optional values set to unknown / NA among the given rows."""

@@ -204,6 +204,7 @@ def clean_cases(
         [c.codes for c in columns.values()],
         built.values["outcome_date"],
         built.marked,
+        [c.present for c in columns.values()],
     )
     cases_frame = built.frame(raw, split.kept)
     removed = built.frame(raw, split.removed)

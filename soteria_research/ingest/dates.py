@@ -218,7 +218,9 @@ def date_flags(
     bits = np.zeros(n, dtype=np.int64)
     for position, name in enumerate(DATE_FLAGS):
         bits |= tests[name].astype(np.int64) << position
-    distinct, codes = np.unique(bits, return_inverse=True)
+    held = np.bincount(bits, minlength=1 << len(DATE_FLAGS)) > 0  # sorted, as np.unique
+    distinct = np.flatnonzero(held)
+    codes = (np.cumsum(held) - 1)[bits]
     labels = [
         ";".join(name for p, name in enumerate(DATE_FLAGS) if int(b) >> p & 1) for b in distinct
     ]

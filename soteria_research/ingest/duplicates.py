@@ -42,6 +42,7 @@ def partition(
     source_codes: list[np.ndarray],
     outcome_date: np.ndarray,
     marked: np.ndarray,
+    source_present: list[np.ndarray] | None = None,
 ) -> Partition:
     """Split the given rows into kept and duplicate rows by the rule above.
 
@@ -53,7 +54,10 @@ def partition(
         Integer id of the (force, crime reference) of every row.
     source_codes
         One array per mapped source column: each row's distinct-value index (``-1`` when
-        missing), so equal rows have equal codes.
+        missing), or any integer key equal for equal values, so equal rows have equal codes.
+    source_present
+        One mask per mapped source column of the rows holding a value (default: the codes
+        that are not negative); needed where codes are keys rather than indices.
     outcome_date
         ``datetime64`` outcome date of every row (NaT when none).
     marked
@@ -71,10 +75,14 @@ def partition(
     rule[flagged] = 0
     active[flagged] = False
 
+    if source_present is None:
+        source_present = [c >= 0 for c in source_codes]
     live = rows[active[rows]]
     candidates = live[pd.Series(crime_key[live]).duplicated(keep=False).to_numpy()]
     if len(candidates):
-        frame = pd.DataFrame(np.column_stack([c[candidates] for c in source_codes]))
+        columns = [c[candidates] for c in source_codes]
+        columns += [p[candidates].astype(np.int64) for p in source_present]
+        frame = pd.DataFrame(np.column_stack(columns))
         frame.insert(0, "_crime", crime_key[candidates])
         same = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
         exact = pd.Series(same).duplicated().to_numpy()
@@ -88,7 +96,7 @@ def partition(
                 {
                     "crime": crime_key[left],
                     "date": outcome_date[left].astype("int64"),  # NaT sorts lowest
-                    "filled": sum((c[left] >= 0).astype(np.int64) for c in source_codes),
+                    "filled": sum(p[left].astype(np.int64) for p in source_present),
                     "position": left,
                 }
             ).sort_values(["crime", "date", "filled", "position"])

@@ -74,7 +74,8 @@ class Column:
 
     codes: np.ndarray
     texts: pd.Series
-    digests: np.ndarray | None = None  # from references(hasher=...): a hash per distinct text
+    digests: np.ndarray | None = None  # from references(hasher=...): each row's pseudonym
+    held: np.ndarray | None = None  # from references(hasher=...): rows holding a reference
 
     @classmethod
     def of(cls, values: pd.Series | None, n: int, missing: frozenset[str]) -> Column:
@@ -98,10 +99,12 @@ class Column:
         case, no spaces, tabs or line breaks), one factorisation of the whole column.
 
         With ``hasher`` (normalised references as a pyarrow array -> one ``uint64`` keyed
-        hash each), every row is hashed at once and the rows are grouped by their hash:
-        ``digests`` holds the hash of each distinct reference and ``texts`` is left empty.
-        Two references are then one only if their pseudonyms are equal, which is what the
-        cases table would show anyway.
+        hash each), every row is hashed at once and nothing is factorised: ``digests``
+        holds each row's hash, ``codes`` the same hash as a signed integer (a key for
+        grouping rows by reference, not an index: do not :meth:`spread` such a column),
+        ``held`` the rows holding a reference, and ``texts`` is left empty. Two references
+        are then one only if their pseudonyms are equal, which is what the cases table
+        would show anyway.
         """
         if values is None:
             return cls.of(None, n, missing)
@@ -110,19 +113,13 @@ class Column:
             codes, uniques = pd.factorize(pd.Series(pd.arrays.ArrowStringArray(refs)))
             return cls(codes.astype(np.int64), pd.Series(uniques.array))
         present = refs.is_valid().to_numpy(zero_copy_only=False)
-        hashes = hasher(refs)
-        codes, digests = pd.factorize(np.where(present, hashes, 0).view(np.int64))
-        if not present.all():  # the placeholder 0 of missing rows is not a reference
-            kept = np.bincount(codes[present], minlength=len(digests)) > 0
-            renumber = np.where(kept, np.cumsum(kept) - 1, -1)
-            codes = np.where(present, renumber[codes], -1)
-            digests = digests[kept]
+        hashes = np.asarray(hasher(refs), dtype=np.uint64)
         empty = pd.Series([], dtype=STRING)
-        return cls(codes.astype(np.int64), empty, np.asarray(digests).view(np.uint64))
+        return cls(hashes.view(np.int64), empty, hashes, present)
 
     @property
     def present(self) -> np.ndarray:
-        return self.codes >= 0
+        return self.held if self.held is not None else self.codes >= 0
 
     def spread(self, per_text, fill=None):
         """Per-row values from one value per distinct text (``fill`` where missing).

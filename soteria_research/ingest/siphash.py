@@ -68,14 +68,16 @@ def _start(key: bytes, head: bytes) -> list[int]:
 
 def _blocks(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray, tail: bytes, total: int):
     """The final message blocks (``len(tail) + size`` bytes, then the length byte) as
-    little-endian words, one row per message of the same block count."""
+    little-endian words, one row per message of the same block count. ``data`` ends with
+    at least as many spare bytes as the longest message, so each message's bytes are one
+    row of a sliding window over it."""
     width = (len(tail) + int(sizes[0])) // 8 * 8 + 8
+    span = width - 1 - len(tail)
     out = np.zeros((len(starts), width), dtype=np.uint8)
     out[:, : len(tail)] = np.frombuffer(tail, dtype=np.uint8)
-    span = np.arange(width - 1 - len(tail))
-    at = np.minimum(starts[:, None] + span, max(len(data) - 1, 0))
-    source = data if len(data) else np.zeros(1, dtype=np.uint8)
-    out[:, len(tail) : width - 1] = np.where(span < sizes[:, None], source[at], 0)
+    if span:
+        rows = np.lib.stride_tricks.sliding_window_view(data, span)[starts]
+        np.multiply(rows, np.arange(span) < sizes[:, None], out=out[:, len(tail) : width - 1])
     out[:, -1] = (total + sizes) & 0xFF
     return out.view("<u8").astype(np.uint64, copy=False)
 
@@ -128,10 +130,12 @@ def siphash24(key: bytes, messages, prefix: bytes = b"") -> np.ndarray:
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + n + 1]
     data = array.buffers()[2]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    sizes = np.diff(offsets)
+    spare = int(sizes.max(initial=0)) + 8
+    data = np.concatenate([data[: int(offsets[-1]) if n else 0], np.zeros(spare, np.uint8)])
     head = prefix[: len(prefix) // 8 * 8]
     tail = prefix[len(head) :]
     state = _start(key, head)
-    sizes = np.diff(offsets)
     blocks = (len(tail) + sizes) // 8
     out = np.empty(n, dtype=np.uint64)
     for count in np.flatnonzero(np.bincount(blocks)):
