@@ -20,6 +20,7 @@ from soteria_research.errors import ParameterError
 from soteria_research.measures.intervals import proportion_ci
 from soteria_research.measures.periods import year_end
 from soteria_research.measures.spc import signal_periods, signals_touching
+from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import make_key
 from soteria_research.release.ledger import KEY_SEP
 from soteria_research.release.protect import HEADLINE
@@ -119,6 +120,7 @@ def data_quality(ctx: ForceContext) -> Section:
         margins=False,
         parts={k: v for k, v in parts.items() if k in counts.index},
         priority=lambda r, c: 2 if r in ("input rows", "clean") else 1,
+        row_labels=vocab.quality_label,
     )
     clean_key = ctx.publisher.key(name, "clean", "rows")
     comp = q[q["section"] == "completeness"].rename(
@@ -136,6 +138,7 @@ def data_quality(ctx: ForceContext) -> Section:
         show=["rate"],
         labels={"rate": "complete (%)"},
         den_keys=lambda r, c: clean_key if "clean" in counts.index else None,
+        row_labels=vocab.quality_label,
     )
     shown = protected.table.iloc[:, 0]
     total, used = shown.get("input rows"), shown.get("clean")

@@ -64,7 +64,7 @@ def test_a_small_quarantine_reason_cannot_be_worked_out_from_the_breakdown():
     found = intervals(ledger)
     assert ((found["high"] - found["low"]) >= 10).all()
     html = section.items[0]._repr_html_()
-    assert "recorded_date: missing" in html and ">4<" not in html
+    assert "Date recorded: missing" in html and ">4<" not in html
 
 
 def test_the_sentence_quotes_only_published_figures():
