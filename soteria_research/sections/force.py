@@ -37,7 +37,10 @@ QUALITY_ROWS = ("input rows", "clean", "quarantined", "duplicates")
 
 
 def _no_data(title: str, pillar: str | None, ctx: ForceContext, what: str = "") -> Section:
-    why = what or f"no {ctx.subgroup.lower()} crimes recorded in {ctx.period_label}"
+    if ctx.period is None and ctx.cases.empty:
+        why = "no case records have been cleaned for it yet (run `soteria clean` or `make reports`)"
+    else:
+        why = what or f"no {ctx.subgroup.lower()} crimes recorded in {ctx.period_label}"
     return Section(title, pillar, f"Not shown for {ctx.force}: {why}.")
 
 

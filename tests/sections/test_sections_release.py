@@ -9,7 +9,7 @@ from soteria_research.disclosure import OutputLog, Rules
 from soteria_research.release import Ledger, intervals, protect
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.sections.context import ForceContext
-from soteria_research.sections.force import data_quality
+from soteria_research.sections.force import data_quality, volumes
 
 RULES = Rules(min_cell_count=10, zeros_disclosive=False)
 
@@ -107,3 +107,21 @@ def test_spc_sentence_says_when_and_keeps_old_signals_out_of_the_headline():
     text = signal_sentence(chart, ctx)
     assert text.startswith("with no special-cause signal in 2023/24; earlier:")
     assert "Sep 2021" in text
+
+
+def test_a_force_with_no_data_says_so_in_one_line():
+    ctx = context(Ledger(), COLLECT, pd.DataFrame())
+    finding = volumes(ctx).finding
+    assert finding == (
+        "Not shown for Durham: no case records have been cleaned for it yet "
+        "(run `soteria clean` or `make reports`)."
+    )
+    assert "no data" not in finding
+
+
+def test_data_quality_rows_are_in_words():
+    table = quality({"offence: unknown": 12, "recorded_date: missing": 30})
+    _, section = render(table)
+    html = section.items[0]._repr_html_() + section.items[1]._repr_html_()
+    assert "Date recorded: missing" in html and "Rows in the extract" in html
+    assert "recorded_date" not in html and "input rows" not in html
