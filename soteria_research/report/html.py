@@ -73,6 +73,7 @@ table.summary tr.pillar span { font-weight: normal; color: var(--muted); margin-
 table.summary tbody tr:nth-child(even) { background: none; }
 h2#Summary { margin: .5rem 0 .1rem; font-size: 1.35rem; }
 .finding p { margin: .35rem 0 .5rem; }
+.sdc-note, .table-note { margin: .2rem 0 .6rem; font-size: .85rem; color: var(--muted); }
 .output_error pre { border-left: 4px solid #a00; padding-left: .5rem; }
 footer.report { max-width: 66rem; margin: 2rem auto; padding: .75rem 1.25rem;
   border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
@@ -238,21 +239,31 @@ def _section_start(body: str, heading_at: int) -> int:
 
 
 _SDC_NOTE = re.compile(
-    r'(?P<table><div class="sdc"><table\b.*?</table>)<p class="sdc-note">(?P<note>[^<]*)</p>',
+    r'(?P<table><div class="sdc"><table\b.*?</table>)(?P<note><p class="sdc-note">[^<]*</p>)',
     re.S,
+)
+#: Under a protected table with empty cells: what an empty cell means.
+BLANK_NOTE = (
+    "A blank cell has no figure: it does not apply there or could not be estimated "
+    f"(a withheld figure shows {SUPPRESSED_MARKER})."
 )
 
 
-def without_idle_notes(body: str) -> str:
-    """``body`` without the note explaining the withheld marker under tables that withhold
-    nothing (the summary's caption says what the marker means once)."""
-    marker = html.escape(SUPPRESSED_MARKER) + ":"
+def with_table_notes(body: str) -> str:
+    """``body`` with each protected table's notes as its cells need them: the note on the
+    withheld marker only under tables that withhold something (the summary's caption says
+    what the marker means once), and a note on blank cells under tables that have them."""
+    marker = '<p class="sdc-note">' + html.escape(SUPPRESSED_MARKER) + ":"
 
-    def _drop(match: re.Match[str]) -> str:
-        idle = match["note"].startswith(marker) and 'data-sdc="suppressed"' not in match["table"]
-        return match["table"] if idle else match[0]
+    def _notes(match: re.Match[str]) -> str:
+        table, note = match["table"], match["note"]
+        idle = note.startswith(marker) and 'data-sdc="suppressed"' not in table
+        blank = (
+            f'<p class="table-note">{html.escape(BLANK_NOTE)}</p>' if "<td></td>" in table else ""
+        )
+        return table + ("" if idle else note) + blank
 
-    return _SDC_NOTE.sub(_drop, body)
+    return _SDC_NOTE.sub(_notes, body)
 
 
 _H1 = re.compile(r"<h1[^>]*>(?P<inner>.*?)</h1>", re.S)
@@ -288,7 +299,7 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
         f"{header_html(header, index_href)}\n<main>\n"
-        f"{with_contents(without_idle_notes(without_repeated_title(body, header.title)))}\n"
+        f"{with_contents(with_table_notes(without_repeated_title(body, header.title)))}\n"
         "</main>\n"
         f'<footer class="report">{footer}</footer>\n</body>\n</html>\n'
     )

@@ -7,7 +7,7 @@ import re
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from soteria_research.report.html import ReportHeader, render_html, without_idle_notes
+from soteria_research.report.html import BLANK_NOTE, ReportHeader, render_html, with_table_notes
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n-a-tiny-figure-").decode()
 HEADER = ReportHeader(
@@ -162,8 +162,15 @@ def test_the_withheld_note_follows_only_tables_that_withhold() -> None:
     withheld = _sdc('<th>b</th><td data-sdc="suppressed">[c]</td>')
     rounded = full.replace("[c]: withheld because", "Counts and totals are rounded")
     body = f"{full}<p>between</p>{withheld}{rounded}"
-    out = without_idle_notes(body)
+    out = with_table_notes(body)
     assert out.count('class="sdc-note"') == 2
     assert out.startswith(full.split("<p class")[0] + "</div><p>between</p>")
     assert withheld in out and rounded in out  # a rounding note always stays
-    assert without_idle_notes(out) == out
+    assert "blank cell" not in out
+
+
+def test_a_table_with_blank_cells_says_what_they_mean() -> None:
+    table = _sdc('<th>a</th><td>12</td><td></td><td data-sdc="suppressed">[c]</td>')
+    out = with_table_notes(table)
+    assert out.count('class="sdc-note"') == 1  # the withheld note stays
+    assert out.endswith(f'<p class="table-note">{BLANK_NOTE}</p></div>')
