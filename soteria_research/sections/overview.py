@@ -37,6 +37,8 @@ HEADERS = {
 }
 RATINGS = ("self_maturity", "peer_maturity")
 RATING_LABEL = "Maturity, self / peer"
+#: A measure shown beside the figure for all forces but not placed on a funnel (medians).
+NOT_TESTED = "Beside all forces; not placed on a funnel"
 
 
 def judgement(position: object, higher_is_better: bool | None) -> str:
@@ -85,8 +87,11 @@ def _measure_row(row: pd.Series) -> dict[str, str]:
     else:
         value = formatting.value(row["value"], unit)
         interval = formatting.interval(row["ci_low"], row["ci_high"], unit)
-        if pd.notna(row["comparator_value"]) or pd.notna(row["funnel_position"]):
+        placed = pd.notna(row["funnel_position"]) and row["funnel_position"] != vocab.NOT_PLACED
+        if placed:
             words = judgement(row["funnel_position"], measure and measure.higher_is_better)
+        elif pd.notna(row["comparator_value"]):
+            words = NOT_TESTED
         elif row["measure"] == "recorded_crimes" and pd.notna(row["spc_signal"]):
             signal = str(row["spc_signal"])
             words = (
