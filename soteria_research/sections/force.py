@@ -99,6 +99,15 @@ def signal_sentence(chart: pd.DataFrame, ctx: ForceContext) -> str:
     return text + "."
 
 
+def _quality_row(item: object) -> str:
+    """A data-quality row in words, except the row counts and quarantine reasons
+    (``column: reason``), which keep the wording the disclosure audit reads them by."""
+    text = str(item)
+    if text in ("input rows", "clean", "quarantined", "duplicates") or ": " in text:
+        return text
+    return vocab.quality_label(text)
+
+
 def data_quality(ctx: ForceContext) -> Section:
     """How many extract rows were used, quarantined or removed as duplicates, and why."""
     title, pillar = "Data quality", "data_performance"
@@ -123,7 +132,7 @@ def data_quality(ctx: ForceContext) -> Section:
         margins=False,
         parts={k: v for k, v in parts.items() if k in counts.index},
         priority=lambda r, c: 2 if r in ("input rows", "clean") else 1,
-        row_labels=vocab.quality_label,
+        row_labels=_quality_row,
     )
     clean_key = ctx.publisher.key(name, "clean", "rows")
     comp = q[q["section"] == "completeness"].rename(
