@@ -38,6 +38,8 @@ HEADERS = {
 }
 RATINGS = ("self_maturity", "peer_maturity")
 RATING_LABEL = "Maturity, self / peer"
+#: A measure shown beside the comparator's figure but not placed on a funnel (medians).
+NOT_TESTED = "Beside the {area} figure; not placed on a funnel"
 
 
 def judgement(position: object, higher_is_better: bool | None, area: str = "national") -> str:
@@ -88,8 +90,11 @@ def _measure_row(row: pd.Series, area: str = "national") -> dict[str, str]:
     else:
         value = formatting.value(row["value"], unit)
         interval = formatting.interval(row["ci_low"], row["ci_high"], unit)
-        if pd.notna(row["comparator_value"]) or pd.notna(row["funnel_position"]):
+        placed = pd.notna(row["funnel_position"]) and row["funnel_position"] != vocab.NOT_PLACED
+        if placed:
             words = judgement(row["funnel_position"], measure and measure.higher_is_better, area)
+        elif pd.notna(row["comparator_value"]):
+            words = NOT_TESTED.format(area=area)
         elif row["measure"] == "recorded_crimes" and pd.notna(row["spc_signal"]):
             signal = str(row["spc_signal"])
             words = (
