@@ -143,7 +143,9 @@ def _pool(cases: pd.DataFrame, period: str, subgroup: str, comparator: str) -> p
     if comparator == "region":
         areas = measures.force_areas(forces, "region")
         frames.append(measures.national_comparator(cases, None, period, s, areas, links))
-    return pd.concat(frames, ignore_index=True).drop_duplicates(["area", "period", "measure"])
+    pooled = pd.concat(frames, ignore_index=True).drop_duplicates(["area", "period", "measure"])
+    pooled.attrs["forces"] = forces  # every force pooled, collected in this run or not
+    return pooled
 
 
 def unit_digest(ledger: Ledger, unit: str) -> str:
@@ -245,9 +247,11 @@ def _build(
     from soteria_research.sections.summary import publish_comparator
 
     if len(pooled):
-        collected = [f for (f, *_), (_, _, error) in zip(args, results, strict=True) if not error]
+        # the area's forces are every force pooled: in a run of some forces only, the
+        # comparator is at least the sum of the forces collected, not equal to it
+        every = pooled.attrs.get("forces") or list(forces)
         for kind in dict.fromkeys(("national", comparator)):
-            publish_comparator(ledger, pooled, subgroup, force_areas(collected, kind))
+            publish_comparator(ledger, pooled, subgroup, force_areas(every, kind))
     from soteria_research.sections.national import open_national
 
     try:

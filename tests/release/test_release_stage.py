@@ -1,0 +1,31 @@
+"""The release stage on a run of some of the forces with data."""
+
+from __future__ import annotations
+
+import pytest
+
+from soteria_research import synth
+from soteria_research.batch import plan
+from soteria_research.batch.release_stage import build_release
+from soteria_research.ingest import clean_force
+from soteria_research.release.store import load_release
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monkeypatch):
+    # the comparator pools every force with data; a run of one of them relates the
+    # comparator to that force as at least its count, never as equal to it (which the
+    # other forces' crimes would contradict)
+    monkeypatch.setenv("SOTERIA_ROOT", str(tmp_path))
+    monkeypatch.delenv("SOTERIA_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("SOTERIA_KEY_FILE", str(tmp_path / "absent.key"))
+    synth.generate(tmp_path / "data" / "raw", forces=["Durham", "Cleveland"], scale=0.1)
+    for folder in ("durham", "cleveland"):
+        clean_force(tmp_path / "data" / "raw" / folder, tmp_path / "data" / "processed")
+    parameters = {"period": "latest", "comparator": "national"}
+    build_release(["Durham"], parameters, plan.shared_inputs(), rerun=True)
+    ledger = load_release()
+    about = [r for r in ledger.relations if any(" | comparator | " in k for k, _ in r.terms)]
+    assert about and {r.why for r in about} == {"area >= forces"}
+    assert {c.unit for c in ledger.cells.values()} == {"Durham", "England and Wales"}
