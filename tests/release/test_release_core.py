@@ -53,7 +53,7 @@ def test_a_hidden_cell_beside_its_total_is_recovered_exactly():
 def test_a_rectangle_of_hidden_cells_is_safe():
     ledger, keys = table([[3, 40, 50], [30, 20, 60], [25, 35, 45]])
     summary = protect(ledger, RULES)
-    assert summary == {"primary": 1, "secondary": 3, "derived": 0}
+    assert summary == {"primary": 1, "secondary": 3, "restored": 0, "derived": 0}
     hidden = {k for k, c in ledger.cells.items() if c.withheld}
     assert hidden == {keys[0][0], keys[0][1], keys[2][0], keys[2][1]}
     assert exposed(ledger, 10).empty

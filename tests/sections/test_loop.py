@@ -227,6 +227,6 @@ def test_round_trip_from_the_evidence_base_to_the_report(tmp_path, monkeypatch, 
     plan = load_plan("Durham")
     assert plan["linked_measures"].tolist() == ["arrest_share", "self_maturity|peer_maturity"]
     _ledger, section = _render(quarter_cases("Durham", SHARES), plan, loop.improvement_plan)
-    assert "2 action(s), 1 done" in section.finding
-    assert "1 open action(s) are past their due date" in section.finding
+    assert "2 actions, 1 done" in section.finding
+    assert "1 open action is past its due date" in section.finding
     assert "1 rose and 0 fell" in section.finding  # the arrest share after A001 started
