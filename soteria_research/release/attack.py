@@ -148,17 +148,20 @@ def _peel(keys: list[str], rels: list) -> tuple[dict[str, float], list]:
     return known, rels
 
 
-def intervals(ledger: Ledger, only: set[str] | None = None) -> pd.DataFrame:
+def intervals(ledger: Ledger, only: set[str] | None = None, *, just: bool = False) -> pd.DataFrame:
     """For every guarded withheld count (:func:`guarded`): ``low``, ``high`` (what a reader
     can work out) and ``value``.
 
-    ``only`` limits the work to the components holding those cells.
+    ``only`` limits the work to the components holding those cells; with ``just``, to
+    those cells themselves (each still bounded under its whole component's relations).
     """
     rows = []
     for keys, rels in components(ledger):
         if only is not None and not only.intersection(keys):
             continue
         targets = {k for k in keys if guarded(ledger.cells[k])}
+        if just and only is not None:
+            targets &= only
         if not targets:
             continue
         known, left = _peel(keys, rels)
@@ -218,7 +221,10 @@ def pinned(ledger: Ledger) -> list[list[str]]:
     return found
 
 
-def exposed(ledger: Ledger, width: float, only: set[str] | None = None) -> pd.DataFrame:
-    """Withheld counts a reader can pin to an interval narrower than ``width``."""
-    found = intervals(ledger, only)
+def exposed(
+    ledger: Ledger, width: float, only: set[str] | None = None, *, just: bool = False
+) -> pd.DataFrame:
+    """Withheld counts a reader can pin to an interval narrower than ``width`` (``only``
+    and ``just`` as for :func:`intervals`)."""
+    found = intervals(ledger, only, just=just)
     return found[(found["high"] - found["low"]) < width]

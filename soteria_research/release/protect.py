@@ -175,9 +175,10 @@ def restore(ledger: Ledger, width: float, min_priority: int = FALLBACK, rounds: 
     others are (a force's crimes recorded, the years pooled, the national total over the
     forces). For each secondary count of at least ``min_priority``, highest first: publish
     it; if that exposes other withheld counts and every one of them is secondary, publish
-    those too, and so on; keep the group published when nothing withheld is exposed any
-    more, else withhold it again. Each step is checked by the same linear programmes as
-    the release check.
+    those too, and so on; keep the group published when no withheld count its relations
+    reach is exposed any more, else withhold it again. Each step is checked by the same
+    linear programmes as the release check, and :func:`protect` attacks the whole release
+    again afterwards.
     """
     by_cell = _relations_by_cell(ledger)
     candidates = sorted(
@@ -208,7 +209,9 @@ def restore(ledger: Ledger, width: float, min_priority: int = FALLBACK, rounds: 
                 for other, _ in ledger.relations[i].terms
                 if ledger.cells[other].withheld
             }
-            found = exposed(ledger, width, only=near) if near else None
+            # the counts the group's relations reach; the whole release is attacked again
+            # after the pass, and anything exposed further away is protected then
+            found = exposed(ledger, width, only=near, just=True) if near else None
             if found is None or found.empty:
                 kept = True
                 break
