@@ -79,7 +79,7 @@ def test_respondents_per_wave(release, surveys, name):
                 assert cell.value == expected[rest], (key, cell.value, expected[rest])
                 checked += 1
     assert checked >= 6, checked
-    for wave, counts in data["respondents"].items():
+    for counts in data["respondents"].values():
         assert counts["respondents"] == counts["complete"] + counts["partial"]
 
 
