@@ -228,3 +228,57 @@ def linked_change(
             row["ci_low"], row["ci_high"] = 100 * low, 100 * high
             out[f"{action.action_id}: {measure}"] = row
     return out
+
+
+# -- self-assessment rounds ----------------------------------------------------------------
+def round_key(label: str) -> tuple:
+    import re
+
+    return tuple(int(part) for part in re.findall(r"\d+", str(label)))
+
+
+def paired_change(before: np.ndarray, after: np.ndarray) -> dict[str, float]:
+    """Mean of ``after - before`` with its paired t interval (degenerate when every change
+    is the same) and the Wilcoxon signed-rank p (NaN when nothing changed)."""
+    from scipy import stats
+
+    diff = after - before
+    n = len(diff)
+    out = {"mean_from": before.mean(), "mean_to": after.mean(), "value": diff.mean(),
+           "pairs": float(n), "improved": float((diff > 0).sum()),
+           "worsened": float((diff < 0).sum())}  # fmt: skip
+    if np.all(diff == diff[0]):
+        out.update(ci_low=diff[0], ci_high=diff[0])
+    else:
+        half = stats.t.ppf(0.5 + CONF / 2, n - 1) * diff.std(ddof=1) / np.sqrt(n)
+        out.update(ci_low=diff.mean() - half, ci_high=diff.mean() + half)
+    out["wilcoxon_p_value"] = stats.wilcoxon(diff).pvalue if np.any(diff != 0) else np.nan
+    return out
+
+
+def last_two_rounds(assessment: pd.DataFrame) -> tuple[str, str]:
+    rounds = sorted(assessment["round"].astype(str).unique(), key=round_key)
+    return rounds[-2], rounds[-1]
+
+
+def force_round_change(assessment: pd.DataFrame) -> dict[str, dict]:
+    """Pillar -> the paired change in self rating, question by question, between the
+    force's last two rounds."""
+    first, last = last_two_rounds(assessment)
+    out = {}
+    for pillar, part in assessment.groupby("pillar"):
+        wide = part.pivot_table("self_rating", "question_id", "round", aggfunc="first")
+        pairs = wide[[first, last]].astype(float).dropna()
+        out[str(pillar)] = paired_change(pairs[first].to_numpy(), pairs[last].to_numpy())
+    return out
+
+
+def national_round_change(assessments: pd.DataFrame, first: str, last: str) -> dict[str, dict]:
+    """Pillar -> the paired change across forces of each force's mean self rating."""
+    ratings = assessments.assign(r=assessments["self_rating"].astype("Float64").astype(float))
+    means = ratings.groupby(["pillar", "force", "round"])["r"].mean().unstack("round")
+    out = {}
+    for pillar in sorted(set(ratings["pillar"].astype(str))):
+        pairs = means.loc[pillar][[first, last]].dropna()
+        out[pillar] = paired_change(pairs[first].to_numpy(), pairs[last].to_numpy())
+    return out
