@@ -87,7 +87,8 @@ def proportion(k: float, n: float) -> dict[str, float]:
         return {"numerator": k, "denominator": n, "value": np.nan, "ci_low": np.nan,
                 "ci_high": np.nan}  # fmt: skip
     low, high = proportion_confint(k, n, 1 - CONF, method="wilson")
-    return {"numerator": k, "denominator": n, "value": k / n, "ci_low": low, "ci_high": high}
+    return {"numerator": k, "denominator": n, "complement": n - k, "value": k / n,
+            "ci_low": low, "ci_high": high}  # fmt: skip
 
 
 def median_with_interval(values: pd.Series) -> dict[str, float]:
@@ -125,7 +126,7 @@ def charge_within(rows: pd.DataFrame, horizon: int = 365) -> dict[str, float]:
     days, cause = np.clip(days[usable], 0, None), cause[usable]
     n = len(days)
     charged = int(((cause == 1) & (days <= horizon)).sum())
-    out = {"numerator": charged, "denominator": n, "funnel_n": np.nan}
+    out = {"numerator": charged, "denominator": n, "complement": n - charged, "funnel_n": np.nan}
     if not n or horizon > days.max():  # no estimate beyond the longest follow-up
         return {**out, "value": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     if charged == 0:
