@@ -282,3 +282,76 @@ def national_round_change(assessments: pd.DataFrame, first: str, last: str) -> d
         pairs = means.loc[pillar][[first, last]].dropna()
         out[pillar] = paired_change(pairs[first].to_numpy(), pairs[last].to_numpy())
     return out
+
+
+# -- the programme's evaluation ------------------------------------------------------------
+def joining_quarters(phases_csv: Path, forces: list[str]) -> dict[str, pd.Period]:
+    """Each force's first programme start (the programme phases table), as a quarter."""
+    phases = pd.read_csv(phases_csv)
+    first = phases[phases["force"].isin(forces)].groupby("force")["start_date"].min()
+    return {f: pd.Timestamp(d).to_period("Q") for f, d in first.items()}
+
+
+def staggered(
+    panels: dict[str, dict], measure: str, join: dict[str, pd.Period]
+) -> tuple[dict, dict]:
+    """Callaway and Sant'Anna (2021) group-time effects, forces weighted equally, with the
+    forces not yet joined at ``t`` (and at the base quarter) as controls; the base is the
+    quarter before joining (before ``t`` for the placebo effects before joining).
+
+    ``panels``: force -> {(quarter, "recorded" | measure): count}. Returns the event-time
+    and the cohort aggregations, each ``label -> {estimate, numerator, denominator,
+    forces}`` (cohort: the mean over its quarters since joining; event time: the mean over
+    cohorts weighted by their forces), shares in percent."""
+    share, count = {}, {}
+    for force, cells in panels.items():
+        for (quarter, name), n in cells.items():
+            if name == "recorded" and n > 0:
+                q = pd.Period(quarter, freq="Q")
+                share[(force, q)] = 100 * cells[(quarter, measure)] / n
+                count[(force, q)] = (cells[(quarter, measure)], n)
+    quarters = sorted({q for _, q in share})
+    effects = []
+    for g in sorted(set(join.values())):
+        cohort = [f for f in join if join[f] == g]
+        for t in quarters:
+            base = g - 1 if t >= g else t - 1
+            if base not in quarters or t == base:
+                continue
+            controls = [f for f in join if join[f] > max(t, base) and join[f] != g]
+            if not controls or not all((f, t) in share and (f, base) in share
+                                       for f in cohort + controls):  # fmt: skip
+                continue
+            att = np.mean([share[(f, t)] - share[(f, base)] for f in cohort]) - np.mean(
+                [share[(f, t)] - share[(f, base)] for f in controls]
+            )
+            effects.append((g, t, att, cohort))
+    event: dict = {}
+    for g, t, att, cohort in effects:
+        row = event.setdefault((t - g).n, {"sum": 0.0, "weight": 0, "numerator": 0,
+                                           "denominator": 0, "forces": set()})  # fmt: skip
+        row["sum"] += att * len(cohort)
+        row["weight"] += len(cohort)
+        row["numerator"] += sum(count[(f, t)][0] for f in cohort)
+        row["denominator"] += sum(count[(f, t)][1] for f in cohort)
+        row["forces"] |= set(cohort)
+    by_event = {
+        (f"+{e}" if e >= 0 else str(e)): {"estimate": r["sum"] / r["weight"],
+                                          "numerator": r["numerator"],
+                                          "denominator": r["denominator"],
+                                          "forces": len(r["forces"])}
+        for e, r in event.items()
+    }  # fmt: skip
+    by_cohort = {}
+    for g in sorted({g for g, *_ in effects}):
+        after = [(t, att, cohort) for gg, t, att, cohort in effects if gg == g and t >= g]
+        if after:
+            cohort = after[0][2]
+            by_cohort[g] = {
+                "estimate": float(np.mean([att for _, att, _ in after])),
+                "numerator": sum(count[(f, t)][0] for t, _, _ in after for f in cohort),
+                "denominator": sum(count[(f, t)][1] for t, _, _ in after for f in cohort),
+                "forces": len(cohort),
+                "last": max(t for t, _, _ in after),
+            }
+    return by_event, by_cohort
