@@ -41,7 +41,7 @@ def test_the_evaluation_is_recomputed(release, measure):
     phases = pd.read_csv(PHASES)
     first = phases.sort_values("start_date").drop_duplicates("force").set_index("force")["phase"]
     labels = {
-        g: f"{WORDS[first[[f for f in join if join[f] == g][0]]]} (joined {g})" for g in by_cohort
+        g: f"{WORDS[first[next(f for f in join if join[f] == g)]]} (joined {g})" for g in by_cohort
     }
     checked = 0
     for name, expected in (
