@@ -213,3 +213,13 @@ def test_the_national_survey_comparison(release, name):
     prefix = f"{NATIONAL}{SEP}{name} survey across forces: means{SEP}"
     checked, withheld = check_rows(release.ledger, prefix, expected)
     assert checked + withheld == 3 * len(expected) and checked >= 30, (checked, withheld)
+    scales = {s["id"]: s["name"] for s in ref.instrument(name)["scales"]}
+    rows = release.evidence[release.evidence["measure"].str.startswith(f"survey_{name}_")]
+    assert set(rows["force"]) == set(latest["force"])  # every force's evidence rows
+    for row in rows.to_dict("records"):
+        figures = pooled[(row["force"], scales[row["measure"].removeprefix(f"survey_{name}_")])]
+        if row["suppressed"]:
+            assert pd.isna(row["value"])
+            continue
+        for column, source in (("value", "mean"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+            assert agree(row[column], figures[source]), (row["force"], row["measure"], column)
