@@ -87,7 +87,8 @@ def proportion(k: float, n: float) -> dict[str, float]:
         return {"numerator": k, "denominator": n, "value": np.nan, "ci_low": np.nan,
                 "ci_high": np.nan}  # fmt: skip
     low, high = proportion_confint(k, n, 1 - CONF, method="wilson")
-    return {"numerator": k, "denominator": n, "value": k / n, "ci_low": low, "ci_high": high}
+    return {"numerator": k, "denominator": n, "complement": n - k, "value": k / n,
+            "ci_low": low, "ci_high": high}  # fmt: skip
 
 
 def median_with_interval(values: pd.Series) -> dict[str, float]:
@@ -125,7 +126,7 @@ def charge_within(rows: pd.DataFrame, horizon: int = 365) -> dict[str, float]:
     days, cause = np.clip(days[usable], 0, None), cause[usable]
     n = len(days)
     charged = int(((cause == 1) & (days <= horizon)).sum())
-    out = {"numerator": charged, "denominator": n, "funnel_n": np.nan}
+    out = {"numerator": charged, "denominator": n, "complement": n - charged, "funnel_n": np.nan}
     if not n or horizon > days.max():  # no estimate beyond the longest follow-up
         return {**out, "value": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     if charged == 0:
@@ -411,6 +412,15 @@ def days_between(cases: pd.DataFrame, year: str) -> dict[str, dict]:
             rows = rows[rows["outcome_type"].ne(0).fillna(False)]
         days = (rows[end] - rows["recorded_date"]).dt.days
         out[name] = median_with_interval(days[days >= 0])
+    years = sorted(set(cases["financial_year"].dropna().astype(str)))
+    if len(years) > 1:  # the fallback row: charges dated in any year of the extract
+        start, end = year_bounds(years[0])[0], year_bounds(years[-1])[1]
+        inside = cases["outcome_date"].ge(start) & cases["outcome_date"].le(end)
+        rows = cases[inside.fillna(False).astype(bool) & cases["outcome_type"].eq(1).fillna(False)]
+        rows = rows[rows["recorded_date"].notna()]
+        days = (rows["outcome_date"] - rows["recorded_date"]).dt.days
+        label = f"recording to charge, charged in any of {years[0]} to {years[-1]}"
+        out[label] = median_with_interval(days[days >= 0])
     return out
 
 

@@ -126,10 +126,24 @@ def test_the_force_tables_are_recomputed(release, year, force_measures):
     every = f"all {len(years)} years ({years[0]} to {years[-1]})"
     charged = int(cases["outcome_type"].eq(1).fillna(False).sum())
     shown[("charge rate by cohort", every)] = ref.proportion(charged, len(cases))
+    shown[("charged within a year by cohort", every)] = ref.charge_within(cases)
+    for shorter, longer in ((90, 180), (180, 365)):
+        within = {h: ref.charge_within(in_year, h)["numerator"] for h in (shorter, longer)}
+        row = f"{longer} not {shorter}"
+        shown[("cumulative incidence of charge", row)] = {
+            "numerator": within[longer] - within[shorter]
+        }
     assert SEP.join((FORCE, "charge rate by cohort", every, "rate")) in ledger.cells
     checked = 0
+    columns = {"numerator": 1, "denominator": 1, "complement": 1, "rate": 100, "ci_low": 100,
+               "ci_high": 100}  # fmt: skip
+    strict = {output for output, _ in shown} - {"attrition"}  # attrition: the next test
+    for key in keys(ledger):  # every row and column of these tables is recomputed
+        parts = key.split(SEP)
+        if parts[0] == FORCE and parts[1] in strict:
+            assert (parts[1], parts[2]) in shown and parts[3] in columns, key
     for (output, row), figures in shown.items():
-        for column, scale in (("numerator", 1), ("rate", 100), ("ci_low", 100), ("ci_high", 100)):
+        for column, scale in columns.items():
             key = SEP.join((FORCE, output, row, column))
             if key not in ledger.cells or ledger.cells[key].withheld:
                 continue
@@ -309,6 +323,7 @@ def check_table(ledger, prefix: str, expected: dict, scales: dict[str, tuple[str
 
 PERCENT = {
     "numerator": ("numerator", 1),
+    "complement": ("complement", 1),
     "denominator": ("denominator", 1),
     "rate": ("value", 100),
     "ci_low": ("ci_low", 100),
@@ -354,7 +369,15 @@ def test_the_force_report_tables_are_recomputed(release, year):
             MEDIAN,
         ),
         (f"{FORCE}{SEP}digital forensics{SEP}", ref.device_turnaround(cases, year), PERCENT),
-        (f"{FORCE}{SEP}Device turnaround{SEP}", ref.device_turnaround(cases, year), MEDIAN),
+        (
+            f"{FORCE}{SEP}Device turnaround, devices returned in {year}{SEP}",
+            {
+                "device seizure to return": ref.case_measures(cases, every, year)[
+                    "median_device_turnaround_days"
+                ]
+            },
+            MEDIAN,
+        ),
         (
             f"{FORCE}{SEP}Time between repeat allegations{SEP}",
             {"days since the suspect's previous allegation": ref.repeat_gaps(cases, every, year)},
@@ -370,6 +393,10 @@ def test_the_force_report_tables_are_recomputed(release, year):
         done, _ = check_table(ledger, prefix, expected, scales)
         assert done, f"nothing checked under {prefix!r}"
         checked += done
+    timed = ref.days_between(cases, year)["recording to charge"]["denominator"]
+    gap = f"Days between dates, outcomes assigned in {year}: recording to charge, not timed"
+    cell = ledger.lookup(SEP.join((FORCE, gap, "difference", "n")))
+    assert cell.value == activity["Charged/Summonsed"]["n"] - timed, (cell.value, timed)
     months = ref.monthly(cases)
     quarters = ref.quarterly(cases)
     for key in keys(ledger):
