@@ -1,7 +1,8 @@
 """The programme's evaluation recomputed independently: Callaway and Sant'Anna group-time
 effects of joining on the key measure and the control measure, by phase and by quarters
-since joining, with the crimes and forces behind each estimate. The bootstrap intervals
-over forces are not recomputed (their resampling is the package's own)."""
+since joining, with the crimes and forces behind each estimate; their bootstrap intervals
+over forces are recomputed in ``recompute_bootstrap`` and checked in
+``test_reference_bootstrap``."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ PHASES = Path(__file__).resolve().parents[2] / "soteria_research" / "reference"
 PHASES = PHASES / "programme_phases.csv"
 #: The report's words for the phase a cohort joined in.
 WORDS = {"deep_dive": "deep-dive forces", "expansion": "supported self-assessment",
-         "pathfinder": "pathfinder"}  # fmt: skip
+         "pathfinder": "pathfinder", "nom": "National Operating Model only"}  # fmt: skip
 
 
-@pytest.mark.parametrize("measure", ["arrest_share", "isva_share"])
-def test_the_evaluation_is_recomputed(release, measure):
+def panels_of(release, measure: str) -> dict[str, dict]:
+    """force -> {(quarter, "recorded" | measure): crimes}, the evaluation's panel."""
     follow_up = int(settings()["measures"]["evaluation_follow_up_days"])
     panels = {}
     for force in FORCES:
@@ -36,13 +37,25 @@ def test_the_evaluation_is_recomputed(release, measure):
             kept = ref.followed_quarters(cases, follow_up)
             cells = {k: v for k, v in cells.items() if k[0] in kept}
         panels[force] = cells
-    join = ref.joining_quarters(PHASES, list(FORCES))
-    by_event, by_cohort = ref.staggered(panels, measure, join)
+    return panels
+
+
+def cohort_labels(join: dict[str, pd.Period]) -> dict[pd.Period, str]:
+    """The report's label of each cohort: ``deep-dive forces (joined 2021Q3)``."""
     phases = pd.read_csv(PHASES)
     first = phases.sort_values("start_date").drop_duplicates("force").set_index("force")["phase"]
-    labels = {
-        g: f"{WORDS[first[next(f for f in join if join[f] == g)]]} (joined {g})" for g in by_cohort
+    return {
+        g: f"{WORDS[first[next(f for f in join if join[f] == g)]]} (joined {g})"
+        for g in set(join.values())
     }
+
+
+@pytest.mark.parametrize("measure", ["arrest_share", "isva_share"])
+def test_the_evaluation_is_recomputed(release, measure):
+    panels = panels_of(release, measure)
+    join = ref.joining_quarters(PHASES, list(FORCES))
+    by_event, by_cohort = ref.staggered(panels, measure, join)
+    labels = cohort_labels(join)
     checked = 0
     for name, expected in (
         ("quarters since joining", by_event),
