@@ -74,9 +74,7 @@ def group_time_cells(
                 continue
             measured = {f for f in join if (f, t) in share and (f, base) in share}
             treated = tuple(f for f in cohort if f in measured)
-            controls = tuple(
-                sorted(f for f in measured if join[f] > max(t, base) and join[f] != g)
-            )
+            controls = tuple(sorted(f for f in measured if join[f] > max(t, base) and join[f] != g))
             if treated and controls:
                 change = {f: share[(f, t)] - share[(f, base)] for f in treated + controls}
                 cells.append(Cell(g, t, base, cohort, treated, controls, change))
