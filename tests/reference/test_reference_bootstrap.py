@@ -7,10 +7,14 @@ level of the settings, the package's draw order), and must agree to rounding; th
 standard errors they imply are also checked, without the random stream, against the exact
 bootstrap over every resample of the four forces, within the Monte Carlo error of the
 number of replicates. The planted effect of the synthetic data is the truth the intervals
-are set against.
+are set against: the headline one (the deep-dive cohort's arrest share) holds it, but with
+four forces only about half of them do, since resampling forces leaves out each force's
+own sampling error (an expected failure, kept so that a fix shows).
 """
 
 from __future__ import annotations
+
+import functools
 
 import pandas as pd
 import pytest
@@ -132,10 +136,9 @@ def test_the_standard_errors_are_the_exact_bootstraps(release, join, mine, measu
     assert checked >= 10 + 2 + 2, checked
 
 
-def planted_truth(measure: str, cells: list[boot.Cell], chosen: list[int]) -> float:
-    """The row's planted effect (``synthetic.programme_effect`` of the settings: a rise in
-    the arrest share from ``lag_quarters`` after a force of ``phase`` joined; the control
-    measure is left alone), in percent points."""
+@functools.cache
+def _planted() -> tuple[dict[str, pd.Period], float]:
+    """The forces the synthetic effect is planted in, the quarter it starts, its size."""
     effect = settings()["synthetic"]["programme_effect"]
     phases = pd.read_csv(PHASES)
     start = {
@@ -143,8 +146,15 @@ def planted_truth(measure: str, cells: list[boot.Cell], chosen: list[int]) -> fl
         for row in phases.itertuples()
         if row.phase == effect["phase"] and row.force in FORCES
     }
-    return boot.planted(cells, chosen, start if measure == "arrest_share" else {},
-                        float(effect["size"]))  # fmt: skip
+    return start, float(effect["size"])
+
+
+def planted_truth(measure: str, cells: list[boot.Cell], chosen: list[int]) -> float:
+    """The row's planted effect (``synthetic.programme_effect`` of the settings: a rise in
+    the arrest share from ``lag_quarters`` after a force of ``phase`` joined; the control
+    measure is left alone), in percent points."""
+    start, size = _planted()
+    return boot.planted(cells, chosen, start if measure == "arrest_share" else {}, size)
 
 
 def coverage(release, join, mine) -> dict[tuple[str, str], bool]:
