@@ -65,7 +65,7 @@ SAME: dict[str, list[Ref]] = {
     "survival cohort": [(SURVIVAL, r".", r"^crimes$"), (KEY, r"^charge_cif_365$", DEN)],
     "charged in 365 days": [(SURVIVAL, r"^365$", r"^charged$"), (KEY, r"^charge_cif_365$", NUM)],
     "timed to charge": [
-        (r"^Days between dates", r"recording to charge", r"^crimes$"),
+        (r"^Days between dates", r"^recording to charge$", r"^crimes$"),  # not the pooled row
         (KEY, r"^median_days_to_charge$", DEN),
     ],
     "devices seized": [

@@ -21,7 +21,7 @@ NOT_COUNT_WORDS = frozenset(
         "rate", "rates", "%", "percent", "percentage", "per", "share", "proportion",
         "median", "mean", "average", "days", "weeks", "months", "ci", "interval", "lower",
         "upper", "low", "high", "z", "ratio", "score", "rating", "limit", "year", "age",
-        "value", "estimate", "survival", "time",
+        "value", "estimate", "survival", "time", "effect", "effects",
     }
 )  # fmt: skip
 
