@@ -97,27 +97,39 @@ def _tightness(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> tuple
     return (min(counts, default=0), key)
 
 
-def _further(ledger: Ledger, group: list[str], by_cell) -> str | None:
+def _further(ledger: Ledger, group: list[str], by_cell, depth: int = 6) -> str | None:
     """When every relation through the exposed cells is already withheld, the pin comes
     from further away: the cheapest published count in a relation reached through
-    withheld cells."""
+    withheld cells. A headline is taken only when no other count within ``depth`` steps
+    will do (the nearest first among equals): hiding a force's crimes recorded withholds
+    every share that rests on them."""
     seen, frontier = set(group), list(group)
-    while frontier:
-        candidates = []
+    best: tuple | None = None
+    for level in range(depth):
         nxt = []
         for key in frontier:
             for index in by_cell.get(key, ()):
                 for other, _ in ledger.relations[index].terms:
                     cell = ledger.cells[other]
                     if not cell.withheld:
-                        candidates.append((cell.priority, cell.value == 0, cell.value, other))
+                        rank = (
+                            cell.priority >= HEADLINE,
+                            level,
+                            cell.priority,
+                            cell.value == 0,
+                            cell.value,
+                            other,
+                        )
+                        best = rank if best is None or rank < best else best
                     elif other not in seen:
                         seen.add(other)
                         nxt.append(other)
-        if candidates:
-            return min(candidates)[-1]
+        if best is not None and not best[0]:
+            break
+        if not nxt:
+            break
         frontier = nxt
-    return None
+    return None if best is None else best[-1]
 
 
 def _hide_one_per_group(ledger: Ledger, groups: list[list[str]], by_cell) -> int:
@@ -137,19 +149,22 @@ def _hide_one_per_group(ledger: Ledger, groups: list[list[str]], by_cell) -> int
     return added
 
 
-def apply_secondary(ledger: Ledger, width: float) -> int:
+def apply_secondary(ledger: Ledger, width: float, cache: dict | None = None) -> int:
     """Withhold complementary counts until no withheld count is exposed; returns how many.
 
     Cells pinned exactly by one relation are found by substitution alone and fixed first
     (one complement per component each round); the linear programmes then look for
-    intervals narrower than ``width``, and the rounds go on until none is left.
+    intervals narrower than ``width``, and the rounds go on until none is left. ``cache``
+    (see :func:`~soteria_research.release.attack.intervals`) spares the components a round
+    did not change.
     """
+    cache = {} if cache is None else cache
     by_cell = _relations_by_cell(ledger)
     added = 0
     while True:
         groups = pinned(ledger)
         if not groups:
-            found = exposed(ledger, width)
+            found = exposed(ledger, width, cache=cache)
             if found.empty:
                 break
             groups = [[k] for k in found.index]
@@ -168,7 +183,13 @@ def _relations_by_cell(ledger: Ledger) -> dict[str, list[int]]:
     return by_cell
 
 
-def restore(ledger: Ledger, width: float, min_priority: int = FALLBACK, rounds: int = 6) -> int:
+def restore(
+    ledger: Ledger,
+    width: float,
+    min_priority: int = FALLBACK,
+    rounds: int = 6,
+    cache: dict | None = None,
+) -> int:
     """Publish again secondary counts that only protect one another; returns how many.
 
     Secondary suppression can leave a cycle of withheld counts each hidden because the
@@ -211,7 +232,9 @@ def restore(ledger: Ledger, width: float, min_priority: int = FALLBACK, rounds: 
             }
             # the counts the group's relations reach; the whole release is attacked again
             # after the pass, and anything exposed further away is protected then
-            found = exposed(ledger, width, only=near, just=True) if near else None
+            found = (
+                exposed(ledger, width, only=near, just=True, cache=cache) if near else None
+            )
             if found is None or found.empty:
                 kept = True
                 break
@@ -262,10 +285,11 @@ def protect(ledger: Ledger, rules: Rules | None = None) -> dict[str, int]:
         return {"primary": 0, "secondary": 0, "restored": 0, "derived": 0}
     width = protection_width(rules)
     summary = {"primary": apply_primary(ledger, rules)}
-    summary["secondary"] = apply_secondary(ledger, width)
-    summary["restored"] = restore(ledger, width)
+    cache: dict = {}  # each component's bounds, while its withheld cells stay the same
+    summary["secondary"] = apply_secondary(ledger, width, cache)
+    summary["restored"] = restore(ledger, width, cache=cache)
     if summary["restored"]:  # belt and braces: protect again whatever the whole attack finds
-        summary["secondary"] += apply_secondary(ledger, width)
+        summary["secondary"] += apply_secondary(ledger, width, cache)
     summary["derived"] = apply_derived(ledger)
     check(ledger, width)
     log.info("release protected: %s", summary)
