@@ -278,3 +278,43 @@ def test_a_count_that_protects_a_small_one_stays_withheld():
     assert restore(ledger, 10) == 0
     assert ledger.cells[big].withheld
     assert exposed(ledger, 10).empty
+
+
+def test_a_pin_from_further_away_is_broken_by_a_cheap_count_before_a_headline():
+    # every relation through the exposed count is withheld already; one step further a
+    # headline (crimes recorded) would do, two steps further an ordinary count would: the
+    # ordinary count is hidden, since hiding the headline withholds every share on it
+    from soteria_research.release.protect import _further, _relations_by_cell
+
+    ledger = Ledger()
+    x, y, z, v, u = (ledger.count("F", "t", r, "n", 5) for r in "xyzvu")
+    headline = ledger.count("G", "t", "recorded", "n", 700, priority=3)
+    cheap = ledger.count("G", "t", "ordinary", "n", 40)
+    whole = ledger.count("F", "t", "whole", "n", 710, priority=3)
+    ledger.total(z, [x, y])
+    ledger.total(whole, [z, headline])
+    ledger.total(u, [y, v])
+    both = ledger.count("F", "t", "sum", "n", 45, priority=2)
+    ledger.total(both, [v, cheap])
+    _secondary(ledger, x, y, z, v, u, whole)
+    ledger.canonical()
+    assert _further(ledger, [x], _relations_by_cell(ledger)) == cheap
+    _secondary(ledger, cheap, both)  # nothing cheaper left: the headline it is
+    assert _further(ledger, [x], _relations_by_cell(ledger)) == headline
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 60), min_size=3, max_size=3), min_size=2, max_size=4),
+    st.randoms(use_true_random=False),
+)
+def test_remembered_bounds_agree_with_a_fresh_attack(values, rng):
+    # the cache of each component's bounds must never answer for a changed component
+    ledger, keys = table(values)
+    cells = [k for row in keys for k in row]
+    cache: dict = {}
+    for _ in range(6):
+        for key in rng.sample(cells, k=max(1, len(cells) // 3)):
+            cell = ledger.cells[key]
+            cell.status = "" if cell.withheld else "primary"
+        assert intervals(ledger, cache=cache).sort_index().equals(intervals(ledger).sort_index())
