@@ -355,7 +355,9 @@ def published_picture(ctx: NationalContext) -> Section:
     )
     finding = (
         f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {formatting.percent(target)} "
-        f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the {inner} "
+        f"({formatting.count(published['charged'].sum())} of "
+        f"{formatting.count(published['recorded'].sum())}); "
+        f"{len(outside)} of {len(placed)} forces lie outside the {inner} "
         f"limits; {dispersion_words(disp['phi'], disp['tau2'], ctx.measures['funnel_overdispersion'])}."
     )
     note = f"Why the figures differ: {explanation}." if explanation else ""
