@@ -41,7 +41,7 @@ reports: setup ## set up, generate data if needed, clean what changed, and build
 	$(SOTERIA) reports --prepare $(if $(JOBS),--jobs $(JOBS),)
 	@echo "Open reports/index.html"
 
-test: test-unit test-notebooks ## run the whole suite: unit, property, back-test, end-to-end and notebooks (nbval); `make test-browser` opens the reports in headless Chromium
+test: test-unit test-notebooks test-browser ## run the whole suite: unit, property, back-test, end-to-end, notebooks (nbval) and the reports in headless Chromium
 
 test-unit: setup ## unit, property, back-test and end-to-end tests, and the import layers
 	$(VENV)/bin/lint-imports --no-cache
@@ -56,8 +56,9 @@ test-notebooks: notebook-data ## run the committed notebooks under nbval against
 	SOTERIA_ROOT=$(NB_ROOT) $(PY) -m pytest -p no:xdist --nbval notebooks/ --nbval-sanitize-with tests/nbval_sanitize.cfg
 	SOTERIA_ROOT=$(NB_ROOT) SOTERIA_RELEASE_CHECK=1 $(PY) -m pytest -n 0 tests/release/test_synthetic_release.py
 
+# The browser tests on a tiny run are part of test-unit; this one opens the synthetic default.
 test-browser: notebook-data ## open the synthetic default's reports in headless Chromium; screenshots in build/screenshots/
-	SOTERIA_BROWSER_REPORTS=$(NB_ROOT)/reports $(PY) -m pytest -n 0 tests/batch/test_browser.py
+	SOTERIA_BROWSER_REPORTS=$(NB_ROOT)/reports $(PY) -m pytest -n 0 tests/batch/test_browser.py -k built_report_tree
 
 notebooks: notebook-data ## re-execute the notebooks on the synthetic default and store their outputs
 	cd notebooks && SOTERIA_ROOT=$(NB_ROOT) ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

@@ -93,6 +93,23 @@ def count(value: float | None, missing: str = MISSING) -> str:
     return missing if is_missing(value) else f"{int(rounded(value, 0)):,}"
 
 
+def plural(n: float, noun: str, many: str | None = None) -> str:
+    """A count with its noun, right for 0, 1 and many: ``plural(1, "force")`` -> ``1 force``,
+    ``plural(3, "force")`` -> ``3 forces``, ``plural(2, "is", "are")`` -> ``are`` (a verb:
+    the word alone when ``noun`` is a verb given with ``many``).
+
+    >>> plural(0, "action"), plural(1, "action"), plural(1200, "scale")
+    ('0 actions', '1 action', '1,200 scales')
+    >>> plural(1, "is", "are"), plural(2, "is", "are")
+    ('is', 'are')
+    """
+    one = int(n) == 1
+    if many is not None and noun in ("is", "was", "has"):
+        return noun if one else many
+    word = noun if one else (many or f"{noun}s")
+    return f"{int(n):,} {word}"
+
+
 def rating(value: float | None, missing: str = MISSING) -> str:
     """A mean rating with one decimal: ``2.45`` -> ``2.5``."""
     return missing if is_missing(value) else str(rounded(value, RATING_DECIMALS))

@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 _ACTION = "#0072B2"
+_WITHHELD = "#D55E00"
 _SIGNAL = {"high": ("^", "#E69F00"), "low": ("v", "#0072B2")}
 
 
@@ -71,11 +72,16 @@ def key_measure_chart(
     return fig
 
 
-def event_study_chart(events: pd.DataFrame, title: str, label: str) -> Figure:
+def event_study_chart(
+    events: pd.DataFrame, title: str, label: str, withheld: Sequence[str] = ()
+) -> Figure:
     """Effects by quarters since joining with their intervals (points, percentage points).
 
     ``events`` is indexed by event-time label (``"-2"``, ``"+0"``...) with ``estimate``,
-    ``ci_low`` and ``ci_high`` in percentage points.
+    ``ci_low`` and ``ci_high`` in percentage points: the published estimates only.
+    ``withheld`` names the event times whose estimate disclosure control withheld; each
+    is marked on the chart by the word "withheld" at its place (not left as a gap a reader
+    could take for no estimate), and the title says how many.
     """
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.subplots()
@@ -84,10 +90,27 @@ def event_study_chart(events: pd.DataFrame, title: str, label: str) -> Figure:
     low = events["ci_low"].astype(float).to_numpy()
     high = events["ci_high"].astype(float).to_numpy()
     ax.errorbar(x, est, yerr=[est - low, high - est], fmt="o", color="black",
-                ecolor="#555555", capsize=3)  # fmt: skip
+                ecolor="#555555", capsize=3, label="estimate and 95% interval")  # fmt: skip
     ax.axhline(0, color="black", lw=1)
-    ax.axvline(-0.5, color=_ACTION, ls=":", lw=1.2)
+    ax.axvline(-0.5, color=_ACTION, ls=":", lw=1.2, label="joined the programme")
+    hidden = [int(str(w)) for w in withheld]
+    for position in hidden:
+        ax.annotate("withheld", (position, 0), rotation=90, fontsize=8, color=_WITHHELD,
+                    ha="center", va="bottom", xytext=(0, 4), textcoords="offset points")  # fmt: skip
+    if hidden:
+        ax.set_xlim(min(x + hidden) - 0.8, max(x + hidden) + 0.8)
+        title += f" ({len(hidden)} withheld by disclosure control, marked)"
     ax.set_xlabel("Quarters since joining (negative: before)")
     ax.set_ylabel(f"Change in {label.lower()} (percentage points)")
     ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    fig.alt_text = (
+        f"Chart. {title}: {len(x)} published estimate(s) with their 95% intervals, by "
+        "quarters since joining"
+        + (
+            f"; withheld (marked in words): {', '.join(f'{h:+d}' for h in hidden)}."
+            if hidden
+            else "."
+        )
+    )
     return fig

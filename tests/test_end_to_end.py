@@ -63,7 +63,8 @@ def test_reports_carry_no_code_and_state_their_provenance(root: Path) -> None:
 def test_evidence_base_is_published_in_three_formats(root: Path) -> None:
     evidence = root / "reports" / "evidence"
     frame = pd.read_parquet(evidence / "evidence_base.parquet")
-    assert set(frame["force"]) == {"Durham", "Gwent"}
+    # the forces' rows and the national report's own (evaluation, learning table)
+    assert set(frame["force"]) - {"England and Wales"} == {"Durham", "Gwent"}
     assert {"pillar", "measure", "value", "suppressed", "run_id", "data_hash"} <= set(frame.columns)
     assert (evidence / "evidence_base.csv").is_file()
     sheets = pd.ExcelFile(evidence / "evidence_base.xlsx").sheet_names
@@ -141,8 +142,16 @@ def test_every_count_a_force_report_shows_is_a_published_ledger_value(root: Path
         assert shown > 20
 
 
+def _national_rows(root: Path) -> pd.DataFrame:
+    """The national report's own evidence rows (evaluation, learning table)."""
+    return pd.read_parquet(root / "reports" / "national" / "national.findings.parquet")
+
+
 def test_key_findings_are_the_evidence_rows(root: Path) -> None:
     evidence = pd.read_parquet(root / "reports" / "evidence" / "evidence_base.parquet")
+    # the national report's rows about a force (its place in the learning table) are not
+    # the force's own findings
+    evidence = evidence[~evidence["measure"].isin(set(_national_rows(root)["measure"]))]
     for slug, force in (("durham", "Durham"), ("gwent", "Gwent")):
         rendered = pd.read_parquet(root / "reports" / "findings" / f"{slug}.parquet")
         rows = evidence[evidence["force"] == force].reset_index(drop=True)
@@ -172,7 +181,7 @@ def _with_root(root: Path):
 
 def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
     """Each evidence-base sentence quotes its own row's published columns, and no other."""
-    from soteria_research import ingest
+    from soteria_research import formatting, ingest
     from soteria_research.measures import finding_texts, measure_settings, position_words
     from soteria_research.measures.catalogue import CENSORING_AWARE, MEASURES
     from soteria_research.measures.wording import WITHHELD
@@ -180,7 +189,8 @@ def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
     evidence = pd.read_parquet(root / "reports" / "evidence" / "evidence_base.parquet")
     s = measure_settings()
     with _with_root(root):
-        for force, rows in evidence.groupby("force"):
+        own = evidence[~evidence["measure"].isin(set(_national_rows(root)["measure"]))]
+        for force, rows in own.groupby("force"):  # the national rows: tests/sections
             texts = finding_texts(rows, ingest.load_assessment(force), force, s)
             assert rows["finding"].tolist() == texts
     checked = 0
@@ -196,11 +206,11 @@ def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
             assert "not available" in text
             continue
         if unit == "proportion":
-            assert f": {row['value'] * 100:.1f}%" in text
+            assert f": {formatting.percent(row['value'])}" in text
             if pd.notna(row["numerator"]) and row["measure"] not in CENSORING_AWARE:
                 assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text
         if pd.notna(row["comparator_value"]) and unit == "proportion":
-            assert f"pooled comparator {row['comparator_value'] * 100:.1f}%" in text
+            assert f"pooled comparator {formatting.percent(row['comparator_value'])}" in text
         elif pd.isna(row["comparator_value"]):
             assert "comparator" not in text
         words = position_words(row["funnel_position"], s["funnel_limits"])
@@ -253,3 +263,23 @@ def test_national_funnels_place_forces_as_the_evidence_base_does(root: Path) -> 
     assert placed_any
     page = (root / "reports" / "national" / "national_evidence.html").read_text(encoding="utf-8")
     assert "Forces by funnel position" in page and "over-dispersion phi" in page
+
+
+def test_the_evidence_base_takes_in_the_national_reports_rows(root: Path) -> None:
+    """The evaluation and learning rows the national report writes are in the evidence base
+    (the national report runs first), in every format."""
+    from soteria_research.batch.worker import NATIONAL_FINDINGS
+    from soteria_research.sections.summary import NATIONAL_FINDINGS as WRITTEN
+
+    assert NATIONAL_FINDINGS == WRITTEN
+    rows = root / "reports" / "national" / NATIONAL_FINDINGS
+    assert rows.is_file(), "the national report wrote its evidence rows"
+    national = pd.read_parquet(rows)
+    assert len(national) and set(national["force"]) <= {"England and Wales", *FORCES}
+    assert "England and Wales" in set(national["force"])  # the evaluation
+    key = ["force", "period", "pillar", "measure"]
+    evidence = pd.read_parquet(root / "reports" / "evidence" / "evidence_base.parquet")
+    shown = evidence.merge(national[key].drop_duplicates(), on=key)
+    assert len(shown) == len(national)
+    csv = pd.read_csv(root / "reports" / "evidence" / "evidence_base.csv")
+    assert csv["measure"].isin(set(national["measure"])).sum() == len(national)

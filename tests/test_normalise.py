@@ -74,6 +74,24 @@ def test_reference_has_43_forces_and_btp() -> None:
     assert reference.forces()["name"].is_unique
 
 
+@pytest.mark.parametrize(
+    ("short", "name"),
+    [
+        ("Met", "Metropolitan Police"),
+        ("the met", "Metropolitan Police"),
+        ("GMP", "Greater Manchester"),
+        ("A&S", "Avon and Somerset"),
+        ("a & s", "Avon and Somerset"),
+        ("D&C", "Devon and Cornwall"),
+        ("CoLP", "London, City of"),
+        ("WMP", "West Midlands"),
+        ("TVP", "Thames Valley"),
+    ],
+)
+def test_common_short_names_are_read(short: str, name: str) -> None:
+    assert normalise.force_name(short) == name
+
+
 def test_aliases_are_unambiguous() -> None:
     seen: dict[str, str] = {}
     for row in FORCES.itertuples():

@@ -212,10 +212,13 @@ def plan_national(
 ) -> list[Task]:
     """The evidence-base task and (unless ``notebook`` is None) the national report task.
 
-    Both depend on every force's findings as they stand after the force reports ran.
+    Both depend on every force's findings as they stand after the force reports ran; the
+    evidence base also takes in the national report's own rows, so it runs after it.
     """
     findings = digests.tree_digest(findings_dir)
     evidence_inputs = {"findings": findings, "code": shared["code"], "config": shared["config"]}
+    if release is not None and notebook is not None:
+        evidence_inputs["release"] = release  # the national report's rows come from it
     previous = state.get(EVIDENCE)
     tasks = [
         Task(

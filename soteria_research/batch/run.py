@@ -169,7 +169,10 @@ class Run:
             if task not in runnable:
                 self.tasks[task.slug] = task
                 self.rows[task.slug] = _row(task, "skipped", error="no force findings yet")
-        self.stage(runnable)
+        # the national report first: the evidence base takes in its rows (evaluation,
+        # learning table)
+        self.stage([t for t in runnable if t.kind == plan.NATIONAL])
+        self.stage([t for t in runnable if t.kind != plan.NATIONAL])
 
     def status(self) -> str:
         """``failed`` when anything failed, else ``ok`` when anything ran, else ``up to date``."""

@@ -26,6 +26,8 @@ from soteria_research import digests, files, paths
 from soteria_research.errors import RunError
 
 KERNEL = "python3"
+#: The national report's rows of the evidence base, as ``sections.summary`` names them.
+NATIONAL_FINDINGS = "national.findings.parquet"
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,12 @@ def _build_report(job: Job) -> dict[str, str]:
     if job.kind == "force" and staged.is_file():
         target = files.move_into_place(staged, job.findings)
         outputs[_relative(target)] = digests.file_digest(target)
+    national_rows = Path(job.staging) / NATIONAL_FINDINGS
+    if job.kind != "force" and national_rows.is_file():
+        # the national rows of the evidence base go beside the national report (the
+        # findings folder holds one file per force)
+        target = files.move_into_place(national_rows, Path(job.html).parent / NATIONAL_FINDINGS)
+        outputs[_relative(target)] = digests.file_digest(target)
     target = files.write_bytes(job.html, page)
     outputs[_relative(target)] = hashlib.sha256(page).hexdigest()
     for log in sorted(Path(job.staging).glob("*.disclosure.json")):
@@ -217,7 +225,15 @@ def _build_evidence(job: Job) -> dict[str, str]:
     from soteria_research.release.evidence import evidence_base
     from soteria_research.report import evidence
 
-    protected, log = evidence_base(evidence.gather_findings(job.findings_dir))
+    found = evidence.gather_findings(job.findings_dir)
+    national_rows = paths.reports_dir() / "national" / NATIONAL_FINDINGS
+    if national_rows.is_file():  # the national report ran first (its own stage)
+        import pandas as pd
+
+        rows = pd.read_parquet(national_rows)
+        found = pd.concat([found, rows.astype(found.dtypes.to_dict(), errors="ignore")])
+        found = found.reset_index(drop=True)
+    protected, log = evidence_base(found)
     written = evidence.write_evidence(protected, job.evidence_dir)
     written["log"] = log.write(Path(job.evidence_dir) / "evidence_base.disclosure.json")
     return {_relative(p): digests.file_digest(p) for p in written.values()}

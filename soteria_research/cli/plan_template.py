@@ -50,7 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
     from soteria_research import normalise, paths
     from soteria_research.ingest import processed
-    from soteria_research.ingest.plan_template import plan_rows, write_plan_template
+    from soteria_research.ingest.plan_template import (
+        GAP_MEASURES,
+        plan_rows,
+        write_plan_template,
+    )
 
     force = normalise.force_name(args.force)
     folder = processed.police_uk_id(force)
@@ -66,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
     rows = plan_rows(findings)
     out = Path(args.out or f"improvement_plan_{folder}.xlsx")
     written = write_plan_template(force, rows, out)
-    seeded = f"{len(rows)} flagged finding(s) from {source}" if source else "no findings (blank)"
+    gaps = int(rows["linked_measures"].eq("|".join(GAP_MEASURES)).sum()) if len(rows) else 0
+    seeded = (
+        f"{len(rows)} flagged finding(s) from {source} ({gaps} pillar maturity gap(s))"
+        if source
+        else "no findings (blank)"
+    )
     print(
         f"Wrote {written} for {force}: {seeded}. When it is filled in, run "
         f"`soteria plan-ingest {written} --force {folder}`."

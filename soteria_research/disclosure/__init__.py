@@ -27,12 +27,13 @@ from soteria_research.disclosure.magnitude import dominance_failures, protect_ma
 from soteria_research.disclosure.outputlog import OutputLog
 from soteria_research.disclosure.rates import Rate, protect_rate, protect_rates
 from soteria_research.disclosure.render import HtmlTable, render_table_html
-from soteria_research.disclosure.rules import SUPPRESSED_MARKER, Rules
+from soteria_research.disclosure.rules import NOT_APPLICABLE_MARKER, SUPPRESSED_MARKER, Rules
 from soteria_research.disclosure.suppression import Protected, protect_table
 from soteria_research.disclosure.survival import check_survival, protect_survival
 from soteria_research.disclosure.units import protect_by_unit
 
 __all__ = [
+    "NOT_APPLICABLE_MARKER",
     "SUPPRESSED_MARKER",
     "AuditReport",
     "Check",

@@ -65,16 +65,17 @@ SAME: dict[str, list[Ref]] = {
     "survival cohort": [(SURVIVAL, r".", r"^crimes$"), (KEY, r"^charge_cif_365$", DEN)],
     "charged in 365 days": [(SURVIVAL, r"^365$", r"^charged$"), (KEY, r"^charge_cif_365$", NUM)],
     "timed to charge": [
-        (r"^Days between dates", r"^recording to charge$", r"^crimes$"),
+        (r"^Days between dates", r"^recording to charge$", r"^crimes$"),  # not the pooled row
         (KEY, r"^median_days_to_charge$", DEN),
     ],
     "devices seized": [
         (r"\(%\)$", r"^devices seized", r"^crimes$"),
         (r"\(%\)$", r"^devices returned", r"^of$"),
     ],
-    "devices returned": [
-        (r"\(%\)$", r"^devices returned", r"^crimes$"),
+    "devices returned": [(r"\(%\)$", r"^devices returned", r"^crimes$")],
+    "devices returned in the period": [
         (r"^Device turnaround", r"seizure to return", r"^crimes$"),
+        (KEY, r"^median_device_turnaround_days$", DEN),
     ],
     "withdrawal timed": [
         (r"^Days between dates", r"victim withdrawal", r"^crimes$"),

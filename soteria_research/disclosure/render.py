@@ -7,7 +7,10 @@ The marking convention (described in ``docs/disclosure.md``):
 * a column of counts: its header cell carries ``data-sdc="count"``; a total column
   ``data-sdc="count total"``; other columns (rates, labels) carry no ``count`` token;
 * the total row: its row header carries ``data-sdc="total"``;
-* a suppressed value: ``<td data-sdc="suppressed">[c]</td>``.
+* a suppressed value: ``<td data-sdc="suppressed">[c]</td>``;
+* a cell with nothing to show (not applicable, not estimable, a total of measures that do
+  not add up): ``<td data-sdc="na">–</td>``, explained under the table only when the table
+  has one.
 """
 
 from __future__ import annotations
@@ -19,7 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from soteria_research.disclosure.rules import SUPPRESSED_MARKER, Rules, resolve
+from soteria_research.disclosure.rules import (
+    NOT_APPLICABLE_MARKER,
+    SUPPRESSED_MARKER,
+    Rules,
+    resolve,
+)
 from soteria_research.disclosure.suppression import TOTAL, Protected
 
 
@@ -66,7 +74,10 @@ def render_table_html(
     rules: Rules | None = None,
     digits: int = 1,
 ) -> HtmlTable:
-    """Render a protected table as marked HTML (suppressed values shown as ``[c]``).
+    """Render a protected table as marked HTML: suppressed values shown as ``[c]``; in a
+    :class:`Protected` table, cells with nothing to show (``NA`` its mask does not mark
+    withheld) as ``–`` with a footnote. A plain frame's missing value is left blank (or
+    ``[c]`` in a count column): it cannot say whether it was withheld.
 
     Parameters
     ----------
@@ -115,6 +126,7 @@ def render_table_html(
         mark = f' data-sdc="{" ".join(tokens)}"' if tokens else ""
         heads.append(f'<th scope="col"{mark}>{html.escape(_label(column))}</th>')
     out.append(f"<thead><tr>{''.join(heads)}</tr></thead><tbody>")
+    empty = False
     for i, label in enumerate(frame.index):
         mark = ' data-sdc="total"' if _is_total(label) else ""
         cells = [f'<th scope="row"{mark}>{html.escape(_label(label))}</th>']
@@ -127,7 +139,10 @@ def render_table_html(
                 # count can only be a withheld one
                 if marked or row_hidden or (column in counts and mask is None):
                     cells.append(f'<td data-sdc="suppressed">{SUPPRESSED_MARKER}</td>')
-                else:
+                elif mask is not None:  # the mask says what was withheld: this was not
+                    cells.append(f'<td data-sdc="na">{NOT_APPLICABLE_MARKER}</td>')
+                    empty = True
+                else:  # a plain frame cannot say why a value is missing
                     cells.append("<td></td>")
             else:
                 text = html.escape(_format(value, column in counts, digits))
@@ -135,7 +150,15 @@ def render_table_html(
         out.append(f"<tr>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
     out.append(f'<p class="sdc-note">{html.escape(note(rules, method))}</p>')
+    if empty:
+        out.append(f'<p class="sdc-note">{html.escape(NOT_APPLICABLE_NOTE)}</p>')
     return HtmlTable(f'<div class="sdc">{"".join(out)}</div>')
+
+
+#: The note under a table that has a cell with nothing to show.
+NOT_APPLICABLE_NOTE = (
+    f"{NOT_APPLICABLE_MARKER}: not applicable (nothing to show here; not withheld)."
+)
 
 
 def note(rules: Rules, method: str) -> str:

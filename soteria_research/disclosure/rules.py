@@ -28,6 +28,8 @@ METHODS = ("suppress", "round")
 
 #: The GSS shorthand for a value withheld to protect confidentiality.
 SUPPRESSED_MARKER = "[c]"
+#: Marker of a cell with nothing to show (not applicable, or not estimable): never a withheld one.
+NOT_APPLICABLE_MARKER = "–"
 
 
 @dataclass(frozen=True)

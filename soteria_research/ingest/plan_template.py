@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from soteria_research import normalise, reference
+from soteria_research.ingest.rounds import order_rounds
 
 SHEET = "Plan"
 HEADER = (
@@ -55,6 +56,10 @@ STATUSES = ("planned", "in progress", "done", "stopped")
 TEMPLATE_VERSION = "1"
 #: Funnel positions that flag a measure (outside the 95% or 99.8% limits).
 FLAGGED_POSITIONS = ("above95", "below95", "above998", "below998")
+#: The measures whose difference (self minus peer) is a pillar's maturity gap.
+GAP_MEASURES = ("self_maturity", "peer_maturity")
+#: How the evidence base names a self-assessment round as a period.
+ROUND_PREFIX = "self-assessment round "
 _WIDTHS = (10, 34, 50, 28, 60, 24, 12, 12, 14)
 _BLANK_ROWS = 30
 INSTRUCTIONS = (
@@ -81,6 +86,76 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].astype("string").fillna("").str.strip()
 
 
+def _round_of(period: str) -> str:
+    return str(period).removeprefix(ROUND_PREFIX).strip()
+
+
+def pillar_gaps(findings: pd.DataFrame) -> pd.DataFrame:
+    """The pillar maturity gaps in a force's findings: self rating above the peer rating.
+
+    The evidence base holds each pillar's mean self and peer rating of the force's latest
+    self-assessment round (measures ``self_maturity`` and ``peer_maturity``, period
+    ``self-assessment round R``); a pillar's gap is the self mean minus the peer mean of
+    the same round. Ratings withheld or missing give no gap.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        Evidence rows of one force: ``measure``, ``pillar``, ``period``, ``value``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        pillar, period, self_maturity, peer_maturity, gap (every pillar with both
+        ratings, latest round only; ``gap`` may be zero or below).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"measure": ["self_maturity", "peer_maturity"],
+    ...     "pillar": ["suspect_focus"] * 2, "period": ["self-assessment round 9"] * 2,
+    ...     "value": [3.0, 2.5]})
+    >>> float(pillar_gaps(rows)["gap"].iloc[0])
+    0.5
+    """
+    columns = ["pillar", "period", *GAP_MEASURES, "gap"]
+    if not {"measure", "pillar", "period", "value"} <= set(findings.columns):
+        return pd.DataFrame(columns=columns)
+    rated = findings[_text(findings, "measure").isin(GAP_MEASURES).to_numpy()]
+    rated = rated.assign(
+        value=pd.to_numeric(rated["value"], errors="coerce"),
+        period=_text(rated, "period"),
+        pillar=_text(rated, "pillar"),
+        measure=_text(rated, "measure"),
+    ).dropna(subset=["value"])
+    if rated.empty:
+        return pd.DataFrame(columns=columns)
+    latest = order_rounds(rated["period"].map(_round_of))[-1]
+    rated = rated[rated["period"].map(_round_of) == latest]
+    wide = rated.pivot_table("value", ["pillar", "period"], "measure", aggfunc="first")
+    wide = wide.reindex(columns=list(GAP_MEASURES)).dropna().reset_index()
+    wide["gap"] = wide["self_maturity"] - wide["peer_maturity"]
+    return wide.reindex(columns=columns)
+
+
+def _gap_rows(findings: pd.DataFrame) -> pd.DataFrame:
+    """Seed rows of the pillars whose self rating is above the peer rating."""
+    gaps = pillar_gaps(findings)
+    gaps = gaps[gaps["gap"] > 0]
+    names = dict(zip(reference.pillars()["slug"], reference.pillars()["name"], strict=True))
+    return pd.DataFrame(
+        {
+            "pillar": gaps["pillar"],
+            "finding": [
+                f"Maturity gap: {names.get(r.pillar, r.pillar)} self-rated "
+                f"{r.self_maturity:.2f}, {r.gap:.2f} points above the peer review "
+                f"({r.peer_maturity:.2f}), round {_round_of(r.period)}"
+                for r in gaps.itertuples(index=False)
+            ],
+            "linked_measures": "|".join(GAP_MEASURES),
+        }
+    )
+
+
 def plan_rows(findings: pd.DataFrame) -> pd.DataFrame:
     """The plan rows the flagged findings seed: one per flagged measure or pillar gap.
 
@@ -90,7 +165,9 @@ def plan_rows(findings: pd.DataFrame) -> pd.DataFrame:
         Rows with ``measure`` and ``pillar`` (slug) and any of ``funnel_position``
         (flagged outside the limits), ``spc_signal`` (flagged when not empty or
         ``none``), ``gap`` (a maturity gap: flagged when above zero) and ``finding``
-        (the finding in words).
+        (the finding in words). The evidence base's ``self_maturity`` and
+        ``peer_maturity`` rows (with ``period`` and ``value``) seed a row for every
+        pillar whose self rating is above the peer rating (:func:`pillar_gaps`).
 
     Returns
     -------
@@ -117,6 +194,7 @@ def plan_rows(findings: pd.DataFrame) -> pd.DataFrame:
         }
     )
     order = {slug: i for i, slug in enumerate(reference.pillar_slugs())}
+    out = pd.concat([out, _gap_rows(findings).astype("string")], ignore_index=True)
     out = out.assign(_o=out["pillar"].map(order)).sort_values(["_o", "linked_measures"])
     out = out.drop(columns="_o").drop_duplicates().reset_index(drop=True)
     out.insert(0, "action_id", [f"A{i + 1:03d}" for i in range(len(out))])

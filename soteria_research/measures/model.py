@@ -15,6 +15,14 @@ when asked to raise) when the smaller of events and non-events per estimated par
 is under ``min_events_per_parameter`` (setting, default 10; Peduzzi et al. 1996).
 Levels with no charges or no non-charges cannot be estimated (separation): their rows
 are left out and listed in ``notes``.
+
+A predictor named in ``deviation`` (the ``force`` of a pooled model) is coded against the
+average of its levels (sum-to-zero, ``C(force, Sum)`` in a statsmodels formula) rather than
+against one reference level: each level's odds ratio compares it with the unweighted
+average of all levels (``reference`` = ``"average"``), and every level gets a row, the
+last one's coefficient being minus the sum of the others (its standard error from their
+covariance). The other terms are the same as under treatment coding.
+:func:`pooled_estimates` picks out, for one force, what such a pooled model says about it.
 """
 
 from __future__ import annotations
@@ -134,8 +142,15 @@ def model_frame(
     return out.reset_index(drop=True)
 
 
+#: The ``reference`` of a level coded against the average of its variable's levels.
+AVERAGE = "average"
+
+
 def _design(
-    frame: pd.DataFrame, predictors: Sequence[str], references: Mapping[str, str]
+    frame: pd.DataFrame,
+    predictors: Sequence[str],
+    references: Mapping[str, str],
+    deviation: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[dict[str, object]], list[str]]:
     columns, terms, notes = {"(intercept)": np.ones(len(frame))}, [], []
     terms.append({"term": "(intercept)", "variable": "(intercept)", "level": "", "reference": ""})
@@ -143,6 +158,14 @@ def _design(
         counts = frame[name].value_counts()
         if len(counts) < 2:
             notes.append(f"{name} left out: one level only")
+            continue
+        if name in deviation:
+            levels = sorted(counts.index)
+            last = frame[name].eq(levels[-1]).astype(float).to_numpy()
+            for level in levels[:-1]:
+                term = f"{name}[{level}]"
+                columns[term] = frame[name].eq(level).astype(float).to_numpy() - last
+                terms.append({"term": term, "variable": name, "level": level, "reference": AVERAGE})
             continue
         ref = references.get(name, counts.index[0])
         for level in sorted(counts.index):
@@ -183,6 +206,7 @@ def charge_model(
     age_bands: Sequence[int] | None = None,
     raise_on_refusal: bool = False,
     horizon_days: int | None = None,
+    deviation: Sequence[str] = (),
 ) -> ModelResult:
     """Fit the logistic regression of charge; odds ratios with Wald intervals.
 
@@ -205,6 +229,9 @@ def charge_model(
     horizon_days
         Model charge within this many days of recording among crimes followed that long
         (pending included) instead of charge among crimes with an outcome.
+    deviation
+        Predictors coded against the average of their levels (see module notes), e.g.
+        ``("force",)`` in a model pooled over forces.
 
     Returns
     -------
@@ -212,28 +239,21 @@ def charge_model(
         ``table``: ``term, variable, level, reference, n_level, events_level, coef, se,
         odds_ratio, ci_low, ci_high, p_value``.
     """
-    frame = model_frame(cases, period, predictors, age_bands, horizon_days)
-    frame, notes = _drop_separated(frame, predictors)
-    design, terms, more = _design(frame, predictors, references or {})
-    notes += more
+    frame, design, terms, notes, refusal = _prepare(
+        cases,
+        period,
+        predictors,
+        min_events_per_parameter,
+        references,
+        age_bands,
+        horizon_days,
+        deviation,
+    )
     y = frame["charged"].to_numpy(dtype=float)
     events = int(min(y.sum(), len(y) - y.sum()))
     parameters = design.shape[1] - 1
-    if frame.empty:
-        reason = (
-            "no crimes with an outcome in the period"
-            if horizon_days is None
-            else f"no crimes followed {horizon_days} days in the period"
-        )
-        return _refusal(frame, 0, 0, reason, notes, raise_on_refusal)
-    if parameters == 0:
-        return _refusal(frame, events, 0, "no predictor varies", notes, raise_on_refusal)
-    if events < min_events_per_parameter * parameters:
-        reason = (
-            f"{events} events for {parameters} parameters "
-            f"({events / parameters:.1f} per parameter, fewer than {min_events_per_parameter:g})"
-        )
-        return _refusal(frame, events, parameters, reason, notes, raise_on_refusal)
+    if refusal:
+        return _refusal(frame, events, parameters, refusal, notes, raise_on_refusal)
     from statsmodels.discrete.discrete_model import Logit  # slow import: only when fitting
 
     with warnings.catch_warnings():
@@ -251,15 +271,162 @@ def charge_model(
     table["ci_low"] = np.exp(table["coef"] - z * table["se"])
     table["ci_high"] = np.exp(table["coef"] + z * table["se"])
     table["p_value"] = fit.pvalues.to_numpy()
+    table = pd.concat([table, *_last_levels(frame, terms, fit, z)], ignore_index=True)
+    order = {v: i for i, v in enumerate(dict.fromkeys(t["variable"] for t in terms))}
+    table = table.sort_values("variable", key=lambda v: v.map(order), kind="stable")
+    table = table.reset_index(drop=True)
     n_level, ev_level = [], []
-    for t in terms:
-        mask = design[t["term"]].to_numpy() == 1
+    for t in table.to_dict("records"):
+        mask = (
+            np.ones(len(y), dtype=bool)
+            if t["variable"] == "(intercept)"
+            else frame[t["variable"]].eq(t["level"]).to_numpy()
+        )
         n_level.append(int(mask.sum()))
         ev_level.append(int(y[mask].sum()))
     table["n_level"], table["events_level"] = n_level, ev_level
     return ModelResult(
         table[TABLE_COLUMNS], len(y), events, parameters, events / parameters, False, "", notes
     )
+
+
+def _prepare(
+    cases: pd.DataFrame,
+    period: str | Period,
+    predictors: Sequence[str],
+    min_events_per_parameter: float,
+    references: Mapping[str, str] | None,
+    age_bands: Sequence[int] | None,
+    horizon_days: int | None,
+    deviation: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, object]], list[str], str]:
+    """The model's rows, design, terms and notes, and why no model may be fitted ("" when
+    one may): no rows, no predictor varying, or too few events per parameter."""
+    frame = model_frame(cases, period, predictors, age_bands, horizon_days)
+    return _support(
+        frame, predictors, min_events_per_parameter, references, horizon_days, deviation
+    )
+
+
+def _support(
+    frame: pd.DataFrame,
+    predictors: Sequence[str],
+    min_events_per_parameter: float,
+    references: Mapping[str, str] | None,
+    horizon_days: int | None,
+    deviation: Sequence[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, object]], list[str], str]:
+    """:func:`_prepare` from the rows of :func:`model_frame`."""
+    frame, notes = _drop_separated(frame, predictors)
+    design, terms, more = _design(frame, predictors, references or {}, deviation)
+    y = frame["charged"].to_numpy(dtype=float)
+    events = int(min(y.sum(), len(y) - y.sum()))
+    parameters = design.shape[1] - 1
+    reason = ""
+    if frame.empty:
+        reason = (
+            "no crimes with an outcome in the period"
+            if horizon_days is None
+            else f"no crimes followed {horizon_days} days in the period"
+        )
+    elif parameters == 0:
+        reason = "no predictor varies"
+    elif events < min_events_per_parameter * parameters:
+        reason = (
+            f"{events} events for {parameters} parameters "
+            f"({events / parameters:.1f} per parameter, fewer than {min_events_per_parameter:g})"
+        )
+    return frame, design, terms, notes + more, reason
+
+
+def refusal_reason(cases: pd.DataFrame, **kwargs) -> str:
+    """Why :func:`charge_model` would refuse ``cases`` before fitting ("" when it would
+    fit): no rows, no predictor varying, or too few events per parameter. Keyword arguments
+    are those of :func:`charge_model` (``confidence`` and ``raise_on_refusal`` ignored)."""
+    kwargs.pop("confidence", None)
+    kwargs.pop("raise_on_refusal", None)
+    options = {
+        "period": "all",
+        "predictors": DEFAULT_PREDICTORS,
+        "min_events_per_parameter": 10,
+        "references": None,
+        "age_bands": None,
+        "horizon_days": None,
+        "deviation": (),
+    } | kwargs
+    return _prepare(cases, **options)[4]
+
+
+def refusal_reasons(cases: pd.DataFrame, by: str = "force", **kwargs) -> pd.Series:
+    """:func:`refusal_reason` for each ``by`` group of ``cases`` (a force's own model), the
+    model's rows built once: group -> reason ("" when its own model would be fitted)."""
+    kwargs.pop("confidence", None)
+    kwargs.pop("raise_on_refusal", None)
+    predictors = list(kwargs.pop("predictors", DEFAULT_PREDICTORS))
+    period = kwargs.pop("period", "all")
+    age_bands, horizon = kwargs.pop("age_bands", None), kwargs.pop("horizon_days", None)
+    minimum = kwargs.pop("min_events_per_parameter", 10)
+    references = kwargs.pop("references", None)
+    require_columns(cases, [by])
+    frame = model_frame(cases, period, [*predictors, by], age_bands, horizon)
+    reasons = {}
+    for group in sorted(cases[by].dropna().unique()):
+        rows = frame[frame[by] == group].drop(columns=by).reset_index(drop=True)
+        reasons[group] = _support(rows, predictors, minimum, references, horizon)[4]
+    return pd.Series(reasons, dtype="string", name="reason")
+
+
+def _last_levels(frame: pd.DataFrame, terms: list[dict], fit, z: float) -> list[pd.DataFrame]:
+    """The row of each deviation-coded variable's last level: minus the sum of the other
+    levels' coefficients, its standard error from their covariance."""
+    out = []
+    cov = np.asarray(fit.cov_params())
+    params = np.asarray(fit.params)
+    for variable in dict.fromkeys(t["variable"] for t in terms if t["reference"] == AVERAGE):
+        index = [i for i, t in enumerate(terms) if t["variable"] == variable]
+        weights = np.zeros(len(params))
+        weights[index] = -1.0
+        coef = float(weights @ params)
+        se = float(np.sqrt(weights @ cov @ weights))
+        level = sorted(frame[variable].unique())[-1]
+        out.append(
+            pd.DataFrame(
+                [
+                    {
+                        "term": f"{variable}[{level}]",
+                        "variable": variable,
+                        "level": level,
+                        "reference": AVERAGE,
+                        "coef": coef,
+                        "se": se,
+                        "odds_ratio": np.exp(coef),
+                        "ci_low": np.exp(coef - z * se),
+                        "ci_high": np.exp(coef + z * se),
+                        "p_value": 2 * stats.norm.sf(abs(coef / se)),
+                    }
+                ]
+            )
+        )
+    return out
+
+
+def pooled_estimates(
+    result: ModelResult, level: str, variable: str = "force", own: Sequence[str] = ()
+) -> pd.DataFrame:
+    """What a pooled model says about one of its ``variable``'s levels (a force): that
+    level's row (its effect against the average of the levels) first, then the rows of the
+    characteristics shared by every level (``own`` variables, e.g. ``financial_year``, and
+    the intercept left out). Empty when the model was refused or the level is not in it
+    (left out for separation, or no crimes followed long enough).
+    """
+    table = result.table
+    if result.refused or table.empty:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    mine = table[(table["variable"] == variable) & (table["level"] == level)]
+    if mine.empty:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    shared = table[~table["variable"].isin(["(intercept)", variable, *own])]
+    return pd.concat([mine, shared], ignore_index=True)[TABLE_COLUMNS]
 
 
 def charge_odds_ratios(cases: pd.DataFrame, **kwargs) -> pd.DataFrame:

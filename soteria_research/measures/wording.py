@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from soteria_research import reference
+from soteria_research import formatting, reference
 from soteria_research.measures.catalogue import CENSORING_AWARE, MEASURES
 from soteria_research.measures.funnel import position_words
 
@@ -21,22 +21,24 @@ WITHHELD = "Withheld by disclosure control."
 
 
 def _number(value: float, unit: str) -> str:
+    """A figure at the precision every report shows it (:mod:`soteria_research.formatting`:
+    half away from zero on the value as written), so a sentence quotes what a table shows."""
     if pd.isna(value):
         return "n/a"
     if unit == "proportion":
-        return f"{value * 100:.1f}%"
+        return formatting.percent(value)
     if unit == "rating":
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
+        return formatting.rating(value)
+    return formatting.count(value)
 
 
 def _fmt(value: float, unit: str, scale: tuple | None = None) -> str:
     if pd.isna(value):
         return "n/a"
     if unit == "days":
-        return f"{value:,.0f} day" + ("" if round(value) == 1 else "s")
+        return formatting.days(value)
     if unit == "rating" and scale and None not in scale and not any(pd.isna(x) for x in scale):
-        return f"{value:.1f} on a {scale[0]:g}-{scale[1]:g} scale"
+        return f"{formatting.rating(value)} on a {scale[0]:g}-{scale[1]:g} scale"
     return _number(value, unit)
 
 

@@ -7,8 +7,9 @@ the index read labels from here, so a code such as ``above95`` or ``arrest_share
 reaches a reader and a label is changed in one place.
 
 Kinds: ``measure``, ``pillar``, ``model_variable``, ``model_column``,
-``funnel_position``, ``basis``, ``unit``, ``evidence_column`` and ``status`` (of a report
-in the run state).
+``funnel_position``, ``basis``, ``unit``, ``evidence_column``, ``status`` (of a report
+in the run state), ``field`` (a column of the canonical case table) and ``quality_item``
+(a line of the data-quality report: row counts, duplicate rules, date flags).
 
 Examples
 --------
@@ -16,6 +17,8 @@ Examples
 'Above the 95% limit'
 >>> term_label("victim_age_band[0-12]")
 'Victim age: 0-12'
+>>> quality_label("recorded_date: missing value")
+'Date recorded: missing value'
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ KINDS = (
     "unit",
     "evidence_column",
     "status",
+    "field",
+    "quality_item",
 )
 #: The funnel-position code for a value not placed on a funnel (missing in the data).
 NOT_PLACED = "not_placed"
@@ -114,6 +119,19 @@ def term_label(term: str) -> str:
     if not match:
         return label("model_variable", term)
     return f"{label('model_variable', match['variable'])}: {match['level']}"
+
+
+def quality_label(item: object) -> str:
+    """A line of the data-quality report in words: a canonical field (completeness), a row
+    count, a duplicate rule or a date flag by its label, and a quarantine reason
+    ``column: reason`` with the column's label."""
+    text = "" if item is None or (not isinstance(item, str) and pd.isna(item)) else str(item)
+    if text in labels("quality_item"):
+        return labels("quality_item")[text]
+    column, sep, reason = text.partition(": ")
+    if sep:
+        return f"{label('field', column)}: {reason}"
+    return label("field", text)
 
 
 def headline_measures() -> list[str]:

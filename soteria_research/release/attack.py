@@ -148,18 +148,35 @@ def _peel(keys: list[str], rels: list) -> tuple[dict[str, float], list]:
     return known, rels
 
 
-def intervals(ledger: Ledger, only: set[str] | None = None) -> pd.DataFrame:
+def intervals(
+    ledger: Ledger,
+    only: set[str] | None = None,
+    *,
+    just: bool = False,
+    cache: dict | None = None,
+) -> pd.DataFrame:
     """For every guarded withheld count (:func:`guarded`): ``low``, ``high`` (what a reader
     can work out) and ``value``.
 
-    ``only`` limits the work to the components holding those cells.
+    ``only`` limits the work to the components holding those cells; with ``just``, to
+    those cells themselves (each still bounded under its whole component's relations).
+    ``cache`` (a dict the caller keeps across calls on one ledger whose values and
+    relations do not change) remembers each component's answer: a component is the same
+    problem while its withheld cells are, so rounds of suppression that change one
+    component solve that one alone.
     """
     rows = []
     for keys, rels in components(ledger):
         if only is not None and not only.intersection(keys):
             continue
         targets = {k for k in keys if guarded(ledger.cells[k])}
+        if just and only is not None:
+            targets &= only
         if not targets:
+            continue
+        memo = (tuple(keys), frozenset(targets))
+        if cache is not None and memo in cache:
+            rows.extend(cache[memo])
             continue
         known, left = _peel(keys, rels)
         found = {k: (v, v) for k, v in known.items() if k in targets}
@@ -167,16 +184,19 @@ def intervals(ledger: Ledger, only: set[str] | None = None) -> pd.DataFrame:
         for sub_keys, sub_rels in _split(rest, left):
             if targets.intersection(sub_keys):
                 found.update(_bounds(sub_keys, sub_rels, targets))
-        for key, (low, high) in found.items():
-            rows.append(
-                {
-                    "key": key,
-                    "value": ledger.cells[key].value,
-                    "low": low,
-                    "high": high,
-                    "relations": "; ".join(sorted({r[3].why for r in rels if key in r[0]})),
-                }
-            )
+        answer = [
+            {
+                "key": key,
+                "value": ledger.cells[key].value,
+                "low": low,
+                "high": high,
+                "relations": "; ".join(sorted({r[3].why for r in rels if key in r[0]})),
+            }
+            for key, (low, high) in found.items()
+        ]
+        if cache is not None:
+            cache[memo] = answer
+        rows.extend(answer)
     frame = pd.DataFrame(rows, columns=["key", "value", "low", "high", "relations"])
     return frame.set_index("key")
 
@@ -218,7 +238,15 @@ def pinned(ledger: Ledger) -> list[list[str]]:
     return found
 
 
-def exposed(ledger: Ledger, width: float, only: set[str] | None = None) -> pd.DataFrame:
-    """Withheld counts a reader can pin to an interval narrower than ``width``."""
-    found = intervals(ledger, only)
+def exposed(
+    ledger: Ledger,
+    width: float,
+    only: set[str] | None = None,
+    *,
+    just: bool = False,
+    cache: dict | None = None,
+) -> pd.DataFrame:
+    """Withheld counts a reader can pin to an interval narrower than ``width`` (``only``,
+    ``just`` and ``cache`` as for :func:`intervals`)."""
+    found = intervals(ledger, only, just=just, cache=cache)
     return found[(found["high"] - found["low"]) < width]

@@ -11,6 +11,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from soteria_research import reference
+from soteria_research.release.ledger import NATIONAL
 
 #: Where a force sits on the funnel plot of a measure across forces (missing: not placed),
 #: on the default limits (0.95 and 0.998). Other ``funnel_limits`` give ``above<L>`` and
@@ -28,7 +29,9 @@ class EvidenceSchema(pa.DataFrameModel):
     """A finding: one measure for one force and period, what it shows, where it came from."""
 
     force: Series[_text] = pa.Field(
-        isin=reference.force_names(), description="Home Office force name"
+        isin=[*reference.force_names(), NATIONAL],
+        description="Home Office force name, or England and Wales for a national row (the "
+        "programme's evaluation)",
     )
     period: Series[_text] = pa.Field(description="reporting period, e.g. 2023/24")
     pillar: Series[_text] = pa.Field(

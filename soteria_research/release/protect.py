@@ -29,6 +29,8 @@ PRIMARY, SECONDARY, DERIVED = "primary", "secondary", "derived"
 #: Priority of the counts a report cannot do without (the crimes recorded): hidden only
 #: when no other cell can protect a withheld one.
 HEADLINE = 3
+#: Priority of a pooled figure a report falls back on when one year's must be withheld.
+FALLBACK = 2
 SECONDARY_REASON = "withheld so that another withheld figure cannot be worked out"
 DERIVED_REASON = "rests on a withheld count"
 
@@ -95,27 +97,39 @@ def _tightness(ledger: Ledger, key: str, by_cell: dict[str, list[int]]) -> tuple
     return (min(counts, default=0), key)
 
 
-def _further(ledger: Ledger, group: list[str], by_cell) -> str | None:
+def _further(ledger: Ledger, group: list[str], by_cell, depth: int = 6) -> str | None:
     """When every relation through the exposed cells is already withheld, the pin comes
     from further away: the cheapest published count in a relation reached through
-    withheld cells."""
+    withheld cells. A headline is taken only when no other count within ``depth`` steps
+    will do (the nearest first among equals): hiding a force's crimes recorded withholds
+    every share that rests on them."""
     seen, frontier = set(group), list(group)
-    while frontier:
-        candidates = []
+    best: tuple | None = None
+    for level in range(depth):
         nxt = []
         for key in frontier:
             for index in by_cell.get(key, ()):
                 for other, _ in ledger.relations[index].terms:
                     cell = ledger.cells[other]
                     if not cell.withheld:
-                        candidates.append((cell.priority, cell.value == 0, cell.value, other))
+                        rank = (
+                            cell.priority >= HEADLINE,
+                            level,
+                            cell.priority,
+                            cell.value == 0,
+                            cell.value,
+                            other,
+                        )
+                        best = rank if best is None or rank < best else best
                     elif other not in seen:
                         seen.add(other)
                         nxt.append(other)
-        if candidates:
-            return min(candidates)[-1]
+        if best is not None and not best[0]:
+            break
+        if not nxt:
+            break
         frontier = nxt
-    return None
+    return None if best is None else best[-1]
 
 
 def _hide_one_per_group(ledger: Ledger, groups: list[list[str]], by_cell) -> int:
@@ -135,22 +149,22 @@ def _hide_one_per_group(ledger: Ledger, groups: list[list[str]], by_cell) -> int
     return added
 
 
-def apply_secondary(ledger: Ledger, width: float) -> int:
+def apply_secondary(ledger: Ledger, width: float, cache: dict | None = None) -> int:
     """Withhold complementary counts until no withheld count is exposed; returns how many.
 
     Cells pinned exactly by one relation are found by substitution alone and fixed first
     (one complement per component each round); the linear programmes then look for
-    intervals narrower than ``width``, and the rounds go on until none is left.
+    intervals narrower than ``width``, and the rounds go on until none is left. ``cache``
+    (see :func:`~soteria_research.release.attack.intervals`) spares the components a round
+    did not change.
     """
-    by_cell: dict[str, list[int]] = {}
-    for index, rel in enumerate(ledger.relations):
-        for key, _ in rel.terms:
-            by_cell.setdefault(key, []).append(index)
+    cache = {} if cache is None else cache
+    by_cell = _relations_by_cell(ledger)
     added = 0
     while True:
         groups = pinned(ledger)
         if not groups:
-            found = exposed(ledger, width)
+            found = exposed(ledger, width, cache=cache)
             if found.empty:
                 break
             groups = [[k] for k in found.index]
@@ -159,6 +173,80 @@ def apply_secondary(ledger: Ledger, width: float) -> int:
             break  # nothing left to hide: check() names the cells
         added += more
     return added
+
+
+def _relations_by_cell(ledger: Ledger) -> dict[str, list[int]]:
+    by_cell: dict[str, list[int]] = {}
+    for index, rel in enumerate(ledger.relations):
+        for key, _ in rel.terms:
+            by_cell.setdefault(key, []).append(index)
+    return by_cell
+
+
+def restore(
+    ledger: Ledger,
+    width: float,
+    min_priority: int = FALLBACK,
+    rounds: int = 6,
+    cache: dict | None = None,
+) -> int:
+    """Publish again secondary counts that only protect one another; returns how many.
+
+    Secondary suppression can leave a cycle of withheld counts each hidden because the
+    others are (a force's crimes recorded, the years pooled, the national total over the
+    forces). For each secondary count of at least ``min_priority``, highest first: publish
+    it; if that exposes other withheld counts and every one of them is secondary, publish
+    those too, and so on; keep the group published when no withheld count its relations
+    reach is exposed any more, else withhold it again. Each step is checked by the same
+    linear programmes as the release check, and :func:`protect` attacks the whole release
+    again afterwards.
+    """
+    by_cell = _relations_by_cell(ledger)
+    candidates = sorted(
+        (
+            k
+            for k, c in ledger.cells.items()
+            if c.kind == "count" and c.status == SECONDARY and c.priority >= min_priority
+        ),
+        key=lambda k: (-ledger.cells[k].priority, k),
+    )
+    restored = 0
+    for key in candidates:
+        if ledger.cells[key].status != SECONDARY:
+            continue
+        saved: dict[str, tuple[str, str]] = {}
+        group = [key]
+        kept = False
+        for _ in range(rounds):
+            for k in group:
+                if k not in saved:
+                    cell = ledger.cells[k]
+                    saved[k] = (cell.status, cell.reason)
+                    cell.status, cell.reason = "", ""
+            near = {
+                other
+                for k in saved
+                for i in by_cell.get(k, ())
+                for other, _ in ledger.relations[i].terms
+                if ledger.cells[other].withheld
+            }
+            # the counts the group's relations reach; the whole release is attacked again
+            # after the pass, and anything exposed further away is protected then
+            found = (
+                exposed(ledger, width, only=near, just=True, cache=cache) if near else None
+            )
+            if found is None or found.empty:
+                kept = True
+                break
+            if any(ledger.cells[k].status != SECONDARY for k in found.index):
+                break
+            group = list(found.index)
+        if kept:
+            restored += len(saved)
+            continue
+        for k, (status, reason) in saved.items():
+            ledger.cells[k].status, ledger.cells[k].reason = status, reason
+    return restored
 
 
 def apply_derived(ledger: Ledger) -> int:
@@ -194,10 +282,14 @@ def protect(ledger: Ledger, rules: Rules | None = None) -> dict[str, int]:
     for cell in ledger.cells.values():
         cell.status, cell.reason = "", ""
     if not rules.enabled:
-        return {"primary": 0, "secondary": 0, "derived": 0}
+        return {"primary": 0, "secondary": 0, "restored": 0, "derived": 0}
     width = protection_width(rules)
     summary = {"primary": apply_primary(ledger, rules)}
-    summary["secondary"] = apply_secondary(ledger, width)
+    cache: dict = {}  # each component's bounds, while its withheld cells stay the same
+    summary["secondary"] = apply_secondary(ledger, width, cache)
+    summary["restored"] = restore(ledger, width, cache=cache)
+    if summary["restored"]:  # belt and braces: protect again whatever the whole attack finds
+        summary["secondary"] += apply_secondary(ledger, width, cache)
     summary["derived"] = apply_derived(ledger)
     check(ledger, width)
     log.info("release protected: %s", summary)

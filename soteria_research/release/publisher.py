@@ -42,6 +42,8 @@ from soteria_research.release.ledger import Ledger, make_key
 
 TOTAL = "Total"
 COLLECT, RENDER = "collect", "render"
+#: The reason of a statistic with no value (shown as not applicable, not as withheld).
+NOT_ESTIMABLE = "not estimable"
 KeyFor = Callable[[object, object], str | None]
 
 
@@ -323,7 +325,7 @@ class Publisher:
                     if pd.isna(past) or float(past) < self.rules.min_cell_count:
                         primary = f"fewer than {self.rules.min_cell_count} records beyond this interval end"
                 if pd.isna(frame.at[r, col]) and not primary:
-                    primary = "not estimable"
+                    primary = NOT_ESTIMABLE
                 keys[(r, col)] = self._derived(
                     name, r, col, frame.at[r, col], [nk], primary=primary
                 )
@@ -332,6 +334,8 @@ class Publisher:
         reasons = {}
         for (r, c), key in keys.items():
             v, mark, why = self._value(key, frame.at[r, c])
+            if why == NOT_ESTIMABLE:  # nothing withheld: there is no value to show
+                mark = ""
             values.at[r, c], mask.at[r, c] = v, mark
             if mark:
                 reasons[(r, c)] = why
@@ -347,14 +351,27 @@ class Publisher:
         primary: str = "",
         count: bool = False,
         key: str | None = None,
+        priority: int = 1,
     ) -> float | None:
-        """One number for a sentence: its value when published, else None."""
+        """One number for a sentence: its value when published, else None. A count's
+        ``priority`` says how late secondary suppression may hide it (see
+        :func:`prioritise`)."""
         if count:
-            k = self._count(name, "value", "n", value, key)
+            k = self._count(name, "value", "n", value, key, priority=priority)
         else:
             k = self._derived(name, "value", "x", value, depends, primary=primary, key=key)
         v, mark, _ = self._value(k, value)
         return None if mark or (isinstance(v, float) and math.isnan(v)) else v
+
+    def prioritise(self, keys: Sequence[str], priority: int) -> None:
+        """Raise the priority of cells added earlier: secondary suppression hides cells of
+        higher priority later (e.g. a headline, or the pooled figure a report falls back
+        on when one year's must be withheld)."""
+        if not self.collecting:
+            return
+        for key in keys:
+            cell = self.ledger.lookup(key)
+            cell.priority = max(cell.priority, priority)
 
     def value_of(self, key: str) -> float | None:
         """A cell added earlier (e.g. by another section), as this pass may show it: the raw

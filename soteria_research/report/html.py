@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from soteria_research import files
+from soteria_research.disclosure.rules import SUPPRESSED_MARKER
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #555; --rule: #d0d0d0; --band: #f3f3f3; --accent: #1d4f91; }
@@ -30,24 +31,24 @@ CSS = """
 html { font-size: 16px; }
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main, header.report { max-width: 62rem; margin: 0 auto; padding: 0 1.25rem; }
-header.report { border-bottom: 3px solid var(--accent); padding-top: 1.25rem;
-  padding-bottom: .75rem; }
-header.report h1 { margin: 0 0 .35rem; font-size: 1.6rem; }
+main, header.report { max-width: 66rem; margin: 0 auto; padding: 0 1.25rem; }
+header.report { border-bottom: 3px solid var(--accent); padding-top: .6rem;
+  padding-bottom: .5rem; }
+header.report h1 { margin: 0 0 .2rem; font-size: 1.5rem; }
 header.report dl { display: flex; flex-wrap: wrap; gap: 0 1rem; margin: 0;
-  font-size: .875rem; color: var(--muted); }
+  font-size: .8rem; line-height: 1.35; color: var(--muted); }
 header.report dl > div { display: flex; gap: .3rem; }
 header.report dt::after { content: ":"; }
 header.report dd { margin: 0; color: var(--ink); }
-nav.back { font-size: .9rem; margin-bottom: .35rem; }
+nav.back { font-size: .9rem; float: right; margin: .35rem 0 0 1rem; }
 nav.back a::before { content: "\u2190\u00a0"; }
 nav.toc { margin: 1.25rem 0; padding: .5rem 1rem; border: 1px solid var(--rule);
   background: var(--band); }
 nav.toc h2 { margin: 0 0 .25rem; font-size: 1rem; border: 0; }
 nav.toc ol { margin: 0; padding-left: 1.5rem; columns: 2 18rem; }
 a { color: var(--accent); }
-.banner { margin: .75rem 0 0; padding: .4rem .75rem; border: 2px solid #8a5a00;
-  background: #fff4dc; }
+.banner { margin: .4rem 0 0; padding: .15rem .6rem; border: 2px solid #8a5a00;
+  background: #fff4dc; font-size: .9rem; }
 h1, h2, h3 { line-height: 1.25; } h2 { margin-top: 2rem; border-bottom: 1px solid var(--rule); }
 a.anchor-link { display: none; }
 img, svg { max-width: 100%; height: auto; }
@@ -58,22 +59,23 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9rem;
 th, td { border-bottom: 1px solid var(--rule); padding: .25rem .6rem; text-align: right; }
 th { background: var(--band); } tbody tr:nth-child(even) { background: #fafafa; }
 td:first-child, th:first-child { text-align: left; }
-table.summary { width: 100%; font-size: .8rem; line-height: 1.25; margin: .25rem 0 .5rem; }
+table.summary { width: 100%; font-size: .8rem; line-height: 1.2; margin: .2rem 0 .5rem; }
 table.summary caption { caption-side: bottom; text-align: left; font-size: .75rem;
   color: var(--muted); padding-top: .2rem; }
-table.summary th, table.summary td { padding: .08rem .45rem; }
+table.summary th, table.summary td { padding: .08rem .45rem; white-space: nowrap; }
 table.summary td.measure, table.summary td.judgement,
 table.summary th:first-child, table.summary th:last-child { text-align: left; }
-table.summary td { white-space: nowrap; } table.summary td.judgement { white-space: normal; }
+table.summary td.judgement { white-space: normal; min-width: 24rem; }
 table.summary td.value { font-weight: 600; }
 table.summary tr.pillar th { text-align: left; background: var(--band);
   border-top: 2px solid var(--rule); padding-top: .2rem; }
 table.summary tr.pillar span { font-weight: normal; color: var(--muted); margin-left: .5rem; }
 table.summary tbody tr:nth-child(even) { background: none; }
-h2#Summary { margin: .6rem 0 .2rem; }
+h2#Summary { margin: .5rem 0 .1rem; font-size: 1.35rem; }
 .finding p { margin: .35rem 0 .5rem; }
+.sdc-note, .table-note { margin: .2rem 0 .6rem; font-size: .85rem; color: var(--muted); }
 .output_error pre { border-left: 4px solid #a00; padding-left: .5rem; }
-footer.report { max-width: 62rem; margin: 2rem auto; padding: .75rem 1.25rem;
+footer.report { max-width: 66rem; margin: 2rem auto; padding: .75rem 1.25rem;
   border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
 @page { size: A4; margin: 16mm 14mm 18mm; }
 @media print {
@@ -236,6 +238,34 @@ def _section_start(body: str, heading_at: int) -> int:
     return cell if cell >= 0 and not re.search(r"<(?!/?div)[a-z]", between) else heading_at
 
 
+_SDC_NOTE = re.compile(
+    r'(?P<table><div class="sdc"><table\b.*?</table>)(?P<note><p class="sdc-note">[^<]*</p>)',
+    re.S,
+)
+#: Under a protected table with empty cells: what an empty cell means.
+BLANK_NOTE = (
+    "A blank cell has no figure: it does not apply there or could not be estimated "
+    f"(a withheld figure shows {SUPPRESSED_MARKER})."
+)
+
+
+def with_table_notes(body: str) -> str:
+    """``body`` with each protected table's notes as its cells need them: the note on the
+    withheld marker only under tables that withhold something (the summary's caption says
+    what the marker means once), and a note on blank cells under tables that have them."""
+    marker = '<p class="sdc-note">' + html.escape(SUPPRESSED_MARKER) + ":"
+
+    def _notes(match: re.Match[str]) -> str:
+        table, note = match["table"], match["note"]
+        idle = note.startswith(marker) and 'data-sdc="suppressed"' not in table
+        blank = (
+            f'<p class="table-note">{html.escape(BLANK_NOTE)}</p>' if "<td></td>" in table else ""
+        )
+        return table + ("" if idle else note) + blank
+
+    return _SDC_NOTE.sub(_notes, body)
+
+
 _H1 = re.compile(r"<h1[^>]*>(?P<inner>.*?)</h1>", re.S)
 
 
@@ -269,7 +299,8 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
         f"{header_html(header, index_href)}\n<main>\n"
-        f"{with_contents(without_repeated_title(body, header.title))}\n</main>\n"
+        f"{with_contents(with_table_notes(without_repeated_title(body, header.title)))}\n"
+        "</main>\n"
         f'<footer class="report">{footer}</footer>\n</body>\n</html>\n'
     )
 

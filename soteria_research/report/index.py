@@ -137,9 +137,9 @@ def _figure_cell(row: Mapping[str, Any] | None) -> str:
 
 
 def _headline_headers(figures: pd.DataFrame, measures: Sequence[str]) -> list[str]:
-    units = figures.dropna(subset=["unit"]).drop_duplicates("measure")
-    unit_of = dict(zip(units["measure"], units["unit"], strict=True))
-    return [formatting.header(vocab.label("measure", m), unit_of.get(m)) for m in measures]
+    """The measures' labels: each cell shows its own unit ("1.4%", "307 days"), so the
+    header does not repeat it."""
+    return [vocab.label("measure", m) for m in measures]
 
 
 def _force_rows(

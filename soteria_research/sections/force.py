@@ -20,9 +20,10 @@ from soteria_research.errors import ParameterError
 from soteria_research.measures.intervals import proportion_ci
 from soteria_research.measures.periods import year_end
 from soteria_research.measures.spc import signal_periods, signals_touching
+from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import make_key
 from soteria_research.release.ledger import KEY_SEP
-from soteria_research.release.protect import HEADLINE
+from soteria_research.release.protect import FALLBACK, HEADLINE
 from soteria_research.sections.context import ForceContext, cohort_key
 from soteria_research.sections.display import Section
 from soteria_research.sections.tables import count_table, guarded_figure, rate_table
@@ -36,7 +37,10 @@ QUALITY_ROWS = ("input rows", "clean", "quarantined", "duplicates")
 
 
 def _no_data(title: str, pillar: str | None, ctx: ForceContext, what: str = "") -> Section:
-    why = what or f"no {ctx.subgroup.lower()} crimes recorded in {ctx.period_label}"
+    if ctx.period is None and ctx.cases.empty:
+        why = "no case records have been cleaned for it yet (run `soteria clean` or `make reports`)"
+    else:
+        why = what or f"no {ctx.subgroup.lower()} crimes recorded in {ctx.period_label}"
     return Section(title, pillar, f"Not shown for {ctx.force}: {why}.")
 
 
@@ -95,6 +99,15 @@ def signal_sentence(chart: pd.DataFrame, ctx: ForceContext) -> str:
     return text + "."
 
 
+def _quality_row(item: object) -> str:
+    """A data-quality row in words, except the row counts and quarantine reasons
+    (``column: reason``), which keep the wording the disclosure audit reads them by."""
+    text = str(item)
+    if text in ("input rows", "clean", "quarantined", "duplicates") or ": " in text:
+        return text
+    return vocab.quality_label(text)
+
+
 def data_quality(ctx: ForceContext) -> Section:
     """How many extract rows were used, quarantined or removed as duplicates, and why."""
     title, pillar = "Data quality", "data_performance"
@@ -119,6 +132,7 @@ def data_quality(ctx: ForceContext) -> Section:
         margins=False,
         parts={k: v for k, v in parts.items() if k in counts.index},
         priority=lambda r, c: 2 if r in ("input rows", "clean") else 1,
+        row_labels=_quality_row,
     )
     clean_key = ctx.publisher.key(name, "clean", "rows")
     comp = q[q["section"] == "completeness"].rename(
@@ -136,6 +150,7 @@ def data_quality(ctx: ForceContext) -> Section:
         show=["rate"],
         labels={"rate": "complete (%)"},
         den_keys=lambda r, c: clean_key if "clean" in counts.index else None,
+        row_labels=vocab.quality_label,
     )
     shown = protected.table.iloc[:, 0]
     total, used = shown.get("input rows"), shown.get("clean")
@@ -273,20 +288,8 @@ def outcomes(ctx: ForceContext) -> Section:
 def pooled_charge_rate(ctx: ForceContext) -> tuple[str, float, float] | None:
     """(label, %, crimes) of the charge rate so far pooled over every year, when published
     (the fallback headline when one year's figure must be withheld)."""
-    ledger = ctx.publisher.ledger
-    name = "charge rate by cohort"
-    prefix = make_key(ctx.force, name, "all ", "")
-    rows = {
-        k.split(KEY_SEP)[2] for k in ledger.cells if k.startswith(prefix[: prefix.rindex(KEY_SEP)])
-    }
-    for label in rows:
-        num = ctx.publisher.key(name, label, "numerator")
-        den = ctx.publisher.key(name, label, "denominator")
-        if num in ledger.cells and den in ledger.cells:
-            n, d = ctx.publisher.value_of(num), ctx.publisher.value_of(den)
-            if n is not None and d:
-                return label, 100 * n / d, d
-    return None
+    found = pooled_estimate(ctx, "charge rate by cohort", "rate")
+    return None if found is None else (found[0], found[1], found[4])
 
 
 def _shares(shown: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -325,8 +328,7 @@ def _cohort_counts(ctx: ForceContext, year: str) -> tuple[str, str]:
         for key, value in zip(keys, values, strict=True):
             if key not in ctx.publisher.ledger.cells:
                 ctx.publisher.number(key, value, count=True, key=key)
-        cell = ctx.publisher.ledger.cells[keys[0]]
-        cell.priority = max(cell.priority, HEADLINE)  # the crimes recorded: hidden last
+        ctx.publisher.prioritise(keys[:1], HEADLINE)  # the crimes recorded: hidden last
     return keys
 
 
@@ -393,29 +395,52 @@ def _by_cohort(ctx: ForceContext):
         num_keys=keyed(CHARGED_GROUP),
         den_keys=keyed("recorded"),
     )
+    pooled_keys = {c: ctx.publisher.key(name, pooled, c) for c in ("numerator", "denominator")}
+    # the fallback headline: hidden last
+    ctx.publisher.prioritise(list(pooled_keys.values()), FALLBACK)
     if ctx.publisher.collecting:
-        ledger = ctx.publisher.ledger
-        for column in ("numerator", "denominator"):  # the fallback headline: hide it last
-            ledger.cells[ctx.publisher.key(name, pooled, column)].priority = 2
         for column, what in (("numerator", CHARGED_GROUP), ("denominator", "recorded")):
-            ledger.total(
-                ctx.publisher.key(name, pooled, column),
+            ctx.publisher.ledger.total(
+                pooled_keys[column],
                 [cohort_key(ctx, what, year=y) for y in years],
                 "all years = sum of the years",
             )
     followed = frame["followed"] >= ctx.rules.min_survival_at_risk
     within_frame = frame.loc[followed, ["within", "denominator", "estimate", "est_low", "est_high"]]
+    within_frame = pd.concat([within_frame, _pooled_within(ctx, pooled, years)])
+    within_name = "charged within a year by cohort"
+
+    def within_keys(what):
+        years_keys = keyed(what)
+        shared = pooled_keys["denominator"] if what == "recorded" else None
+        return lambda row, column: shared if row == pooled else years_keys(row, column)
+
     within, _ = rate_table(
         ctx,
         within_frame.rename(
             columns={"within": "numerator", "est_low": "ci_low", "est_high": "ci_high"}
         ),
-        "charged within a year by cohort",
+        within_name,
         "",
         estimate="estimate",
-        num_keys=keyed("charged within 365 days"),
-        den_keys=keyed("recorded"),
+        num_keys=within_keys("charged within 365 days"),
+        den_keys=within_keys("recorded"),
     )
+    if pooled in within_frame.index:
+        pooled_within = ctx.publisher.key(within_name, pooled, "numerator")
+        ctx.publisher.prioritise([pooled_within], FALLBACK)
+        parts = [cohort_key(ctx, "charged within 365 days", year=y) for y in years]
+        present = [k for k in parts if k in ctx.publisher.ledger.cells]
+        if ctx.publisher.collecting and present:
+            if len(present) == len(parts):
+                ctx.publisher.ledger.total(pooled_within, present, "all years = sum of the years")
+            else:  # a year not yet followed long enough has no cell of its own
+                ctx.publisher.ledger.relate(
+                    {k: 1.0 for k in present} | {pooled_within: -1.0},
+                    "<=",
+                    0.0,
+                    "all years >= years",
+                )
     column = "within 365 days, censoring-aware (%)"
     table = naive.table[
         ["crimes", "charged so far", "so far (%)", "95% CI low", "95% CI high"]
@@ -442,6 +467,56 @@ def _by_cohort(ctx: ForceContext):
         view, caption, count_columns=["crimes", "charged so far"], rules=ctx.rules
     )
     return naive.table, pooled, rendered
+
+
+def _pooled_within(ctx: ForceContext, pooled: str, years: list) -> pd.DataFrame:
+    """Charge within a year of recording, censoring-aware, over every year's crimes
+    together: the row a report falls back on when one year's estimate is withheld."""
+    if len(years) < 2:
+        return pd.DataFrame()
+    found = measures.cumulative_incidence(
+        ctx.cases, "all", horizons=(365,), confidence=ctx.measures["confidence_level"]
+    )
+    charge = found[found["cause"] == "charge"].iloc[0]
+    if charge["n_at_risk"] < ctx.rules.min_survival_at_risk:
+        return pd.DataFrame()
+    row = {
+        "within": int(charge["numerator"]),
+        "denominator": int(ctx.cases["financial_year"].isin(years).sum()),
+        "estimate": float(charge["value"]),
+        "est_low": float(charge["ci_low"]),
+        "est_high": float(charge["ci_high"]),
+    }
+    return pd.DataFrame([row], index=pd.Index([pooled], name="cohort"))
+
+
+def pooled_estimate(
+    ctx: ForceContext,
+    name: str,
+    column: str,
+    *,
+    row_start: str = "all ",
+    n_name: str | None = None,
+    n_column: str = "denominator",
+) -> tuple[str, float, float | None, float | None, float] | None:
+    """``(row label, value, low, high, n)`` of a table's pooled row (the first row whose
+    label starts with ``row_start``, e.g. "all 3 years ...") as the release publishes
+    it, or None when withheld or absent: what a report falls back on when one year's
+    figure must be withheld. ``n`` is the row's ``n_column`` in table ``n_name``."""
+    ledger = ctx.publisher.ledger
+    prefix = make_key(ctx.force, name, row_start, "")
+    prefix = prefix[: prefix.rindex(KEY_SEP)]
+    rows = sorted({k.split(KEY_SEP)[2] for k in ledger.cells if k.startswith(prefix)})
+    for label in rows:
+        keys = [ctx.publisher.key(name, label, c) for c in (column, "ci_low", "ci_high")]
+        n_key = ctx.publisher.key(n_name or name, label, n_column)
+        if keys[0] not in ledger.cells or n_key not in ledger.cells:
+            continue
+        value, n = ctx.publisher.value_of(keys[0]), ctx.publisher.value_of(n_key)
+        low, high = (ctx.publisher.value_of(k) if k in ledger.cells else None for k in keys[1:])
+        if value is not None and n:
+            return label, value, low, high, n
+    return None
 
 
 def censoring(ctx: ForceContext) -> Section:
@@ -535,8 +610,14 @@ def censoring(ctx: ForceContext) -> Section:
         )
     else:
         pooled_rate = by_year["so far (%)"].get(pooled)
+        within = pooled_estimate(
+            ctx, "charged within a year by cohort", "rate", n_name="charge rate by cohort"
+        )
         fallback = (
-            f" Over {pooled}, {pooled_rate:.1f}% have been charged so far."
+            f" Over {within[0]}, allowing for cases still open, {within[1]:.1f}% of crimes "
+            f"were charged within 365 days of recording (n = {int(within[4]):,})."
+            if within is not None
+            else f" Over {pooled}, {pooled_rate:.1f}% have been charged so far."
             if pooled_rate is not None and not pd.isna(pooled_rate)
             else ""
         )
@@ -545,6 +626,10 @@ def censoring(ctx: ForceContext) -> Section:
             f"{ctx.period_label}.{fallback}"
         )
     return Section(title, pillar, finding, items)
+
+
+#: The cohort cell of the crimes with a suspect identified (attrition's second stage).
+SUSPECT_IDENTIFIED = "suspect identified"
 
 
 def _has_cohort(ctx: ForceContext, group: str) -> bool:
@@ -568,9 +653,14 @@ def attrition(ctx: ForceContext) -> Section:
         labels={"numerator": "crimes", "denominator": "recorded", "rate": "% of recorded"},
         nested="decreasing",
         den_keys=lambda r, c: cohort_key(ctx, "recorded"),
-        # the first stage is every crime recorded: the same count as the denominator
+        # the first stage is every crime recorded: the same count as the denominator; the
+        # crimes with a suspect identified are the base of the suspect measures too
         num_keys=lambda r, c: (
-            cohort_key(ctx, "recorded") if r == stages.iloc[0]["stage_label"] else None
+            cohort_key(ctx, "recorded")
+            if r == stages.iloc[0]["stage_label"]
+            else cohort_key(ctx, SUSPECT_IDENTIFIED)
+            if r == "Suspect identified"
+            else None
         ),
     )
     shown = protected.table

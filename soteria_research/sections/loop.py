@@ -22,6 +22,7 @@ import math
 
 import pandas as pd
 
+from soteria_research import formatting
 from soteria_research.disclosure import render_table_html
 from soteria_research.disclosure.suppression import Protected
 from soteria_research.errors import DataError
@@ -312,14 +313,16 @@ def improvement_plan(ctx: ForceContext) -> Section:
         up = int((shown["95% CI low"] > 0).sum())
         down = int((shown["95% CI high"] < 0).sum())
         moved = (
-            f" Of {len(shown)} linked measure(s) with published figures, {up} rose and "
+            f" Of {formatting.plural(len(shown), 'linked measure')} with published figures, {up} rose and "
             f"{down} fell beyond their 95% interval since the action started."
         )
     total = status["all actions"].sum()
     done = status["done"].sum()
     finding = (
-        f"{ctx.force}'s plan holds {total} action(s), {done} done; "
-        f"{len(overdue)} open action(s) are past their due date." + moved
+        f"{ctx.force}'s plan holds {formatting.plural(total, 'action')}, {done} done; "
+        f"{formatting.plural(len(overdue), 'open action')} "
+        f"{formatting.plural(len(overdue), 'is', 'are')} past "
+        f"{'its' if len(overdue) == 1 else 'their'} due date." + moved
     )
     items.append(
         "A change since an action started is not the action's effect: other changes happened "
@@ -391,7 +394,7 @@ def maturity_findings(ctx: ForceContext) -> pd.DataFrame:
         mine = plan[plan["pillar"] == row.pillar]
         done = int((mine["status"] == "done").sum())
         actions = (
-            f"{len(mine)} action(s) in the plan, {done} done: "
+            f"{formatting.plural(len(mine), 'action')} in the plan, {done} done: "
             + "; ".join(" ".join(str(a).split()) for a in mine["action"])
             if len(mine)
             else "no action in the plan"
@@ -410,7 +413,7 @@ def maturity_findings(ctx: ForceContext) -> pd.DataFrame:
                 "ci_low": row.ci_low,
                 "ci_high": row.ci_high,
                 "finding": f"Self-rated maturity ({pillar_name(row.pillar)}) changed by "
-                f"{row.value:+.2f} points over {row.denominator} question(s) between rounds "
+                f"{row.value:+.2f} points over {formatting.plural(row.denominator, 'question')} between rounds "
                 f"{row.from_round} and {row.to_round}; {actions}.",
                 "reason": "",
             }

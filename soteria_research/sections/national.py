@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from soteria_research import formatting, homeoffice, measures, notebook_policy, plots, settings
-from soteria_research.disclosure import OutputLog, Rules, render_table_html
+from soteria_research.disclosure import OutputLog, Protected, Rules, render_table_html
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.defaults import measure_settings
 from soteria_research.reference import vocabulary as vocab
@@ -60,6 +60,8 @@ class NationalContext:
     notes: list[str] = field(default_factory=list)
     #: The crimes repeat suspects are linked over (``measures.repeat_links``), or None.
     links: pd.DataFrame | None = field(default=None, repr=False)
+    #: Values computed once per context (the evaluation's estimates, the learning table).
+    cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def forces(self) -> list[str]:
@@ -182,19 +184,54 @@ def position_counts(rows: pd.DataFrame, levels) -> pd.DataFrame:
 RANKED_BESIDE = {"charge_rate": "charge_cif_365"}
 
 
-def ranking(ctx: NationalContext, naive: str, aware: str) -> pd.DataFrame:
+def ranking(ctx: NationalContext, naive: str, aware: str) -> Protected:
     """Forces ranked on the censoring-aware measure beside the naive one (published
-    findings of the period; a force whose value is withheld is left out of that ranking)."""
+    findings of the period). A force whose value is withheld is left out of that ranking
+    and its cells show as withheld (``[c]``); a value the force has no estimate for shows
+    as not applicable."""
     rows = ctx.findings[ctx.findings["period"] == ctx.period]
+    rows = rows[rows["measure"].isin([naive, aware])]
     wide = rows.pivot_table(index="force", columns="measure", values="value", aggfunc="first")
     wide = wide.reindex(columns=[naive, aware])
+    hidden = (
+        rows.assign(hidden=rows["suppressed"].astype("boolean").fillna(False).astype(bool))
+        .pivot_table(index="force", columns="measure", values="hidden", aggfunc="any")
+        .reindex(index=wide.index, columns=[naive, aware])
+        .fillna(False)
+        .astype(bool)
+        if "suppressed" in rows.columns
+        else pd.DataFrame(False, index=wide.index, columns=[naive, aware])
+    )
     out = pd.DataFrame(index=wide.index)
+    mask = pd.DataFrame(index=wide.index)
     for measure in (aware, naive):
         label = MEASURES[measure].label
-        out[f"{label} (%)"] = (100 * wide[measure]).round(1)
-        out[f"rank: {label}"] = wide[measure].rank(ascending=False, method="min").astype("Int64")
+        value = wide[measure].where(~hidden[measure])
+        out[f"{label} (%)"] = (100 * value).round(1)
+        out[f"rank: {label}"] = value.rank(ascending=False, method="min").astype("Int64")
+        flag = hidden[measure].map({True: "withheld", False: ""})
+        mask[f"{label} (%)"] = mask[f"rank: {label}"] = flag
     out.index.name = "force"
-    return out.sort_values(out.columns[1], na_position="last")
+    order = out.sort_values(out.columns[1], na_position="last").index
+    return Protected("ranking", out.loc[order], mask.loc[order], {"kind": "ranking"})
+
+
+def _ranking_table(ctx: NationalContext, measure: str) -> list:
+    """The ranking beside a naive measure's funnel (an empty list for other measures)."""
+    if measure not in RANKED_BESIDE or not len(ctx.findings):
+        return []
+    aware, info = RANKED_BESIDE[measure], MEASURES[measure]
+    return [
+        render_table_html(
+            ranking(ctx, measure, aware),
+            f"Forces ranked on {MEASURES[aware].label.lower()} beside "
+            f"{info.label.lower()}, {ctx.period} (1 = highest; the naive rate counts only "
+            "charges seen so far, so forces whose cases are younger rank lower on it)",
+            count_columns=[],
+            rules=ctx.rules,
+            digits=1,
+        )
+    ]
 
 
 def funnel(ctx: NationalContext, measure: str) -> Section:
@@ -215,11 +252,13 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
     if keys["value"] not in pub.ledger.cells:
         return Section(title, info.pillar, f"{info.label}: no national figure for {ctx.period}.")
     num, den, target, phi, tau2 = (pub.value_of(k) for k in keys.values())
+    ranked = _ranking_table(ctx, measure)
     if target is None or num is None or den is None:
         return Section(
             title,
             info.pillar,
             f"{info.label}, {ctx.period}: the national figure is withheld by disclosure control.",
+            ranked,
         )
     if len(units) < 2:
         return Section(
@@ -270,24 +309,13 @@ def funnel(ctx: NationalContext, measure: str) -> Section:
         f"{outside} of {placed_n} forces placed are not {inner}; "
         f"{dispersion_words(phi, tau2, adjusted)}"
         + (
-            f"; {unplaced} force(s) are not placed (their figures are withheld)."
+            f"; {formatting.plural(unplaced, 'force')} {formatting.plural(unplaced, 'is', 'are')} "
+            "not placed (their figures are withheld)."
             if unplaced
             else "."
         )
     )
-    if measure in RANKED_BESIDE and len(ctx.findings):
-        aware = RANKED_BESIDE[measure]
-        items.append(
-            render_table_html(
-                ranking(ctx, measure, aware),
-                f"Forces ranked on {MEASURES[aware].label.lower()} beside "
-                f"{info.label.lower()}, {ctx.period} (1 = highest; the naive rate counts only "
-                "charges seen so far, so forces whose cases are younger rank lower on it)",
-                count_columns=[],
-                rules=ctx.rules,
-                digits=1,
-            )
-        )
+    items += ranked
     return Section(title, info.pillar, finding, [*items, info.definition])
 
 
@@ -327,7 +355,9 @@ def published_picture(ctx: NationalContext) -> Section:
     )
     finding = (
         f"In the published {PUBLISHED_YEAR} figures the national rape charge rate was {formatting.percent(target)} "
-        f"(2,238 of 53,931); {len(outside)} of {len(placed)} forces lie outside the {inner} "
+        f"({formatting.count(published['charged'].sum())} of "
+        f"{formatting.count(published['recorded'].sum())}); "
+        f"{len(outside)} of {len(placed)} forces lie outside the {inner} "
         f"limits; {dispersion_words(disp['phi'], disp['tau2'], ctx.measures['funnel_overdispersion'])}."
     )
     note = f"Why the figures differ: {explanation}." if explanation else ""
@@ -429,7 +459,7 @@ def repeat_across(ctx: NationalContext) -> Section:
 
 def charge_model(ctx: NationalContext) -> Section:
     """The logistic regression of charge on the pooled national cases."""
-    from soteria_research.sections.pillars import charge_model_section
+    from soteria_research.sections.charge_model import charge_model_section
 
     return charge_model_section(ctx, ctx.cases, "Who is charged, all forces", "all forces")
 
@@ -473,9 +503,15 @@ def findings_table(ctx: NationalContext) -> Section:
 
 
 def save(ctx: NationalContext, output_dir: str = "") -> list:
-    """Write the national output-checking log (nothing in an interactive session)."""
+    """Write the national report's evidence rows (the evaluation and the learning table,
+    :func:`~soteria_research.sections.summary.save_national_findings`) and its
+    output-checking log (nothing in an interactive session)."""
     if not output_dir:
         return []
     from pathlib import Path
 
-    return [ctx.log.write(Path(output_dir) / "national.disclosure.json")]
+    from soteria_research.sections.summary import save_national_findings
+
+    rows = save_national_findings(ctx, output_dir)
+    log = ctx.log.write(Path(output_dir) / "national.disclosure.json")
+    return [log] if rows is None else [rows, log]

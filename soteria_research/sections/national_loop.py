@@ -21,7 +21,7 @@ import math
 
 import pandas as pd
 
-from soteria_research import reference
+from soteria_research import formatting, reference
 from soteria_research.disclosure import render_table_html
 from soteria_research.ingest.plan import load_plans
 from soteria_research.ingest.rounds import order_rounds
@@ -90,7 +90,15 @@ def _relate(ctx, key: str, panel: pd.DataFrame, cells: list[tuple[list[str], str
 
 
 def _estimates(ctx, measure: str):
-    """The staggered-adoption estimates of a measure, with the cells each rests on."""
+    """The staggered-adoption estimates of a measure, with the cells each rests on (once
+    per context and measure: the bootstrap is the costly part)."""
+    cache = ctx.cache.setdefault("evaluation", {})
+    if measure not in cache:
+        cache[measure] = _estimate(ctx, measure)
+    return cache[measure]
+
+
+def _estimate(ctx, measure: str):
     panel = _panel(ctx, measure)
     if panel.empty:
         return None, None, None
@@ -145,23 +153,31 @@ def _phase_of(adoption: pd.DataFrame) -> dict[str, str]:
     }
 
 
+COHORT_TABLE = "evaluation by phase: {measure}"
+
+
+def _by_cohort(adoption: pd.DataFrame, result) -> pd.DataFrame:
+    """The cohort estimates indexed by their label (``deep-dive forces (joined 2021Q3)``)."""
+    phase = _phase_of(adoption)
+    return result.cohort.assign(
+        label=lambda f: [f"{phase.get(c, c)} (joined {c})" for c in f["cohort"]]
+    ).set_index("label")
+
+
 def _measure_table(ctx, measure: str):
     """The by-phase and by-event-time tables of one measure, published."""
     panel, adoption, result = _estimates(ctx, measure)
     if result is None:
         return None, None
-    phase = _phase_of(adoption)
     gt = result.group_time
-    by_cohort = result.cohort.assign(
-        label=lambda f: [f"{phase.get(c, c)} (joined {c})" for c in f["cohort"]]
-    ).set_index("label")
+    by_cohort = _by_cohort(adoption, result)
     pooled = {
         label: _pooled_cells(
             adoption, gt, lambda g, c=cohort: (g["cohort"] == c) & (g["event_time"] >= 0)
         )
         for label, cohort in zip(by_cohort.index, by_cohort["cohort"], strict=True)
     }
-    cohort_name = f"evaluation by phase: {measure}"
+    cohort_name = COHORT_TABLE.format(measure=measure)
     cohorts = _publish_rows(ctx, cohort_name, by_cohort, pooled, measure, panel)
     event = result.event.assign(label=lambda f: [f"{int(e):+d}" for e in f["event_time"]])
     event = event.set_index("label")
@@ -190,6 +206,20 @@ def _view(table: pd.DataFrame, first: str) -> pd.DataFrame:
     for column in ("forces", "crimes (joined forces)", "with the event"):
         view[column] = pd.array(view[column], dtype="Float64").round().astype("Int64")
     return view
+
+
+def event_points(events: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The event-study estimates to draw (every figure of the row published) and the
+    event times withheld, as labels (``"+3"``)."""
+    published = events[["estimate", "ci_low", "ci_high"]].notna().all(axis=1)
+    return events[published], [str(i) for i in events.index[~published]]
+
+
+def _event_words(labels: list[str]) -> str:
+    quarters = [f"{int(label):+d}" for label in labels]
+    head = ", ".join(quarters[:-1])
+    listed = f"{head} and {quarters[-1]}" if head else quarters[-1]
+    return f"quarter(s) {listed}"
 
 
 def evaluation(ctx) -> Section:
@@ -228,16 +258,21 @@ def evaluation(ctx) -> Section:
         if not ctx.publisher.collecting:
             from soteria_research import plots_loop
 
-            drawn = events.dropna(subset=["estimate", "ci_low", "ci_high"])
-            if len(drawn) == len(events) and len(drawn):
+            drawn, withheld = event_points(events)
+            if len(drawn):
                 items.append(
                     plots_loop.event_study_chart(
-                        drawn, f"{label}: change by quarters since joining ({role})", label
+                        drawn,
+                        f"{label}: change by quarters since joining ({role})",
+                        label,
+                        withheld,
                     )
                 )
-            else:
-                items.append(f"{label}: the event-study chart is not shown, because an "
-                             "estimate is withheld.")  # fmt: skip
+            if withheld:
+                items.append(
+                    f"{label}: the estimate for {_event_words(withheld)} since joining is "
+                    "withheld by disclosure control; the chart marks it and draws the others."
+                )
         summary[measure] = cohorts
     items.extend(CAVEATS)
     return Section(title, pillar, _evaluation_finding(summary), items)
@@ -270,12 +305,29 @@ def _latest_pair(assessment: pd.DataFrame) -> tuple[str, str] | None:
     return (labels[-2], labels[-1]) if len(labels) > 1 else None
 
 
+def _learning(ctx, pair: tuple[str, str]) -> pd.DataFrame:
+    """The learning table of the rounds ``pair`` (once per context)."""
+    if "learning" not in ctx.cache:
+        changes = rounds.round_change(
+            ctx.assessment,
+            "self",
+            from_round=pair[0],
+            to_round=pair[1],
+            confidence=float(ctx.measures["confidence_level"]),
+        )
+        ctx.cache["learning"] = learning_table(changes, load_plans())
+    return ctx.cache["learning"]
+
+
 def learning(ctx) -> Section:
     """What worked where: for each pillar, the forces whose self-rated maturity rose most
     between rounds, with the actions their plans record, and the change across forces."""
     title, pillar = "What worked where", "learning_wellbeing"
+    from soteria_research.sections.summary import national_findings
+
     pair = _latest_pair(ctx.assessment) if not ctx.assessment.empty else None
     if pair is None:
+        national_findings(ctx)  # the evaluation's evidence rows
         return Section(title, pillar, "Only one self-assessment round has been returned.")
     level = float(ctx.measures["confidence_level"])
     national = rounds.national_round_change(ctx.assessment, *pair, confidence=level)
@@ -296,10 +348,7 @@ def learning(ctx) -> Section:
     across = pd.DataFrame(across).set_index("pillar")
     for column in ("forces", "forces up", "forces down"):
         across[column] = pd.array(across[column], dtype="Float64").round().astype("Int64")
-    changes = rounds.round_change(
-        ctx.assessment, "self", from_round=pair[0], to_round=pair[1], confidence=level
-    )
-    table = learning_table(changes, load_plans())
+    table = _learning(ctx, pair)
     rows = []
     for row in table.itertuples(index=False):
         name = f"learning table {pair[0]} to {pair[1]}: {row.pillar}: {row.force}"
@@ -343,14 +392,16 @@ def learning(ctx) -> Section:
     )
     shown = across.dropna(subset=["95% CI low"])
     rose = shown.index[shown["95% CI low"] > 0].tolist()
+    n_learned = learned["force"].nunique() if len(learned) else 0
     finding = (
         f"Between rounds {pair[0]} and {pair[1]}, self-rated maturity across forces rose "
         f"beyond its 95% interval in {len(rose)} of {len(across)} pillars"
         + (f" ({', '.join(rose).lower()})" if rose else "")
-        + f"; {learned['force'].nunique() if len(learned) else 0} force(s) are listed as "
+        + f"; {formatting.plural(n_learned, 'force')} {formatting.plural(n_learned, 'is', 'are')} listed as "
         "most improved in at least one pillar."
     )
+    national_findings(ctx)  # the evaluation's and this table's rows (the same cells)
     return Section(title, pillar, finding, items)
 
 
-__all__ = ["evaluation", "learning"]
+__all__ = ["evaluation", "event_points", "learning"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from soteria_research import formatting
 from soteria_research.disclosure import Protected, render_table_html
 from soteria_research.errors import ConfigError, DataError
 from soteria_research.ingest.instrument import load_instrument
@@ -160,11 +161,11 @@ def _finding(ins, placed: pd.DataFrame, forces: int) -> str:
     apart = placed[(placed["forces above"] + placed["forces below"]) > 0]
     shown = placed[placed["pooled mean"] != ""].astype({"pooled mean": float})
     if shown.empty:
-        return f"{forces} force(s) ran the {ins.id} survey; the pooled means are withheld."
+        return f"{formatting.plural(forces, 'force')} ran the {ins.id} survey; the pooled means are withheld."
     low = shown.loc[shown["pooled mean"].idxmin()]
     high = shown.loc[shown["pooled mean"].idxmax()]
     return (
-        f"{forces} force(s) ran the {ins.id} survey; pooled over their latest waves, scale "
+        f"{formatting.plural(forces, 'force')} ran the {ins.id} survey; pooled over their latest waves, scale "
         f"means run from {low['pooled mean']:.2f} ({low['scale'].lower()}) to "
         f"{high['pooled mean']:.2f} ({high['scale'].lower()}); "
         + (

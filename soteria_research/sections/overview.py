@@ -20,8 +20,9 @@ from soteria_research.measures.catalogue import MEASURES
 from soteria_research.reference import vocabulary as vocab
 from soteria_research.sections.context import ForceContext
 from soteria_research.sections.display import Section
-from soteria_research.sections.force import _no_data, pooled_charge_rate, signal_words
-from soteria_research.sections.summary import findings
+from soteria_research.sections.force import _no_data, pooled_estimate, signal_words
+from soteria_research.sections.pillars import pooled_median_to_charge
+from soteria_research.sections.summary import comparator_area, comparator_scope, findings
 
 TITLE = "Summary"
 WITHHELD = "withheld"
@@ -32,32 +33,36 @@ HEADERS = {
     "measure": "Measure",
     "value": "Value",
     "interval": "95% interval",
-    "national": "All forces",
+    "national": "Comparator",
     "judgement": "In plain words",
 }
 RATINGS = ("self_maturity", "peer_maturity")
 RATING_LABEL = "Maturity, self / peer"
+#: A measure shown beside the comparator's figure but not placed on a funnel (medians).
+NOT_TESTED = "Beside the {area} figure; not placed on a funnel"
 
 
-def judgement(position: object, higher_is_better: bool | None) -> str:
-    """Plain words for where a value sits against the national funnel limits.
+def judgement(position: object, higher_is_better: bool | None, area: str = "national") -> str:
+    """Plain words for where a value sits against the funnel limits of the comparator, the
+    measure pooled over every force of ``area`` (England and Wales, or a region).
 
-    >>> judgement("below998", True)
-    'Clearly lower than the national figure: worse'
-    >>> judgement("within", False)
-    'In line with the national figure'
+    >>> judgement("below998", True, "England and Wales")
+    'Clearly lower than the England and Wales figure: worse'
+    >>> judgement("within", False, "North East")
+    'In line with the North East figure'
     """
+    figure = f"the {area} figure"
     if position is None or pd.isna(position) or position == vocab.NOT_PLACED:
-        return "No national figure"
+        return f"No {area} figure"
     code = str(position)
     if code == "within":
-        return "In line with the national figure"
+        return f"In line with {figure}"
     higher = code.startswith("above")
     side = "higher" if higher else "lower"
     words = (
-        f"Clearly {side} than the national figure"
+        f"Clearly {side} than {figure}"
         if code.endswith("998")
-        else f"Somewhat {side} than the national figure (could be chance)"
+        else f"Somewhat {side} than {figure} (could be chance)"
     )
     if higher_is_better is None:
         return words
@@ -74,7 +79,7 @@ def _rating_words(self_value: object, peer_value: object) -> str:
     return f"Peer reviewers rate it {'lower' if lower else 'higher'} than the force does"
 
 
-def _measure_row(row: pd.Series) -> dict[str, str]:
+def _measure_row(row: pd.Series, area: str = "national") -> dict[str, str]:
     unit = str(row["unit"])
     measure = MEASURES.get(str(row["measure"]))
     if bool(row["suppressed"]):
@@ -85,8 +90,11 @@ def _measure_row(row: pd.Series) -> dict[str, str]:
     else:
         value = formatting.value(row["value"], unit)
         interval = formatting.interval(row["ci_low"], row["ci_high"], unit)
-        if pd.notna(row["comparator_value"]) or pd.notna(row["funnel_position"]):
-            words = judgement(row["funnel_position"], measure and measure.higher_is_better)
+        placed = pd.notna(row["funnel_position"]) and row["funnel_position"] != vocab.NOT_PLACED
+        if placed:
+            words = judgement(row["funnel_position"], measure and measure.higher_is_better, area)
+        elif pd.notna(row["comparator_value"]):
+            words = NOT_TESTED.format(area=area)
         elif row["measure"] == "recorded_crimes" and pd.notna(row["spc_signal"]):
             signal = str(row["spc_signal"])
             words = (
@@ -95,7 +103,7 @@ def _measure_row(row: pd.Series) -> dict[str, str]:
                 else "Monthly volumes: " + signal_words(signal)
             )
         else:
-            words = "No national figure"
+            words = f"No {area} figure"
     return {
         "measure": vocab.label("measure", row["measure"]),
         "value": value,
@@ -132,7 +140,7 @@ def _rating_row(rows: pd.DataFrame) -> dict[str, str] | None:
     }
 
 
-def pillar_summary_table(table: pd.DataFrame) -> pd.DataFrame:
+def pillar_summary_table(table: pd.DataFrame, area: str = "national") -> pd.DataFrame:
     """The summary's rows from a force's published findings: each pillar in the framework's
     order, its key measures in the catalogue's order, then its self / peer rating.
 
@@ -155,7 +163,7 @@ def pillar_summary_table(table: pd.DataFrame) -> pd.DataFrame:
         # their own)
         cases = part[part["measure"].isin(MEASURES) & ~part["measure"].isin(RATINGS)]
         cases = cases.assign(_order=cases["measure"].map(order)).sort_values("_order")
-        shown = [_measure_row(r) for _, r in cases.iterrows()]
+        shown = [_measure_row(r, area) for _, r in cases.iterrows()]
         rating = _rating_row(part)
         shown += [rating] if rating else []
         if not shown:
@@ -179,10 +187,13 @@ class SummaryTable:
 
     rows: pd.DataFrame
     caption: str
+    #: The header of the comparator's column (it names the comparator).
+    comparator: str = HEADERS["national"]
 
     def _repr_html_(self) -> str:
         shown = COLUMNS[1:]
-        head = "".join(f'<th scope="col">{html.escape(HEADERS[c])}</th>' for c in shown)
+        headers = {**HEADERS, "national": self.comparator}
+        head = "".join(f'<th scope="col">{html.escape(headers[c])}</th>' for c in shown)
         body = []
         for pillar, part in self.rows.groupby("pillar", sort=False):
             rating = part[part["measure"] == RATING_LABEL]
@@ -203,18 +214,65 @@ class SummaryTable:
         )
 
 
-def _lead(table: pd.DataFrame, ctx: ForceContext) -> str:
+def _lead(table: pd.DataFrame, ctx: ForceContext, area: str = "national") -> str:
     compared = table[table["funnel_position"].notna() & ~table["suppressed"].astype(bool)]
     clear = compared["funnel_position"].astype(str).str.endswith("998")
     withheld = int(table["suppressed"].astype(bool).sum())
+    n = len(compared)
     text = (
-        f"{int(clear.sum())} of {len(compared)} measures with a national figure differ clearly "
-        "from it"
+        f"{int(clear.sum())} of {n} measure{'' if n == 1 else 's'} with {'an' if area[:1] in 'AEIOU' else 'a'} "
+        f"{area} figure (the same measure pooled over {comparator_scope(area)}) "
+        f"differ{'s' if n == 1 else ''} clearly from it"
     )
     if withheld:
         text += f"; {withheld} figure{' is' if withheld == 1 else 's are'} withheld"
     text += "."
     return text
+
+
+def _fallbacks(ctx: ForceContext) -> dict:
+    """For each headline measure with one: the same measure over every year pooled, as the
+    release published it (``(label, value, low, high, n)`` in the finding's unit), or None."""
+
+    def percent(found):
+        if found is None:
+            return None
+        label, value, low, high, n = found
+        scaled = [None if v is None else v / 100 for v in (value, low, high)]
+        return (label, *scaled, n)
+
+    return {
+        "charge_rate": lambda: percent(pooled_estimate(ctx, "charge rate by cohort", "rate")),
+        "charge_cif_365": lambda: percent(
+            pooled_estimate(
+                ctx, "charged within a year by cohort", "rate", n_name="charge rate by cohort"
+            )
+        ),
+        "median_days_to_charge": lambda: pooled_median_to_charge(ctx),
+    }
+
+
+def fall_back(rows: pd.DataFrame, ctx: ForceContext) -> pd.DataFrame:
+    """Where a headline measure is withheld for the period alone, show the same measure
+    over every year pooled (published through the release in its own section), saying so;
+    no national figure or judgement, since the comparator is for the one period."""
+    rows = rows.copy()
+    for measure, pooled in _fallbacks(ctx).items():
+        at = rows.index[(rows["measure"] == vocab.label("measure", measure))]
+        if not len(at) or rows.loc[at[0], "value"] != WITHHELD:
+            continue
+        found = pooled()
+        if found is None:
+            continue
+        label, value, low, high, n = found
+        unit = MEASURES[measure].unit
+        rows.loc[at[0], ["value", "interval", "national", "judgement"]] = [
+            formatting.value(value, unit),
+            formatting.interval(low, high, unit),
+            "",
+            f"Over {label} (n = {int(n):,}); {ctx.period_label} alone is withheld",
+        ]
+    return rows
 
 
 def pillar_summary(ctx: ForceContext) -> Section:
@@ -223,21 +281,14 @@ def pillar_summary(ctx: ForceContext) -> Section:
     table = findings(ctx)
     if table.empty:
         return _no_data(TITLE, None, ctx)
-    rows = pillar_summary_table(table)
-    charge = rows.index[rows["measure"] == vocab.label("measure", "charge_rate")]
-    pooled = pooled_charge_rate(ctx) if len(charge) else None
-    if pooled is not None and rows.loc[charge[0], "value"] == WITHHELD:
-        # the period alone is withheld: say what every year pooled shows
-        label, rate, crimes = pooled
-        rows.loc[charge[0], ["value", "judgement"]] = [
-            formatting.percent(rate / 100),
-            f"Over {label} (n = {int(crimes):,}); {ctx.period_label} alone is withheld",
-        ]
+    area = comparator_area(ctx)
+    rows = fall_back(pillar_summary_table(table, area), ctx)
     caption = (
-        "Key measures by pillar. Intervals are 95%; all forces: the same measure pooled over "
-        f"every force for {ctx.period_label}; clearly: beyond the 99.8% "
+        f"Key measures by pillar. Intervals are 95%; comparator ({area}): the same measure "
+        f"pooled over {comparator_scope(area)} for {ctx.period_label}; clearly: beyond the 99.8% "
         "funnel limit, somewhat: beyond the 95% limit; maturity is rated by the force (self) "
         "and by peer reviewers. Withheld: not shown by disclosure control "
         "(docs/disclosure.md); [c] marks a withheld value in the tables below."
     )
-    return Section(TITLE, None, _lead(table, ctx), [SummaryTable(rows, caption)])
+    header = f"Comparator: {area}"
+    return Section(TITLE, None, _lead(table, ctx, area), [SummaryTable(rows, caption, header)])

@@ -7,14 +7,24 @@ import dataclasses
 
 import pandas as pd
 
-from soteria_research import measures, plots
-from soteria_research.disclosure import check_regression, render_table_html
+from soteria_research import formatting, measures, plots
+from soteria_research.disclosure import render_table_html
 from soteria_research.measures.assessment import workbook_problems
 from soteria_research.measures.intervals import median_ci_rank
+from soteria_research.measures.periods import resolve_period
 from soteria_research.release import make_key
+from soteria_research.release.protect import FALLBACK
+from soteria_research.sections.charge_model import charge_model_section
 from soteria_research.sections.context import ForceContext, cohort_key, recorded_key
-from soteria_research.sections.display import Section, model_note, model_view
-from soteria_research.sections.force import ACTIVITY_COLUMN, CHARGED_GROUP, _no_data, _pct
+from soteria_research.sections.display import Section
+from soteria_research.sections.force import (
+    ACTIVITY_COLUMN,
+    CHARGED_GROUP,
+    SUSPECT_IDENTIFIED,
+    _no_data,
+    _pct,
+    pooled_estimate,
+)
 from soteria_research.sections.tables import rate_table
 
 #: Self-assessment workbook problems listed in a report (the rest are in the quality table).
@@ -105,20 +115,59 @@ def timeliness(ctx: ForceContext) -> Section:
         label: measures.median_days(ctx.cases, ctx.period, event=event, basis="activity").iloc[0]
         for event, label in EVENTS.items()
     }
+    every = resolve_period(ctx.cases, "all")
+    if len(every.years) > 1:  # the figure to fall back on when one year's must be withheld
+        estimates[pooled_charge_row(every)] = measures.median_days(
+            ctx.cases, every, event="charge", basis="activity"
+        ).iloc[0]
     charged = make_key(ctx.force, "outcomes by group", CHARGED_GROUP, ACTIVITY_COLUMN)
-    medians, table = _medians(
-        ctx,
-        estimates,
-        f"Days between dates, outcomes assigned in {ctx.period_label}",
-        within={EVENTS["charge"]: charged},
-    )
+    caption = timeliness_caption(ctx)
+    medians, table = _medians(ctx, estimates, caption, within={EVENTS["charge"]: charged})
+    if len(every.years) > 1:
+        ctx.publisher.prioritise(
+            [ctx.publisher.key(caption, pooled_charge_row(every), "crimes")], FALLBACK
+        )
     value = medians["median days"].iloc[0]
+    pooled = pooled_median_to_charge(ctx)
     finding = (
         f"Crimes charged in {ctx.period_label} took a median of {value:.0f} days from recording to charge."
         if not pd.isna(value)
-        else f"Too few crimes were charged in {ctx.period_label} to publish the median time to charge."
+        else f"Too few crimes were charged in {ctx.period_label} to publish the median time to "
+        "charge"
+        + (
+            f"; charged in {pooled[0]}, they took a median of {pooled[1]:.0f} days "
+            f"(n = {int(pooled[4]):,})."
+            if pooled
+            else "."
+        )
     )
     return Section(title, pillar, finding, [table])
+
+
+def timeliness_caption(ctx: ForceContext) -> str:
+    """The caption (and release name) of the timeliness table."""
+    return f"Days between dates, outcomes assigned in {ctx.period_label}"
+
+
+def pooled_charge_row(every) -> str:
+    """The timeliness row of the time to charge over every year's charges."""
+    return f"recording to charge, charged in any of {every.label}"
+
+
+def pooled_median_to_charge(ctx: ForceContext):
+    """``(period, median, low, high, n)`` of the median days to charge over every year's
+    charges as published, or None: the fallback when one year's median is withheld."""
+    found = pooled_estimate(
+        ctx,
+        timeliness_caption(ctx),
+        "median days",
+        row_start="recording to charge, charged in any of ",
+        n_column="crimes",
+    )
+    if found is None:
+        return None
+    label = found[0].removeprefix("recording to charge, charged in any of ")
+    return (label, *found[1:])
 
 
 def victim_engagement(ctx: ForceContext) -> Section:
@@ -182,6 +231,8 @@ def repeat_suspects(ctx: ForceContext) -> Section:
         "repeat suspects",
         f"Crimes recorded in {ctx.period_label} with a suspect identified (%)",
         labels={"numerator": "crimes", "denominator": "with a suspect", "rate": "%"},
+        # the attrition table's crimes with a suspect identified, when the same count
+        den_keys=lambda r, c: group_key(ctx, SUSPECT_IDENTIFIED, within.at[r, c]),
     )
     gaps = measures.repeat_intervals(ctx.cases, ctx.period, links=ctx.links)
     _, timing = _medians(
@@ -220,8 +271,9 @@ def digital_forensics(ctx: ForceContext) -> Section:
     cohort = ctx.in_period
     seized = cohort["device_seized_date"].notna()
     returned = cohort["device_returned_date"].notna() & seized
+    # devices returned in the period: the key measure's basis (one label, one basis)
     turnaround = measures.median_days(
-        ctx.cases, ctx.period, event="device_return", basis="cohort"
+        ctx.cases, ctx.period, event="device_return", basis="activity"
     ).iloc[0]
     seized_rate = pd.DataFrame(
         {
@@ -248,83 +300,24 @@ def digital_forensics(ctx: ForceContext) -> Section:
             else recorded_key(ctx, seized_rate.at[r, "denominator"])
         ),
     )
-    medians, table = _medians(ctx, {"device seizure to return": turnaround}, "Device turnaround")
+    medians, table = _medians(ctx, {TURNAROUND_ROW: turnaround}, turnaround_caption(ctx))
     median = medians["median days"].iloc[0]
     finding = (
-        f"Devices seized in crimes recorded in {ctx.period_label} were returned after a median of {median:.0f} days."
+        f"Devices returned in {ctx.period_label} had been held a median of {median:.0f} days "
+        "from seizure."
         if not pd.isna(median)
         else "Too few devices were returned to publish a median turnaround."
     )
     return Section(title, pillar, finding, [rendered, table])
 
 
-def charge_model_section(ctx, cases: pd.DataFrame, title: str, who: str) -> Section:
-    """The logistic regression of charge over all years of ``cases``, as a section.
+#: The device turnaround table's row.
+TURNAROUND_ROW = "device seizure to return"
 
-    Refused (with the reason) below the events-per-parameter threshold; withheld when the
-    regression fails disclosure control (residual degrees of freedom).
-    """
-    pillar = "suspect_focus"
-    rules, settings, log = ctx.rules, ctx.measures, ctx.log
-    horizon = int(settings["charge_model_horizon_days"])
-    pooled = cases["force"].nunique() > 1
-    predictors = [*measures.model.DEFAULT_PREDICTORS, "financial_year"]
-    result = measures.charge_model(
-        cases,
-        period="all",
-        predictors=[*predictors, "force"] if pooled else predictors,
-        min_events_per_parameter=settings["min_events_per_parameter"],
-        confidence=settings["confidence_level"],
-        age_bands=settings["age_bands"],
-        horizon_days=horizon,
-    )
-    basis = (
-        f"charged within {horizon} days of recording, among crimes recorded at least {horizon} "
-        "days before the extraction (pending ones included), with a term per year of recording"
-        + (" and per force" if pooled else "")
-    )
-    if result.refused:
-        why = (
-            f"fewer than {settings['min_events_per_parameter']} charges (and non-charges) per "
-            "characteristic estimated"
-            if result.events
-            else f"no crimes followed {horizon} days"
-        )
-        return Section(title, pillar, f"The charge model is not fitted for {who}: {why}.")
-    check = check_regression(result.n - result.parameters - 1, rules, name=f"charge model: {who}")
-    log.add(check.log_entry)
-    if not check.passed:
-        return Section(title, pillar, f"The charge model is withheld: {'; '.join(check.reasons)}")
-    terms = result.table[result.table["variable"] != "(intercept)"]  # the baseline odds
-    show = terms.set_index("term")
-    show = show[["odds_ratio", "ci_low", "ci_high", "p_value"]]
-    rendered = render_table_html(
-        model_view(show),
-        f"Odds ratios of charge within {horizon} days, all years ({basis})",
-        count_columns=[],
-        rules=rules,
-        digits=2,
-    )
-    figure = (
-        None
-        if ctx.publisher.collecting
-        else plots.forest_plot(
-            terms, f"Odds of charge by victim and offence characteristics, {who}"
-        )
-    )
-    traits = show[~terms.set_index("term")["variable"].isin(["financial_year", "force"])]
-    significant = traits[(traits["ci_low"] > 1) | (traits["ci_high"] < 1)]
-    finding = (
-        f"Across all years, {len(significant)} of {len(traits)} victim and offence "
-        + ("characteristic changes" if len(traits) == 1 else "characteristics change")
-        + f" the odds of charge within {horizon} days beyond chance (95% intervals exclude 1; "
-        "the intercept, the baseline odds, and the year"
-        + (" and force" if pooled else "")
-        + " terms are not counted)."
-    )
-    notes = [model_note(n) for n in result.notes]
-    items = [figure, rendered, *notes] if figure is not None else [rendered]
-    return Section(title, pillar, finding, items)
+
+def turnaround_caption(ctx: ForceContext) -> str:
+    """The caption (and release name) of the device turnaround table."""
+    return f"Device turnaround, devices returned in {ctx.period_label}"
 
 
 def who_is_charged(ctx: ForceContext) -> Section:
@@ -380,7 +373,7 @@ def self_assessment(ctx: ForceContext) -> Section:
     """Self and peer maturity per pillar, their agreement (weighted kappa), and how the
     stated maturity lines up with the case measures of the same pillar."""
     from soteria_research.sections.display import pillar_name
-    from soteria_research.sections.summary import findings
+    from soteria_research.sections.summary import comparator_area, comparator_scope, findings
 
     title, pillar = "Self-assessment against the six pillars", None
     if ctx.assessment.empty:
@@ -400,17 +393,19 @@ def self_assessment(ctx: ForceContext) -> Section:
     ]
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
+    area = comparator_area(ctx)
     view.columns = [
         "self rating (mean)",
         "peer rating (mean)",
-        "case measures above the pooled comparator's limits, for the better",
+        f"case measures beyond the {area} comparator's limits, for the better",
         "case measures beyond them, for the worse",
         "case measures within the limits",
     ]
     rendered = render_table_html(
         view,
         f"Maturity per pillar (round {table['round'].iloc[0]}) beside the case measures of the "
-        "pillar (placed against every force pooled, same period)",
+        f"pillar (placed against the {area} comparator: each measure pooled over "
+        f"{comparator_scope(area)}, same period)",
         count_columns=[],
         rules=ctx.rules,
         digits=2,
@@ -421,7 +416,7 @@ def self_assessment(ctx: ForceContext) -> Section:
     if problems is not None and len(problems):
         shown = problems.head(MAX_PROBLEMS)
         items.append(
-            f"The workbook was accepted with {len(problems)} problem(s) to correct and send "
+            f"The workbook was accepted with {formatting.plural(len(problems), 'problem')} to correct and send "
             "again: "
             + "; ".join(f"{r.file}, {r.sheet}!{r.cell}: {r.problem}" for r in shown.itertuples())
             + ("; and more (see the data-quality table)." if len(problems) > MAX_PROBLEMS else ".")

@@ -21,10 +21,18 @@ AGREEMENT_LABELS = {
 
 
 def _text(value: float, low: float, high: float, digits: int) -> str:
+    """``0.71 (0.55 to 0.86)``; the estimate alone when an end is missing or the interval
+    has no width at the shown precision (``1.00 (no interval: no variation)``).
+
+    >>> _text(0.713, 0.551, 0.862, 2), _text(1.0, 1.0, 1.0, 2)
+    ('0.71 (0.55 to 0.86)', '1.00 (no interval: no variation)')
+    """
     if pd.isna(value):
         return ""
     if pd.isna(low) or pd.isna(high):
         return f"{value:.{digits}f}"
+    if f"{low:.{digits}f}" == f"{high:.{digits}f}":
+        return f"{value:.{digits}f} (no interval: no variation)"
     return f"{value:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
 
 

@@ -10,13 +10,25 @@ import pandas as pd
 from soteria_research import homeoffice, measures, plots
 from soteria_research.disclosure import Protected, render_table_html
 from soteria_research.measures.catalogue import MEASURES, lookup
+from soteria_research.measures.intervals import median_ci_rank
 from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger, shared_key
-from soteria_research.release.protect import HEADLINE
 from soteria_research.release.publisher import Publisher
 from soteria_research.sections.context import ForceContext, code_version, cohort_key, recorded_key
 from soteria_research.sections.display import Section
-from soteria_research.sections.force import CHARGED_GROUP, PENDING_GROUP, _no_data, _pct
+from soteria_research.sections.force import (
+    CHARGED_GROUP,
+    PENDING_GROUP,
+    SUSPECT_IDENTIFIED,
+    _no_data,
+    _pct,
+)
+from soteria_research.sections.pillars import (
+    EVENTS,
+    TURNAROUND_ROW,
+    timeliness_caption,
+    turnaround_caption,
+)
 from soteria_research.sections.tables import count_table
 
 #: The Home Office year the packaged published figures cover.
@@ -32,7 +44,7 @@ def dispersion_words(phi: float | None, tau2: float | None, adjusted: bool) -> s
         return text + (
             "; limits widened by tau\u00b2 (additive random effects)"
             if tau2 > 0
-            else "; no widening needed (phi not above 1)"
+            else "; no widening needed (tau\u00b2 is 0)"
         )
     return text + "; limits not widened (settings: funnel_overdispersion false)"
 
@@ -180,8 +192,6 @@ def publish_comparator(
                 continue
             key = comparator_key(subgroup, period, area, measure, column)
             pub.number(key, float(row[column]), count=True, key=key)
-            # every force's report compares with it: hidden only when nothing else protects
-            ledger.cells[key].priority = max(ledger.cells[key].priority, HEADLINE)
             depends.append(key)
             parts = [
                 finding_key(f, subgroup, period, measure, row["pillar"], column) for f in members
@@ -196,6 +206,25 @@ def publish_comparator(
             pub.number(key, row[column], depends, key=key)
         added += 1
     return added
+
+
+def comparator_area(ctx: ForceContext) -> str:
+    """The area the force is compared with (``ctx.comparator``): England and Wales, or the
+    force's region."""
+    return measures.force_areas([ctx.force], getattr(ctx, "comparator", "national"))[ctx.force]
+
+
+def comparator_scope(area: str) -> str:
+    """The forces a comparator pools, in words.
+
+    >>> comparator_scope("England and Wales"), comparator_scope("North East")
+    ('every force in England and Wales', 'every force of the North East region')
+    """
+    from soteria_research.measures.comparator import NATIONAL_AREA
+
+    return (
+        f"every force in {area}" if area == NATIONAL_AREA else f"every force of the {area} region"
+    )
 
 
 def comparator_from_release(ctx: ForceContext) -> pd.DataFrame | None:
@@ -294,6 +323,19 @@ SAME_AS_OUTCOMES = {
 }
 
 
+#: Findings denominators that are a count of a force section's table (when the same).
+SAME_AS_SECTION = {
+    "median_days_to_charge": lambda ctx: ctx.publisher.key(
+        timeliness_caption(ctx), EVENTS["charge"], "crimes"
+    ),
+    "median_device_turnaround_days": lambda ctx: ctx.publisher.key(
+        turnaround_caption(ctx), TURNAROUND_ROW, "crimes"
+    ),
+    "arrest_share": lambda ctx: cohort_key(ctx, SUSPECT_IDENTIFIED),
+    "repeat_suspect_share": lambda ctx: cohort_key(ctx, SUSPECT_IDENTIFIED),
+}
+
+
 def finding_key(
     unit: str, subgroup: str, period: str, measure: str, pillar: str, column: str
 ) -> str:
@@ -328,8 +370,17 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
             shown[column] = pub.number(key(column), float(row[column]), count=True, key=key(column))
             if pub.collecting and isinstance(ctx, ForceContext):
                 _link_finding(ctx, row, column, key(column))
+        ends = _median_interval_rule(ctx, row)
         for column in figures:
-            shown[column] = pub.number(key(column), row[column], depends, key=key(column))
+            shown[column] = pub.number(
+                key(column),
+                row[column],
+                depends,
+                key=key(column),
+                primary=ends if column != "value" else "",
+            )
+            if column != "value" and shown[column] is None:
+                out.loc[i, column] = pd.NA
         hidden = any(shown.get(c) is None for c in ("numerator", "denominator") if c in shown)
         hidden = hidden or (shown["value"] is None and not pd.isna(row["value"]))
         if hidden:
@@ -371,6 +422,107 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _median_interval_rule(ctx, row) -> str:
+    """Why a median's interval may not be published (its ends are single records' values
+    with too few records beyond them), or "" when it may: the same rule as the tables'."""
+    if not str(row["measure"]).startswith("median_") or pd.isna(row["denominator"]):
+        return ""
+    rules = getattr(ctx, "rules", None)
+    if rules is None or not rules.enabled:
+        return ""
+    confidence = ctx.measures.get("confidence_level", 0.95)
+    beyond = max(median_ci_rank(int(row["denominator"]), confidence) - 1, 0)
+    if beyond >= rules.min_cell_count:
+        return ""
+    return (
+        f"an interval end is one record's value with only {beyond} record(s) beyond it "
+        f"(fewer than {rules.min_cell_count})"
+    )
+
+
+def national_findings(ctx) -> pd.DataFrame:
+    """The national report's rows of the evidence base, published through the release:
+    the programme's evaluation (England and Wales, one row per key measure and phase
+    joined) and the learning table (the forces whose self-rated maturity rose most, one
+    row per pillar and rank, with the actions their plans record).
+
+    Each row's figures are the same ledger cells as the national report's tables
+    (:mod:`~soteria_research.sections.national_loop_rows`), so a figure withheld there is
+    withheld here; each finding is worded from the row's published columns. Computed once
+    per context; rows fit the evidence schema once given provenance
+    (:func:`save_national_findings`).
+    """
+    if "national_findings" in ctx.cache:
+        return ctx.cache["national_findings"]
+    from soteria_research.sections import national_loop_rows
+
+    raw, same, words = national_loop_rows.evidence_rows(ctx)
+    if raw.empty:
+        ctx.cache["national_findings"] = raw.assign(suppressed=False, suppression_reason="")
+        return ctx.cache["national_findings"]
+    pub = ctx.publisher
+    effects = raw["basis"] == "evaluation"
+    parts = []
+    if effects.any():
+        # counts and estimates: published as findings, each the same cell as the table's
+        parts.append(publish_findings(ctx, raw[effects]))
+        if pub.collecting:
+            for i in raw.index[effects]:
+                row = raw.loc[i]
+                for column, table_key in same[i].items():
+                    mine = finding_key(
+                        pub.unit, ctx.subgroup, row["period"], row["measure"], row["pillar"], column
+                    )
+                    if table_key in pub.ledger.cells and mine in pub.ledger.cells:
+                        pub.ledger.same(table_key, mine, "an evidence row's figure is a table's")
+    if (~effects).any():
+        # ratings of the learning table: read back from the learning section's cells
+        learned = raw[~effects].copy()
+        learned["suppressed"] = False
+        learned["suppression_reason"] = ""
+        for i in learned.index:
+            for column, table_key in same[i].items():
+                shown = pub.value_of(table_key) if table_key in pub.ledger.cells else None
+                learned.loc[i, column] = math.nan if shown is None else shown
+            if learned.loc[i, ["value", "ci_low", "ci_high"]].isna().any():
+                learned.loc[i, ["value", "ci_low", "ci_high"]] = math.nan
+                learned.loc[i, "suppressed"] = True
+                learned.loc[i, "suppression_reason"] = "the rating is withheld in the report"
+        parts.append(learned)
+    out = pd.concat(parts).sort_index()
+    out["finding"] = pd.array(national_loop_rows.word_rows(out, words), dtype="string")
+    ctx.cache["national_findings"] = out
+    return out
+
+
+def save_national_findings(
+    ctx, output_dir: str = "", code_version: str | None = None
+) -> Path | None:
+    """Write :func:`national_findings` (validated against the evidence schema, with
+    provenance) as ``<output_dir>/national.findings.parquet``; None when there are none
+    or no ``output_dir`` (an interactive session)."""
+    rows = national_findings(ctx)
+    if not output_dir or rows.empty:
+        return None
+    from soteria_research import digests, files, paths, versions
+    from soteria_research.release.findings import validate_findings
+
+    frame = rows.assign(
+        run_id=ctx.run_id,
+        code_version=code_version or versions.code_version_label(),
+        data_hash=digests.tree_digest(paths.processed_dir()),
+    )
+    valid = validate_findings(frame, "National findings")
+    target = Path(output_dir) / NATIONAL_FINDINGS
+    with files.atomic_path(target) as tmp:
+        valid.to_parquet(tmp, index=False)
+    return target
+
+
+#: File name of the national report's evidence rows in its output folder.
+NATIONAL_FINDINGS = "national.findings.parquet"
+
+
 def _comparator_shown(pub: Publisher, ctx, row, area: str) -> float:
     """A row's comparator value as the release publishes it (NaN when withheld or none)."""
     if pd.isna(row["comparator_value"]):
@@ -395,6 +547,10 @@ def _link_finding(ctx: ForceContext, row, column: str, key: str) -> None:
         other = recorded_key(ctx, row[column])
     elif column == "numerator" and row["measure"] == "recorded_crimes":
         other = recorded_key(ctx, row[column])  # crimes recorded is the cohort itself
+    elif column == "denominator" and row["measure"] in SAME_AS_SECTION:
+        candidate = SAME_AS_SECTION[row["measure"]](ctx)
+        cell = pub.ledger.cells.get(candidate)
+        other = candidate if cell is not None and cell.value == float(row[column]) else None
     elif column == "numerator" and row["measure"] in SAME_AS_OUTCOMES:
         candidate = cohort_key(ctx, SAME_AS_OUTCOMES[row["measure"]])
         cell = pub.ledger.cells.get(candidate)

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from soteria_research.ingest.instrument import survey_settings
+from soteria_research.measures.findings import COLUMNS as FINDINGS_COLUMNS
 from soteria_research.sections.survey_publish import interval_text, survey_key
 from soteria_research.sections.survey_tables import survey_data
 
@@ -30,25 +31,8 @@ def period_label(wave: str) -> str:
     return f"survey {wave}"
 
 
-FINDING_COLUMNS = (
-    "force",
-    "period",
-    "pillar",
-    "measure",
-    "definition",
-    "basis",
-    "unit",
-    "value",
-    "ci_low",
-    "ci_high",
-    "numerator",
-    "denominator",
-    "comparator_value",
-    "funnel_position",
-    "spc_signal",
-    "finding",
-    "reason",
-)
+#: The evidence-base columns of a findings row (the force findings' own).
+FINDING_COLUMNS = tuple(FINDINGS_COLUMNS)
 
 
 def survey_findings(ctx: Any, instruments: tuple[str, ...] = ("victim", "officer")) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from soteria_research import formatting
 from soteria_research.errors import ConfigError
 from soteria_research.ingest.instrument import load_instrument
 from soteria_research.sections.display import Section
@@ -87,7 +88,8 @@ def _finding(ctx: Any, data: dict, counts, scale_table, change_table) -> str:
                 for r in beyond.index
             ]
             parts.append(
-                f"since {first}, {len(beyond)} scale(s) changed beyond chance: " + "; ".join(words)
+                f"since {first}, {formatting.plural(len(beyond), 'scale')} changed beyond chance: "
+                + "; ".join(words)
             )
         else:
             parts.append(f"no scale mean changed beyond chance since {first}")

@@ -8,7 +8,7 @@ pass they come back protected as a whole (:mod:`soteria_research.release.publish
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -29,13 +29,29 @@ def count_table(
     parts: Mapping[object, Sequence[object]] | None = None,
     keys=None,
     priority: int = 1,
+    row_labels: Callable[[object], str] | None = None,
 ):
-    """A frequency table published through the release, and its HTML."""
+    """A frequency table published through the release, and its HTML.
+
+    ``row_labels`` turns a row's code into the words the HTML shows (the ledger keeps the
+    codes).
+    """
     protected = ctx.publisher.counts(
         counts, name, margins=margins, parts=parts, keys=keys, priority=priority
     )
     ctx.log.add(protected.log_entry)
-    return protected, render_table_html(protected, caption, rules=ctx.rules)
+    return protected, render_table_html(
+        _relabelled(protected, row_labels), caption, rules=ctx.rules
+    )
+
+
+def _relabelled(protected: Any, row_labels: Callable[[object], str] | None) -> Any:
+    """``protected`` with its rows shown in words (the table and its mask alike)."""
+    if row_labels is None:
+        return protected
+    table = protected.table.rename(index=row_labels)
+    mask = protected.mask.rename(index=row_labels) if protected.mask is not None else None
+    return dataclasses.replace(protected, table=table, mask=mask)
 
 
 def rate_table(
@@ -54,8 +70,10 @@ def rate_table(
     num_keys=None,
     den_keys=None,
     priority: int = 1,
+    row_labels: Callable[[object], str] | None = None,
 ):
-    """Rates (percent) with their interval and counts, published through the release."""
+    """Rates (percent) with their interval and counts, published through the release
+    (``row_labels`` as in :func:`count_table`)."""
     work = frame.copy()
     for column in ci_cols:
         if column in work.columns:
@@ -81,7 +99,8 @@ def rate_table(
     mask = protected.mask.reindex(columns=keep, fill_value="").rename(columns=labels)
     view = dataclasses.replace(protected, table=table, mask=mask)
     counts = [labels.get(c, c) for c in (num, den) if c in keep]
-    return view, render_table_html(view, caption, count_columns=counts, rules=ctx.rules)
+    shown = _relabelled(view, row_labels)
+    return view, render_table_html(shown, caption, count_columns=counts, rules=ctx.rules)
 
 
 def guarded_figure(ctx: Any, counts: pd.Series, name: str) -> Decision:

@@ -7,7 +7,7 @@ import re
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from soteria_research.report.html import ReportHeader, render_html
+from soteria_research.report.html import BLANK_NOTE, ReportHeader, render_html, with_table_notes
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n-a-tiny-figure-").decode()
 HEADER = ReportHeader(
@@ -147,3 +147,30 @@ def test_the_notebook_title_is_not_repeated_under_the_page_header() -> None:
     assert "<h1" not in without_repeated_title(body, "Force report: Durham")
     assert "<p>x</p>" in without_repeated_title(body, "Force report: Durham")
     assert without_repeated_title(body, "National evidence") == body
+
+
+def _sdc(cells: str) -> str:
+    return (
+        '<div class="sdc"><table class="sdc-table" data-sdc="protected"><tbody><tr>'
+        f'{cells}</tr></tbody></table><p class="sdc-note">[c]: withheld because it is below '
+        "10, or because it would let a withheld value be worked out from the totals.</p></div>"
+    )
+
+
+def test_the_withheld_note_follows_only_tables_that_withhold() -> None:
+    full = _sdc("<th>a</th><td>12</td>")
+    withheld = _sdc('<th>b</th><td data-sdc="suppressed">[c]</td>')
+    rounded = full.replace("[c]: withheld because", "Counts and totals are rounded")
+    body = f"{full}<p>between</p>{withheld}{rounded}"
+    out = with_table_notes(body)
+    assert out.count('class="sdc-note"') == 2
+    assert out.startswith(full.split("<p class")[0] + "</div><p>between</p>")
+    assert withheld in out and rounded in out  # a rounding note always stays
+    assert "blank cell" not in out
+
+
+def test_a_table_with_blank_cells_says_what_they_mean() -> None:
+    table = _sdc('<th>a</th><td>12</td><td></td><td data-sdc="suppressed">[c]</td>')
+    out = with_table_notes(table)
+    assert out.count('class="sdc-note"') == 1  # the withheld note stays
+    assert out.endswith(f'<p class="table-note">{BLANK_NOTE}</p></div>')

@@ -119,7 +119,8 @@ def test_index_explains_itself_and_groups_forces_by_region(two_forces: Path) -> 
     assert table.index(">Durham<") < table.index(">Wales<") < table.index(">Gwent<")
     assert table.count('<tr class="region">') == 2
     # headline figures, by the one precision rule, from the latest period only
-    assert ">Crimes recorded, n</th>" in table and ">Charge rate (naive), %</th>" in table
+    assert ">Crimes recorded</th>" in table and ">Charge rate (naive)</th>" in table
+    assert ", days</th>" not in table  # the cells say "days" themselves
     assert 'title="95% interval 3.1% to 5.2%">4.2%</td>' in table
     assert ">395 days</td>" in table and ">1,234</td>" in table and "90.0%" not in table
     assert 'title="withheld by disclosure control">[c]</td>' in table  # Cleveland's rate

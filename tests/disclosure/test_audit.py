@@ -189,3 +189,35 @@ def test_json_manifests_are_scanned_for_identifiers(tmp_path, rules):
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     (problem,) = audit_paths([tmp_path], rules).problems
     assert problem.location == "inputs.durham" and "pseudonym" in problem.message
+
+
+def test_a_withheld_cell_and_a_cell_with_nothing_to_show_have_their_own_markers():
+    """[c] only where the release withheld a value; "–" (with its own footnote, only when
+    the table has such a cell) where there is nothing to show."""
+    from soteria_research.disclosure import NOT_APPLICABLE_MARKER, Rules
+    from soteria_research.disclosure.suppression import Protected
+    from soteria_research.release import Ledger, protect
+    from soteria_research.release.publisher import COLLECT, RENDER, Publisher
+
+    rules = Rules(min_cell_count=10, zeros_disclosive=False, min_cases_for_median=10)
+    frame = pd.DataFrame(
+        {"crimes": [40.0, 4.0, 30.0], "median days": [12.0, 20.0, float("nan")]},
+        index=pd.Index(["charge", "withdrawal", "return"], name="interval"),
+    )
+    ledger = Ledger()
+    Publisher("F", ledger, COLLECT, rules).statistics(frame, "t", ["median days"], "crimes")
+    protect(ledger, rules)
+    shown = Publisher("F", ledger, RENDER, rules).statistics(frame, "t", ["median days"], "crimes")
+    assert shown.mask.loc["return", "median days"] == ""  # not estimable: nothing withheld
+    assert shown.mask.loc["withdrawal", "median days"] != ""  # 4 cases: withheld
+    html = str(render_table_html(shown, "Days", rules=rules))
+    (table,), _ = parse_html(html)
+    cells = {row[0].text: [c.text for c in row[1:]] for row in table.body}
+    assert cells["withdrawal"][1] == "[c]"
+    assert cells["return"] == ["30", NOT_APPLICABLE_MARKER]
+    assert "not applicable" in html and "[c]: withheld" in html
+    # a table with no such cell has no footnote for it
+    full = Protected(
+        "u", frame.iloc[:1], pd.DataFrame("", index=frame.index[:1], columns=frame.columns), {}
+    )
+    assert "not applicable" not in str(render_table_html(full, "Days", rules=rules))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from soteria_research.cli import main
 from soteria_research.errors import ExtractError
+from soteria_research.ingest import plan_template
 from soteria_research.ingest.plan import NO_ACTION, ingest_plan, load_plan, read_plan
 from soteria_research.ingest.plan_template import (
     HEADER,
@@ -47,6 +48,57 @@ def test_plan_rows_seed_every_flagged_measure_and_gap():
     assert rows.loc[1, "finding"] == "Charge rate below the national funnel limits"
     assert plan_rows(FINDINGS.iloc[[2, 3]]).empty
     assert plan_rows(pd.DataFrame(columns=["measure", "pillar"])).empty
+
+
+#: Evidence-base rows of Durham's latest self-assessment (round 10 after round 9):
+#: self above peer in suspect focus (+0.5) and digital forensics (+0.25), equal in victim
+#: engagement, below in learning; round 9's bigger gap in data is superseded.
+RATINGS = pd.DataFrame(
+    {
+        "force": ["Durham"] * 10,
+        "period": ["self-assessment round 10"] * 8 + ["self-assessment round 9"] * 2,
+        "pillar": ["suspect_focus", "suspect_focus", "victim_engagement", "victim_engagement",
+                   "digital_forensics", "digital_forensics", "learning_wellbeing",
+                   "learning_wellbeing", "data_performance", "data_performance"],
+        "measure": ["self_maturity", "peer_maturity"] * 5,
+        "value": [3.0, 2.5, 2.0, 2.0, 2.75, 2.5, 1.5, 2.0, 4.0, 1.0],
+        "funnel_position": [None] * 10,
+        "spc_signal": [None] * 10,
+        "finding": ["Self-assessed maturity"] * 10,
+    }
+)  # fmt: skip
+
+
+def test_pillar_gaps_are_self_minus_peer_of_the_latest_round():
+    gaps = plan_template.pillar_gaps(RATINGS).set_index("pillar")
+    assert set(gaps.index) == {
+        "suspect_focus", "victim_engagement", "digital_forensics", "learning_wellbeing"
+    }  # fmt: skip
+    assert gaps["gap"].to_dict() == pytest.approx(
+        {"suspect_focus": 0.5, "victim_engagement": 0.0, "digital_forensics": 0.25,
+         "learning_wellbeing": -0.5}
+    )  # fmt: skip
+    # a withheld (missing) rating gives no gap
+    withheld = RATINGS.assign(value=RATINGS["value"].mask(RATINGS.index == 0))
+    assert "suspect_focus" not in set(plan_template.pillar_gaps(withheld)["pillar"])
+
+
+def test_every_flagged_measure_and_every_pillar_gap_seeds_a_row():
+    evidence = pd.concat([FINDINGS.drop(columns="gap"), RATINGS], ignore_index=True)
+    rows = plan_rows(evidence)
+    gap = "self_maturity|peer_maturity"
+    assert rows[["pillar", "linked_measures"]].values.tolist() == [
+        ["suspect_focus", "arrest_share"],
+        ["suspect_focus", "charge_rate"],
+        ["suspect_focus", gap],
+        ["digital_forensics", gap],
+    ]
+    assert rows.loc[2, "finding"] == (
+        "Maturity gap: Suspect-focused investigation self-rated 3.00, 0.50 points above "
+        "the peer review (2.50), round 10"
+    )
+    # values read from a CSV (text) seed the same rows
+    assert plan_rows(evidence.astype(str).replace("None", "")).equals(rows)
 
 
 def _fill(path, edits: dict[str, object]) -> None:

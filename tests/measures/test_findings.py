@@ -162,3 +162,50 @@ def test_ratings_are_filed_under_their_self_assessment_round(findings) -> None:
     cases = findings[findings["basis"] != "assessment"]
     assert len(ratings) and set(ratings["period"]) == {"self-assessment round 2023"}
     assert not cases["period"].str.startswith("self-assessment").any()
+
+
+def test_sentences_round_as_the_reports_do() -> None:
+    """A sentence quotes a figure as every table shows it (half away from zero on the value
+    as written): a median of 68.5 days is 69 days, 0.0415 is 4.2%, a mean of 3.25 is 3.3."""
+    row = {
+        "measure": "median_device_turnaround_days",
+        "period": "2023/24",
+        "value": 68.5,
+        "ci_low": 60.0,
+        "ci_high": 82.0,
+        "numerator": pd.NA,
+        "denominator": 98,
+        "reason": "",
+        "pillar": "digital_forensics",
+        "comparator_value": 0.5,
+        "spc_signal": None,
+    }
+    assert describe(row) == (
+        "Median days to return a device, 2023/24: 69 days (95% CI 60 to 82; n=98); "
+        "pooled comparator 1 day."
+    )
+    row |= {
+        "measure": "isva_share",
+        "value": 0.0415,
+        "ci_low": 0.0005,
+        "ci_high": 0.0785,
+        "numerator": 83,
+        "denominator": 2000,
+        "comparator_value": 0.0004,
+        "pillar": "victim_engagement",
+    }
+    assert describe(row) == (
+        "Victim referred to an ISVA, 2023/24: 4.2% (95% CI 0.1% to 7.9%; 83 of 2,000); "
+        "pooled comparator < 0.1%."
+    )
+    row |= {
+        "measure": "self_maturity",
+        "value": 3.25,
+        "ci_low": 2.25,
+        "ci_high": 4.0,
+        "numerator": pd.NA,
+        "denominator": pd.NA,
+        "comparator_value": np.nan,
+        "pillar": "suspect_focus",
+    }
+    assert describe(row, scale=(1, 4)).endswith(": 3.3 on a 1-4 scale (95% CI 2.3 to 4.0).")

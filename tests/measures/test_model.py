@@ -202,3 +202,118 @@ def test_horizon_frame_keeps_pending_crimes_followed_long_enough(make_cases) -> 
     assert kept["charged"].tolist() == [1, 0, 0, 0]
     # without a horizon: crimes with an outcome, charged at any time (the selected sample)
     assert model_frame(frame, "all", ["relationship"])["charged"].tolist() == [1, 1, 0, 1]
+
+
+@pytest.fixture
+def pooled_cases(make_cases):
+    return make_pooled(make_cases)
+
+
+def make_pooled(make_cases):
+    """Four forces over three years, one of them (Dorset) too small for a model of its own."""
+    rng = np.random.default_rng(5)
+    sizes = {"Kent": 1500, "Essex": 1200, "Surrey": 900, "Dorset": 60}
+    effect = {"Kent": 0.0, "Essex": 0.4, "Surrey": -0.3, "Dorset": 0.2}
+    rows = []
+    for force, n in sizes.items():
+        relationship = rng.choice(["stranger", "acquaintance", "intimate"], n, p=[0.2, 0.5, 0.3])
+        recorded = pd.Timestamp("2021-06-01") + pd.to_timedelta(rng.integers(0, 700, n), "D")
+        logit = -1.5 + effect[force] + 0.7 * (relationship == "stranger")
+        logit = logit + 0.3 * (recorded >= pd.Timestamp("2022-04-01"))
+        charged = rng.random(n) < 1 / (1 + np.exp(-logit))
+        days = rng.integers(20, 600, n)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "force": force,
+                    "recorded_date": recorded,
+                    "reported_date": recorded,
+                    "committed_date": recorded - pd.Timedelta(days=3),
+                    "relationship": relationship,
+                    "outcome_type": np.where(charged, 1, 16),
+                    "outcome_date": recorded + pd.to_timedelta(days, "D"),
+                }
+            )
+        )
+    return make_cases(pd.concat(rows, ignore_index=True), extraction_date="2024-06-30")
+
+
+def test_pooled_force_effects_equal_statsmodels_sum_coding(pooled_cases) -> None:
+    """The pooled model (charge within 365 days, year and force terms, force coded against
+    the average force) gives the numbers statsmodels gives for the same design."""
+    predictors = ["relationship", "financial_year", "force"]
+    refs = {"relationship": "acquaintance", "financial_year": "2021/22"}
+    result = charge_model(
+        pooled_cases,
+        predictors=predictors,
+        references=refs,
+        horizon_days=365,
+        deviation=("force",),
+    )
+    assert not result.refused
+    data = model_frame(pooled_cases, "all", predictors, horizon_days=365)
+    ref = smf.logit(
+        "charged ~ C(relationship, Treatment('acquaintance'))"
+        " + C(financial_year, Treatment('2021/22')) + C(force, Sum)",
+        data,
+    ).fit(disp=0)
+    table = result.table.set_index("term")
+    forces = sorted(data["force"].unique())  # Sum coding drops the last level (Surrey)
+    conf = ref.conf_int()
+    for force in forces[:-1]:
+        name = f"C(force, Sum)[S.{force}]"
+        row = table.loc[f"force[{force}]"]
+        assert row["reference"] == "average"
+        assert row["coef"] == pytest.approx(ref.params[name], rel=1e-6)
+        assert row["se"] == pytest.approx(ref.bse[name], rel=1e-6)
+        assert row["ci_low"] == pytest.approx(np.exp(conf.loc[name, 0]), rel=1e-6)
+        assert row["p_value"] == pytest.approx(ref.pvalues[name], rel=1e-5)
+        assert row["n_level"] == int((data["force"] == force).sum())
+    # the last force: minus the sum of the others, its variance from their covariance
+    names = [f"C(force, Sum)[S.{f}]" for f in forces[:-1]]
+    test = ref.t_test(" + ".join(names) + " = 0")
+    last = table.loc[f"force[{forces[-1]}]"]
+    assert last["coef"] == pytest.approx(-float(np.squeeze(test.effect)), rel=1e-6)
+    assert last["se"] == pytest.approx(float(np.squeeze(test.sd)), rel=1e-6)
+    # characteristics and years are those of the treatment-coded fit
+    rel = "C(relationship, Treatment('acquaintance'))[T.stranger]"
+    assert table.loc["relationship[stranger]", "odds_ratio"] == pytest.approx(
+        np.exp(ref.params[rel]), rel=1e-6
+    )
+    year = "C(financial_year, Treatment('2021/22'))[T.2022/23]"
+    assert table.loc["financial_year[2022/23]", "coef"] == pytest.approx(ref.params[year], rel=1e-6)
+
+
+def test_pooled_estimates_for_a_force_refused_on_its_own(pooled_cases) -> None:
+    from soteria_research.measures.model import pooled_estimates, refusal_reason
+
+    small = pooled_cases[pooled_cases["force"] == "Dorset"]
+    options = {"predictors": ["relationship", "financial_year"], "horizon_days": 365}
+    assert "per parameter" in refusal_reason(small, **options)
+    assert charge_model(small, **options).refused
+    assert refusal_reason(pooled_cases[pooled_cases["force"] == "Kent"], **options) == ""
+    pooled = charge_model(
+        pooled_cases,
+        predictors=["relationship", "financial_year", "force"],
+        horizon_days=365,
+        deviation=("force",),
+    )
+    rows = pooled_estimates(pooled, "Dorset", own=("financial_year",))
+    assert rows["term"].tolist() == [
+        "force[Dorset]",
+        "relationship[intimate]",
+        "relationship[stranger]",
+    ]
+    assert rows.iloc[0]["n_level"] == len(model_frame(small, "all", ["relationship"], None, 365))
+    assert pooled_estimates(pooled, "Gwent").empty  # not in the model
+
+
+def test_refusal_reasons_by_force_match_each_force_alone(pooled_cases) -> None:
+    from soteria_research.measures.model import refusal_reason, refusal_reasons
+
+    options = {"predictors": ["relationship", "financial_year"], "horizon_days": 365}
+    reasons = refusal_reasons(pooled_cases, **options)
+    assert list(reasons.index) == ["Dorset", "Essex", "Kent", "Surrey"]
+    for force, reason in reasons.items():
+        assert reason == refusal_reason(pooled_cases[pooled_cases["force"] == force], **options)
+    assert reasons["Dorset"] != "" and (reasons.drop("Dorset") == "").all()

@@ -105,10 +105,10 @@ def test_the_report_shows_the_plan_and_the_measured_change(ingested):
     cases = quarter_cases("Durham", SHARES)
     _ledger, section = _render(cases, plan, loop.improvement_plan)
     html = "".join(i._repr_html_() for i in section.items if hasattr(i, "_repr_html_"))
-    assert "2 action(s), 1 done" in section.finding
+    assert "2 actions, 1 done" in section.finding
     # A002 is open and was due on 31/01/2023: overdue at the extraction date
     overdue = (EXTRACTION - pd.Timestamp("2023-01-31")).days
-    assert "1 open action(s) are past their due date" in section.finding
+    assert "1 open action is past its due date" in section.finding
     assert f">{overdue}<" in html
     # before: 2021Q2-2022Q1 at 20%; after: 2022Q3-2023Q2 at 50%: +30 points
     assert "1 rose and 0 fell" in section.finding
@@ -150,7 +150,7 @@ def test_maturity_change_rows_for_the_evidence_base(ingested):
     rows = loop.maturity_findings(ctx)
     assert len(rows) == 6 and (rows["value"] == 1.0).all()
     suspect = rows.set_index("pillar").loc["suspect_focus", "finding"]
-    assert "1 action(s) in the plan, 1 done: Daily suspect review" in suspect
+    assert "1 action in the plan, 1 done: Daily suspect review" in suspect
     evidence = rows.assign(
         suppressed=False, suppression_reason="", run_id="t", code_version="v", data_hash="h"
     )
@@ -161,3 +161,72 @@ def test_no_plan_says_what_to_do():
     cases = quarter_cases("Durham", SHARES)
     section = loop.improvement_plan(force_context(Ledger(), COLLECT, cases, plan=None))
     assert "plan-template" in section.finding
+
+
+def test_round_trip_from_the_evidence_base_to_the_report(tmp_path, monkeypatch, capsys):
+    """plan-template seeds a row for the flagged measure and for each pillar whose self
+    rating is above the peer rating; the force fills it in; plan-ingest names each bad cell
+    in one line and keeps the rest; the report shows the ingested plan."""
+    import openpyxl
+
+    from soteria_research.cli import main
+
+    monkeypatch.setenv("SOTERIA_ROOT", str(tmp_path))
+    evidence = pd.DataFrame(
+        {
+            "force": "Durham",
+            "period": ["2023/24", "2023/24"] + ["self-assessment round 10"] * 4,
+            "pillar": ["suspect_focus", "victim_engagement", "suspect_focus", "suspect_focus",
+                       "digital_forensics", "digital_forensics"],
+            "measure": ["arrest_share", "isva_share", "self_maturity", "peer_maturity",
+                        "self_maturity", "peer_maturity"],
+            "value": [0.2, 0.6, 3.0, 2.0, 2.0, 2.5],
+            "funnel_position": ["below998", "within", None, None, None, None],
+            "spc_signal": ["", "", None, None, None, None],
+            "finding": ["Arrest share below the limits", "", "", "", "", ""],
+        }
+    )  # fmt: skip
+    source = tmp_path / "evidence.parquet"
+    evidence.to_parquet(source)
+    out = tmp_path / "plan.xlsx"
+    args = ["plan-template", "--force", "Durham", "--out", str(out), "--findings", str(source)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "2 flagged finding(s)" in printed and "(1 pillar maturity gap(s))" in printed
+    sheet = openpyxl.load_workbook(out)["Plan"]
+    assert [sheet[f"D{r}"].value for r in (2, 3)] == ["arrest_share", "self_maturity|peer_maturity"]
+    assert sheet["C3"].value.startswith("Maturity gap: Suspect-focused investigation")
+
+    def fill(edits):
+        book = openpyxl.load_workbook(out)
+        for cell, value in edits.items():
+            book["Plan"][cell] = value
+        book.save(out)
+
+    fill({"E2": "Daily suspect review", "F2": "RASSO lead", "G2": dt.datetime(2022, 5, 1),
+          "H2": dt.datetime(2022, 12, 31), "I2": "done",
+          "E3": "Peer review of the self-assessment evidence", "F3": "Soteria lead",
+          "G3": dt.datetime(2023, 1, 1), "H3": dt.datetime(2022, 6, 1), "I3": "soon"})  # fmt: skip
+    # bad input: a due date before the start and a status not in the list, one line each
+    assert main(["plan-ingest", str(out), "--force", "Durham"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert lines == [
+        "plan.xlsx: Plan!H3 (Due): due before the start; correct one of the dates.",
+        "plan.xlsx: Plan!I3 (Status): 'soon' is not a status; choose one of planned, "
+        "in progress, done, stopped.",
+    ]
+    assert "1 action(s) written; 2 problem(s)" in captured.out
+    processed = tmp_path / "data" / "processed" / "durham"
+    quarantine = pd.read_parquet(processed / "plan_quarantine.parquet")
+    assert set(quarantine["cell"]) == {"Plan!H3", "Plan!I3"}
+    # corrected, every row is ingested and the report shows it
+    fill({"H3": dt.datetime(2023, 6, 30), "I3": "in progress"})
+    assert main(["plan-ingest", str(out), "--force", "Durham"]) == 0
+    assert "2 action(s) written; 0 problem(s)" in capsys.readouterr().out
+    plan = load_plan("Durham")
+    assert plan["linked_measures"].tolist() == ["arrest_share", "self_maturity|peer_maturity"]
+    _ledger, section = _render(quarter_cases("Durham", SHARES), plan, loop.improvement_plan)
+    assert "2 actions, 1 done" in section.finding
+    assert "1 open action is past its due date" in section.finding
+    assert "1 rose and 0 fell" in section.finding  # the arrest share after A001 started

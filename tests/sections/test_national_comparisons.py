@@ -34,13 +34,33 @@ def test_forces_rank_differently_on_the_censoring_aware_measure():
         ("C", "charge_cif_365", float("nan")),  # withheld: not ranked
     ]
     findings = pd.DataFrame(rows, columns=["force", "measure", "value"]).assign(period="2023/24")
-    table = ranking(context(findings), "charge_rate", "charge_cif_365")
+    table = ranking(context(findings), "charge_rate", "charge_cif_365").table
     aware = "rank: Charged within a year (censoring-aware)"
     naive = "rank: Charge rate (naive)"
     assert table.index.tolist() == ["A", "B", "C"]
     assert table[aware].tolist()[:2] == [1, 2] and pd.isna(table[aware].iloc[2])
     assert table.loc["A", naive] == 3 and table.loc["B", naive] == 1
     assert table.loc["A", "Charged within a year (censoring-aware) (%)"] == 6.0
+
+
+def test_a_withheld_value_is_marked_withheld_and_a_missing_one_not_applicable():
+    from soteria_research.disclosure import render_table_html
+    from soteria_research.disclosure.htmltables import parse_html
+
+    rows = [
+        ("A", "charge_rate", 0.02, False),
+        ("B", "charge_rate", 0.05, False),
+        ("C", "charge_rate", float("nan"), True),  # withheld by disclosure control
+        ("A", "charge_cif_365", 0.06, False),
+        ("B", "charge_cif_365", float("nan"), False),  # no estimate: nothing withheld
+        ("C", "charge_cif_365", 0.04, False),
+    ]
+    findings = pd.DataFrame(rows, columns=["force", "measure", "value", "suppressed"])
+    shown = ranking(context(findings.assign(period="2023/24")), "charge_rate", "charge_cif_365")
+    (table,), _ = parse_html(str(render_table_html(shown, "ranking", count_columns=[])))
+    cells = {r[0].text: [c.text for c in r[1:]] for r in table.body}
+    assert cells["C"] == ["4.0", "2", "[c]", "[c]"]
+    assert cells["B"] == ["–", "–", "5.0", "1"]
 
 
 def test_position_counts_follow_the_configured_limits():

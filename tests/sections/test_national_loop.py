@@ -162,3 +162,190 @@ def test_learning_lists_the_most_improved_forces_with_their_actions(rendered, mo
 
 def test_every_phase_in_the_reference_has_words():
     assert set(reference.programme_phases()["phase"]) <= set(national_loop.PHASE_WORDS)
+
+
+def _chart_points(figure) -> dict[int, tuple[float, float, float]]:
+    """(estimate, low, high) of each point an event-study figure draws, by event time."""
+    ax = figure.axes[0]
+    container = ax.containers[0]
+    xs, ys = container.lines[0].get_data()
+    segments = container.lines[2][0].get_segments()
+    return {
+        int(x): (float(y), float(seg[0][1]), float(seg[1][1]))
+        for x, y, seg in zip(xs, ys, segments, strict=True)
+    }
+
+
+def test_event_study_draws_published_estimates_and_marks_withheld_ones(rendered):
+    import copy
+
+    ledger, ctx = rendered
+    ledger = copy.deepcopy(ledger)
+    name = f"evaluation by quarters since joining: {national_loop.OUTCOME}"
+    # as if disclosure control had withheld the estimate two quarters after joining
+    hidden = ctx.publisher.key(name, "+2", "estimate")
+    ledger.lookup(hidden).status = "secondary"
+    render = _context(ledger, RENDER, ctx.cases, ctx.assessment)
+    section = national_loop.evaluation(render)
+    figures = [i for i in section.items if hasattr(i, "axes")]
+    outcome_figure = next(f for f in figures if "outcome" in f.axes[0].get_title())
+    assert "1 withheld by disclosure control" in outcome_figure.axes[0].get_title()
+    words = [t.get_text() for t in outcome_figure.axes[0].texts]
+    assert words.count("withheld") == 1
+    assert "withheld (marked in words): +2" in outcome_figure.alt_text
+    notes = [i for i in section.items if isinstance(i, str) and "quarter(s) +2" in i]
+    assert len(notes) == 1
+    points = _chart_points(outcome_figure)
+    assert 2 not in points and len(points) >= 8
+    # every value drawn is the release's published value
+    for event, (estimate, low, high) in points.items():
+        label = f"{event:+d}"
+        for column, drawn in (("estimate", estimate), ("ci_low", low), ("ci_high", high)):
+            cell = ledger.lookup(render.publisher.key(name, label, column))
+            assert not cell.withheld
+            assert drawn == pytest.approx(cell.value, abs=1e-9)
+
+
+def test_event_points_split_published_and_withheld():
+    events = pd.DataFrame(
+        {
+            "estimate": [1.0, np.nan, 3.0],
+            "ci_low": [0.0, np.nan, 2.0],
+            "ci_high": [2.0, 1.0, np.nan],
+        },
+        index=["-1", "+0", "+1"],
+    )
+    drawn, withheld = national_loop.event_points(events)
+    assert list(drawn.index) == ["-1"]
+    assert withheld == ["+0", "+1"]
+
+
+PLANS = pd.DataFrame(
+    {
+        "force": ["Durham", "Durham", "Kent"],
+        "pillar": ["suspect_focus", "suspect_focus", "suspect_focus"],
+        "action": ["Daily suspect review", "Early advice", "Audit"],
+        "status": ["done", "planned", "done"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    """The loop's evidence rows collected, protected and rendered (plans of two forces)."""
+    cases = _cases()
+    assessment = two_rounds(DEEP_DIVE + OTHERS, {f: 0.8 for f in DEEP_DIVE})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(national_loop, "load_plans", lambda: PLANS)
+        ledger = Ledger()
+        collect = _context(ledger, COLLECT, cases, assessment)
+        national_loop.evaluation(collect)
+        national_loop.learning(collect)
+        collected = collect.cache["national_findings"]
+        protect(ledger, RULES)
+        render = _context(ledger, RENDER, cases, assessment)
+        render.cache["collected"] = collected
+        from soteria_research.sections.summary import national_findings
+
+        rows = national_findings(render)
+        national_loop.evaluation(render)
+        national_loop.learning(render)
+    return ledger, render, rows
+
+
+def test_evaluation_and_learning_rows_are_the_tables_figures(evidence):
+    ledger, ctx, rows = evidence
+    effects = rows[rows["basis"] == "evaluation"].set_index(["measure", "period"])
+    assert set(effects.index.get_level_values(0)) == {
+        "programme_effect_arrest_share",
+        "programme_effect_isva_share",
+    }
+    assert (rows.loc[rows["basis"] == "evaluation", "force"] == NATIONAL).all()
+    outcome, _ = national_loop._measure_table(ctx, national_loop.OUTCOME)
+    label = "deep-dive forces (joined 2021Q3)"
+    row = effects.loc[("programme_effect_arrest_share", f"{label}, quarters to 2023Q2")]
+    for table_column, column in (("estimate", "value"), ("ci_low", "ci_low"),
+                                 ("ci_high", "ci_high"), ("denominator", "denominator"),
+                                 ("numerator", "numerator")):  # fmt: skip
+        assert row[column] == pytest.approx(float(outcome.loc[label, table_column]))
+    # one cell: the finding's value is the table's estimate under another key
+    name = f"evaluation by phase: {national_loop.OUTCOME}"
+    table_key = ctx.publisher.key(name, label, "estimate")
+    mine = [k for k, v in ledger.cells.aliases.items() if v == ledger.cells.resolve(table_key)]
+    assert any("finding" in k and "programme_effect_arrest_share" in k for k in mine)
+    assert row["ci_low"] > 0 and row["suppressed"] == False  # noqa: E712
+    learned = rows[rows["measure"] == "learning_table"]
+    assert len(learned) and set(learned["force"]) <= set(DEEP_DIVE) | {"Kent"}
+    assert learned["period"].eq("self-assessment rounds 9 to 10").all()
+    assert learned["numerator"].isna().all() and learned["denominator"].isna().all()
+    # the collect pass made the same rows from the raw values, nothing withheld
+    collected = ctx.cache["collected"]
+    assert len(collected) == len(rows) and not collected["suppressed"].any()
+    np.testing.assert_allclose(collected["value"], rows["value"])
+
+
+def test_row_findings_agree_with_their_columns(evidence):
+    _, _, rows = evidence
+    for row in rows.itertuples(index=False):
+        if row.measure == "learning_table":
+            assert f"{row.value:+.2f} points (95% CI {row.ci_low:+.2f} to {row.ci_high:+.2f})" in (
+                row.finding
+            )
+            assert row.finding.startswith("Rank ")
+            assert ("Daily suspect review | Early advice" in row.finding) == (
+                row.force == "Durham" and row.pillar == "suspect_focus"
+            )
+        else:
+            assert row.finding.startswith(row.period)
+            assert (
+                f"changed by {row.value:+.1f} points (95% CI {row.ci_low:+.1f} to "
+                f"{row.ci_high:+.1f})" in row.finding
+            )
+            beyond = row.ci_low > 0 or row.ci_high < 0
+            assert ("interval excludes zero" in row.finding) == beyond
+    control = rows[rows["measure"] == "programme_effect_isva_share"]
+    assert control["finding"].str.contains("interval includes zero").all()
+
+
+def test_national_rows_fit_the_evidence_schema_in_all_three_formats(evidence, tmp_path):
+    from soteria_research.release.findings import validate_findings
+    from soteria_research.report.evidence import write_evidence
+    from soteria_research.sections.summary import NATIONAL_FINDINGS, save_national_findings
+
+    _, ctx, rows = evidence
+    written = save_national_findings(ctx, str(tmp_path), code_version="test")
+    assert written == tmp_path / NATIONAL_FINDINGS
+    saved = pd.read_parquet(written)
+    assert len(saved) == len(rows)
+    files = write_evidence(saved, tmp_path / "evidence", generated="2024-07-01")
+    assert set(files) == {"parquet", "csv", "xlsx"}
+    again = validate_findings(pd.read_csv(files["csv"], dtype={"force": str}), "csv")
+    assert len(again) == len(rows)
+    import openpyxl
+
+    book = openpyxl.load_workbook(files["xlsx"], read_only=True)
+    findings_sheet = book[book.sheetnames[1]]
+    text = " ".join(str(c) for r in findings_sheet.iter_rows(values_only=True) for c in r)
+    assert "Programme effect: suspect arrested or interviewed" in text
+    assert "Most improved forces (learning table)" in text
+
+
+def test_withheld_counts_withhold_the_row_and_its_words(evidence):
+    import copy
+
+    ledger, ctx, _ = evidence
+    ledger = copy.deepcopy(ledger)
+    name = f"evaluation by phase: {national_loop.OUTCOME}"
+    label = "deep-dive forces (joined 2021Q3)"
+    for column in ("denominator", "estimate", "ci_low", "ci_high"):
+        ledger.lookup(ctx.publisher.key(name, label, column)).status = "secondary"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(national_loop, "load_plans", lambda: PLANS)
+        from soteria_research.sections.summary import national_findings
+
+        rows = national_findings(_context(ledger, RENDER, ctx.cases, ctx.assessment))
+    row = rows[
+        (rows["measure"] == "programme_effect_arrest_share") & rows["period"].str.startswith(label)
+    ].iloc[0]
+    assert bool(row["suppressed"]) and pd.isna(row["value"]) and pd.isna(row["denominator"])
+    assert "+" not in row["finding"] and "withheld" in row["finding"].lower()

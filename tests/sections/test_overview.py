@@ -57,7 +57,15 @@ def table() -> pd.DataFrame:
             comparator_value=0.1233,
             funnel_position="above998",
         ),
-        finding("median_days_to_charge", "suspect_focus", "days", 382.5, ci_low=205, ci_high=495),
+        finding(
+            "median_days_to_charge",
+            "suspect_focus",
+            "days",
+            382.5,
+            ci_low=205,
+            ci_high=495,
+            comparator_value=323.0,
+        ),
         finding("isva_share", "victim_engagement", "proportion", pd.NA, suppressed=True),
         finding("repeat_suspect_share", "repeat_suspects", "proportion", 0.0904),
         finding("self_maturity", "suspect_focus", "rating", 3.0),
@@ -114,6 +122,11 @@ def test_values_intervals_comparison_and_judgement_follow_the_precision_rule(tab
     assert rows.loc["Still pending", "judgement"] == "Clearly higher than the national figure"
     days = rows.loc["Median days from recording to charge"]
     assert (days["value"], days["interval"]) == ("383 days", "205 to 495 days")
+    # shown beside all forces but never on a funnel: not "no national figure"
+    assert (days["national"], days["judgement"]) == (
+        "323 days",
+        "Beside the national figure; not placed on a funnel",
+    )
     assert rows.loc["Crimes recorded", "value"] == "2,378"
     assert rows.loc["Crimes recorded", "judgement"] == "No unusual change in monthly volumes"
 
@@ -157,3 +170,22 @@ def test_the_summary_keeps_to_the_key_measures(table) -> None:
     )
     rows = pillar_summary_table(pd.concat([table, extra], ignore_index=True))
     assert rows.equals(pillar_summary_table(table))
+
+
+@pytest.mark.parametrize(
+    ("comparator", "area"), [("national", "England and Wales"), ("region", "North East")]
+)
+def test_every_judgement_and_the_header_name_the_comparator(table, comparator, area) -> None:
+    from types import SimpleNamespace
+
+    from soteria_research.sections.summary import comparator_area
+
+    ctx = SimpleNamespace(force="Durham", comparator=comparator)
+    assert comparator_area(ctx) == area
+    rows = pillar_summary_table(table, area)
+    compared = rows[~rows["judgement"].str.startswith(("Withheld", "No unusual", "No rating"))]
+    compared = compared[compared["measure"] != "Maturity, self / peer"]
+    assert len(compared) and compared["judgement"].str.contains(f"{area} figure").all()
+    assert not rows["judgement"].str.contains("national").any()
+    html = SummaryTable(rows, "caption", f"Comparator: {area}")._repr_html_()
+    assert f'<th scope="col">Comparator: {area}</th>' in html

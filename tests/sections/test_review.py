@@ -113,7 +113,7 @@ def _frame(rows: list[list[str]]) -> pd.DataFrame:
         try:
             return float(text.replace(",", ""))
         except ValueError:
-            return pd.NA if text in ("", "[c]") else text
+            return pd.NA if text in ("", "[c]", "–") else text  # withheld, or nothing to show
 
     body = [[r[0], *[number(c) for c in r[1:]]] for r in rows[1:]]
     return pd.DataFrame(body, columns=rows[0]).set_index(rows[0][0])

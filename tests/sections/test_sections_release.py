@@ -9,7 +9,7 @@ from soteria_research.disclosure import OutputLog, Rules
 from soteria_research.release import Ledger, intervals, protect
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.sections.context import ForceContext
-from soteria_research.sections.force import data_quality
+from soteria_research.sections.force import data_quality, volumes
 
 RULES = Rules(min_cell_count=10, zeros_disclosive=False)
 
@@ -107,3 +107,23 @@ def test_spc_sentence_says_when_and_keeps_old_signals_out_of_the_headline():
     text = signal_sentence(chart, ctx)
     assert text.startswith("with no special-cause signal in 2023/24; earlier:")
     assert "Sep 2021" in text
+
+
+def test_a_force_with_no_data_says_so_in_one_line():
+    ctx = context(Ledger(), COLLECT, pd.DataFrame())
+    finding = volumes(ctx).finding
+    assert finding == (
+        "Not shown for Durham: no case records have been cleaned for it yet "
+        "(run `soteria clean` or `make reports`)."
+    )
+    assert "no data" not in finding
+
+
+def test_data_quality_rows_are_in_words():
+    table = quality({"offence: unknown": 12, "recorded_date: missing": 30})
+    _, section = render(table)
+    rows, fields = (item._repr_html_() for item in section.items)
+    assert "Exact duplicate of an earlier row" in rows and "exact_duplicate" not in rows
+    # the row counts and reasons keep the wording the disclosure audit reads them by
+    assert "input rows" in rows and "recorded_date: missing" in rows
+    assert "Victim&#x27;s age" in fields and "victim_age" not in fields

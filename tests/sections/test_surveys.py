@@ -314,7 +314,7 @@ def test_evidence_rows_validate_and_rest_on_the_wave_respondents(release):
 def test_national_comparison_pools_the_forces_and_places_them(release):
     section = release.national["officer"]
     assert section.pillar == "learning_wellbeing"
-    assert section.finding.startswith("3 force(s) ran the officer survey")
+    assert section.finding.startswith("3 forces ran the officer survey")
     key = survey_key(NATIONAL, "officer", "latest", "respondents")
     total = sum(
         int(p["officer"]["responses"]["wave"].eq(p["officer"]["latest"]).sum())
