@@ -112,6 +112,7 @@ def _estimate(ctx, measure: str):
         int(ctx.measures["evaluation_bootstrap"]),
         int(ctx.measures["evaluation_seed"]),
         float(ctx.measures["confidence_level"]),
+        min_forces=int(ctx.measures["evaluation_min_forces"]),
     )
     return panel, adoption, result
 
