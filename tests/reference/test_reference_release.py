@@ -192,6 +192,23 @@ def test_the_self_assessment_is_recomputed(release):
 
 
 # -- the national report -------------------------------------------------------------------
+def test_the_national_maturity_means_are_the_forces_latest_rounds(release):
+    mine: dict[tuple[str, str], list[float]] = {}
+    for path in sorted((release.root / "data" / "processed").glob("*/assessment.parquet")):
+        for (measure, pillar), figures in ref.maturity(pd.read_parquet(path)).items():
+            mine.setdefault((pillar, measure.removesuffix("_maturity")), []).append(
+                figures["value"]
+            )
+    prefix = f"{NATIONAL}{SEP}mean maturity over forces: "
+    checked = 0
+    for key in keys(release.ledger):
+        if key.startswith(prefix):
+            pillar, rater = key[len(prefix) :].split(SEP)[0].split(": ")
+            assert agree(release.ledger.cells[key].value, np.nanmean(mine[(pillar, rater)])), key
+            checked += 1
+    assert checked == 12  # six pillars, self and peer
+
+
 def test_the_national_comparators_pool_every_force(release, year, national):
     prefix = SEP.join((NATIONAL, "=", SUBGROUP, year, "comparator", NATIONAL, ""))
     expected = {
