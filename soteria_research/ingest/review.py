@@ -1,7 +1,14 @@
 """Reading completed case-file review workbooks into the processed review tables.
 
-A force folder may hold one or more completed workbooks ``review*.xlsx`` (the team's
-master copy, or one copy per reviewer), all from the same sample. :func:`read_review_book`
+A force folder may hold one or more completed workbooks ``review*.xlsx``: the team's
+master copy, or one copy per reviewer, of one or more review rounds. A round is one sample
+(its ``sample id``): the copies of one sample are combined into one round, and each other
+sample is another round. Rounds are numbered ``1, 2, ...`` in the ``round`` column of all
+three tables, ordered by the **cohort years of the sample's cases**: the earliest financial
+year of recording of its cases found in the cleaned cases, then the latest, then (a tie,
+or no case found) the order of the files. A later review of a later cohort is a later
+round; a sample drawn from one year is earlier than one drawn from that year and the next.
+:func:`read_review_book`
 is the small reading interface (a workbook in, its About values, Sample sheet and coding
 sheets' rows out); :func:`review_tables` (pure) validates the rows against the framework
 and the sample and links them to the cleaned cases; :func:`ingest_reviews` does both for
@@ -50,6 +57,7 @@ log = logging.getLogger(__name__)
 
 REVIEW_GLOB = "review*.xlsx"
 TABLE_NAMES = ("review", "review_sample", "review_quarantine")
+ROUND = "round"
 CODING_COLUMNS = (
     "force",
     "crime_id",
@@ -63,6 +71,7 @@ CODING_COLUMNS = (
     "item_id",
     "response",
     "value",
+    ROUND,
 )
 PROBLEM_COLUMNS = (
     "force",
@@ -73,6 +82,7 @@ PROBLEM_COLUMNS = (
     "item_id",
     "problem",
     "message",
+    ROUND,
 )
 _ADVICE = {
     "unknown item": "rename the column to an item of config/review_framework.yaml or remove it",
@@ -298,47 +308,27 @@ def _book_force(book: ReviewBook, force: str) -> None:
         )
 
 
-def review_tables(
-    books: list[ReviewBook], cases: pd.DataFrame, force: str, framework: dict
-) -> dict[str, pd.DataFrame]:
-    """Validate review workbooks and link them to the cleaned cases (pure).
+def _years(sample: pd.DataFrame, cases: pd.DataFrame) -> tuple:
+    """Order key of a round: (no years known, earliest, latest cohort year of its cases)."""
+    if "financial_year" not in cases.columns:
+        return (True, "", "")
+    years = cases.loc[cases["crime_id"].astype(str).isin(set(sample["crime_id"].astype(str))),
+                      "financial_year"].dropna().astype(str)  # fmt: skip
+    return (True, "", "") if years.empty else (False, years.min(), years.max())
 
-    Parameters
-    ----------
-    books
-        One force's review workbooks (:func:`read_review_book`), in file order.
-    cases
-        The force's cleaned cases (``crime_id``).
-    force
-        The force's Home Office name.
-    framework
-        The review framework.
 
-    Returns
-    -------
-    dict
-        ``review`` (``CODING_COLUMNS``: one row per case, reviewer and item; ``primary``
-        marks codings from the Review sheet, ``response`` the canonical answer, ``value``
-        the ordinal value or days), ``review_sample`` (``SAMPLE_COLUMNS`` plus
-        ``sample_id``, ``in_cases`` and ``codings``, the number of reviewers who coded the
-        case) and ``review_quarantine`` (``PROBLEM_COLUMNS``).
-
-    Raises
-    ------
-    ExtractError
-        A workbook of another force, or workbooks drawn from different samples.
-    """
-    items = review_items(framework)
-    labels = ordinal_labels(framework)
-    out = _Collector(force)
+def review_rounds(books: list[ReviewBook], cases: pd.DataFrame) -> list[list[ReviewBook]]:
+    """The books of each review round (one sample id), rounds in order (module docstring)."""
+    by_sample: dict[str, list[ReviewBook]] = {}
     for book in books:
-        _book_force(book, force)
-    ids = {str(excel.cell_text(b.about.get("sample id"))) for b in books}
-    if len(ids) > 1:
-        raise ExtractError(
-            f"The review workbooks of {force} ({', '.join(b.file for b in books)}) come from "
-            "different samples. Keep the workbooks of one sample in the force folder."
-        )
+        by_sample.setdefault(str(excel.cell_text(book.about.get("sample id"))), []).append(book)
+    rounds = list(by_sample.values())
+    return sorted(rounds, key=lambda group: _years(group[0].sample, cases))
+
+
+def _round_tables(books, cases, force, items, labels) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Codings, design and problems of one round (the books of one sample)."""
+    out = _Collector(force)
     sample = books[0].sample.copy()
     sampled = set(sample["crime_id"].astype(str))
     seen: set[tuple[str, str]] = set()
@@ -358,16 +348,71 @@ def review_tables(
         )
     codings = _codings(out.codings)
     coders = codings.drop_duplicates(["crime_id", "reviewer"])["crime_id"].value_counts()
-    sample["sample_id"] = pd.array([ids.pop()] * len(sample), dtype="string")
+    stated = str(excel.cell_text(books[0].about.get("sample id")))
+    sample["sample_id"] = pd.array([stated] * len(sample), dtype="string")
     sample["in_cases"] = pd.array(in_cases.to_numpy(), dtype="boolean")
     sample["codings"] = sample["crime_id"].map(coders).fillna(0).astype("Int64")
-    problems = pd.DataFrame(out.problems, columns=list(PROBLEM_COLUMNS)).astype("string")
-    return {"review": codings, "review_sample": sample, "review_quarantine": problems}
+    return codings, sample, out.problems
+
+
+def review_tables(
+    books: list[ReviewBook], cases: pd.DataFrame, force: str, framework: dict
+) -> dict[str, pd.DataFrame]:
+    """Validate review workbooks and link them to the cleaned cases (pure).
+
+    Parameters
+    ----------
+    books
+        One force's review workbooks (:func:`read_review_book`), in file order; copies of
+        one sample are one round, other samples other rounds (:func:`review_rounds`).
+    cases
+        The force's cleaned cases (``crime_id``; ``financial_year`` orders the rounds).
+    force
+        The force's Home Office name.
+    framework
+        The review framework.
+
+    Returns
+    -------
+    dict
+        ``review`` (``CODING_COLUMNS``: one row per case, reviewer and item; ``primary``
+        marks codings from the Review sheet, ``response`` the canonical answer, ``value``
+        the ordinal value or days), ``review_sample`` (``SAMPLE_COLUMNS`` plus
+        ``sample_id``, ``in_cases``, ``codings``, the number of reviewers who coded the
+        case, and ``round``) and ``review_quarantine`` (``PROBLEM_COLUMNS``). Every table
+        carries ``round`` (Int64, 1 the earliest); rows are in round order.
+
+    Raises
+    ------
+    ExtractError
+        A workbook of another force.
+    """
+    items = review_items(framework)
+    labels = ordinal_labels(framework)
+    for book in books:
+        _book_force(book, force)
+    codings, samples, problems = [], [], []
+    for number, group in enumerate(review_rounds(books, cases), start=1):
+        found, sample, trouble = _round_tables(group, cases, force, items, labels)
+        codings.append(found.assign(**{ROUND: pd.array([number] * len(found), "Int64")}))
+        samples.append(sample.assign(**{ROUND: pd.array([number] * len(sample), "Int64")}))
+        problems.extend((*p, number) for p in trouble)
+    quarantine = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS))
+    quarantine = quarantine.astype(dict.fromkeys(PROBLEM_COLUMNS, "string") | {ROUND: "Int64"})
+    if len(samples) > 1:
+        log.info("%s: %d review rounds", force, len(samples))
+    return {
+        "review": pd.concat(codings, ignore_index=True) if codings else _codings([]),
+        "review_sample": pd.concat(samples, ignore_index=True),
+        "review_quarantine": quarantine,
+    }
 
 
 def _codings(records: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(records, columns=list(CODING_COLUMNS))
-    types = dict.fromkeys(CODING_COLUMNS, "string")
+    """One round's codings (``round`` is added by :func:`review_tables`)."""
+    columns = [c for c in CODING_COLUMNS if c != ROUND]
+    frame = pd.DataFrame(records, columns=columns)
+    types = dict.fromkeys(columns, "string")
     types.update(
         {
             "primary": "boolean",
@@ -378,6 +423,19 @@ def _codings(records: list[tuple]) -> pd.DataFrame:
     )
     frame["review_date"] = pd.to_datetime(frame["review_date"])
     return frame.astype(types)
+
+
+def latest_round(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The three review tables of the latest round only (the sample's highest ``round``;
+    all rows when there is no ``round`` column: tables written before rounds were kept)."""
+    rounds = tables["review_sample"].get(ROUND)
+    if rounds is None or rounds.isna().all():
+        return dict(tables)
+    last = rounds.max()
+    return {
+        name: table[table[ROUND] == last].reset_index(drop=True) if ROUND in table else table
+        for name, table in tables.items()
+    }
 
 
 def review_files(force_dir: Path) -> list[Path]:

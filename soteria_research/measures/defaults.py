@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "evaluation_follow_up_days": 90,
     "evaluation_bootstrap": 999,
     "evaluation_seed": 20230710,
+    "evaluation_min_forces": 5,
     "plan_window_quarters": 4,
     "learning_top_forces": 3,
 }

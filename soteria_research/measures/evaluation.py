@@ -13,12 +13,41 @@ effects of Callaway and Sant'Anna (2021):
 
 with the quarter before joining as the base (for the pre-joining placebo effects, the
 quarter before ``t``), forces weighted equally, and their simple and event-time
-aggregations. Intervals come from a bootstrap over forces (the unit that joins): every
-force's whole series is resampled, so serial correlation within a force is kept.
+aggregations.
+
+Intervals: a two-stage bootstrap, because a force-quarter's share is itself an estimate.
+Resampling whole forces alone (the usual cluster bootstrap) keeps the variation between
+forces but, with one to four forces in a cohort, degenerates: a cohort of one force
+against one control gets an interval of width 0, and on the synthetic panels about half
+the 95% intervals missed the planted effect. Each replicate therefore
+
+1. resamples forces with replacement *within their cohort* (forces joining in the same
+   quarter; forces joining after the panel ends form their own cohorts), keeping every
+   cohort's size, but only in a cohort of at least ``min_forces`` forces
+   (``evaluation_min_forces``): below that a resample of forces says little about
+   between-force variation and the cohort's forces are kept as they are, so the interval
+   is about these forces (the report's claim) rather than a wider population of forces;
+2. redraws every force-quarter's numerator from ``Binomial(denominator, p_hat)``,
+   ``p_hat`` the observed share (a parametric bootstrap of each cell's own sampling
+   error, which every draw carries whether or not its cohort's forces were resampled).
+
+When a cohort is resampled its forces' sampling error enters twice (once through the
+spread between forces, once through the redraw), so those intervals err on the wide
+side; when none is, the standard error is that of the cells' binomial errors alone,
+which a test checks against the exact variance of the linear estimator. The interval is
+``estimate -/+ z se`` with ``se`` the standard deviation of the replicates and ``z`` the
+normal quantile of the level. An interval of width 0 (every share redrawn at 0 or 100%)
+is not an interval: its ends are NaN. Draw order, for reproducibility from
+``evaluation_seed``: one ``numpy.random.default_rng(seed)``; first, for each resampled
+cohort in order of joining, ``multinomial(n_g, [1/n_g] * n_g, size=n_boot)`` over its
+forces in alphabetical order; then ``binomial(n, p_hat, size=(n_boot, cells))`` over
+every force-quarter with crimes, forces in alphabetical order, quarters in time order.
 
 Caveats the report must carry: forces were not chosen at random; national changes (the
 Rape Review, CPS joint working) happened at the same time and are removed only insofar
-as they hit every force alike; with a handful of forces in a cohort, intervals are wide.
+as they hit every force alike; with a handful of forces in a cohort, the interval covers
+the sampling error of these forces' crimes, not how differently other forces might have
+responded.
 """
 
 from __future__ import annotations
@@ -38,6 +67,8 @@ logger = logging.getLogger(__name__)
 #: Why an estimate is missing.
 NO_CONTROLS = "no force not yet joined to compare with"
 NO_BASE = "no quarter before joining in the data"
+#: Why an estimate has no interval.
+NO_SPREAD = "no sampling variation to set an interval by (every share 0 or 100%)"
 
 
 @dataclass(frozen=True)
@@ -106,21 +137,47 @@ def _cells(cohort: np.ndarray, n_periods: int) -> list[tuple[int, int, int]]:
     return cells
 
 
+def _replicates(
+    num: np.ndarray, den: np.ndarray, cohort: np.ndarray, n_boot: int, seed: int, min_forces: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Force weights ``(n_boot + 1, forces)`` and shares ``(n_boot + 1, forces, quarters)``
+    of the observed data (row 0) and of every replicate (module docstring: the scheme and
+    its draw order)."""
+    rng = np.random.default_rng(seed)
+    n_forces = len(cohort)
+    weights = np.ones((n_boot + 1, n_forces))
+    for g in sorted(set(cohort.tolist())):
+        members = np.flatnonzero(cohort == g)
+        if len(members) >= min_forces:
+            k = len(members)
+            weights[1:, members] = rng.multinomial(k, np.full(k, 1 / k), size=n_boot)
+    den = np.nan_to_num(den, nan=0.0)
+    forces, quarters = np.nonzero(den > 0)
+    n = den[forces, quarters].astype(np.int64)
+    p_hat = np.clip(np.nan_to_num(num[forces, quarters]) / n, 0.0, 1.0)
+    values = np.full((n_boot + 1, *den.shape), np.nan)
+    values[0, forces, quarters] = p_hat
+    if n_boot:
+        values[1:, forces, quarters] = rng.binomial(n, p_hat, size=(n_boot, len(n))) / n
+    return weights, values
+
+
 def _att_draws(values, cohort, cells, weights) -> tuple[np.ndarray, np.ndarray]:
-    """ATT(g, t) for every weight vector (rows of ``weights``) and the cohort weights."""
+    """ATT(g, t) for every replicate (rows of ``weights`` and ``values``) and the cohort
+    weights."""
     att = np.full((weights.shape[0], len(cells)), np.nan)
     size = np.zeros((weights.shape[0], len(cells)))
     for j, (g, t, base) in enumerate(cells):
-        change = values[:, t] - values[:, base]
-        ok = np.isfinite(change)
+        change = values[:, :, t] - values[:, :, base]
+        ok = np.isfinite(change[0])
         treated = ok & (cohort == g)
         control = ok & (cohort > max(t, base)) & (cohort != g)
         w_t = weights[:, treated]
         w_c = weights[:, control]
         n_t, n_c = w_t.sum(axis=1), w_c.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_t = w_t @ change[treated] / n_t
-            mean_c = w_c @ change[control] / n_c
+            mean_t = (w_t * change[:, treated]).sum(axis=1) / n_t
+            mean_c = (w_c * change[:, control]).sum(axis=1) / n_c
         att[:, j] = np.where((n_t > 0) & (n_c > 0), mean_t - mean_c, np.nan)
         size[:, j] = (weights[:, cohort == g]).sum(axis=1)
     return att, size
@@ -140,6 +197,8 @@ def _interval(point: float, draws: np.ndarray, level: float) -> tuple[float, flo
     if not np.isfinite(point) or len(draws) < 2:
         return np.nan, np.nan, np.nan
     se = float(np.std(draws, ddof=1))
+    if not se > 0:  # width 0 is no interval
+        return se, np.nan, np.nan
     z = float(stats.norm.ppf(0.5 + level / 2))
     return se, point - z * se, point + z * se
 
@@ -151,6 +210,7 @@ def staggered_effects(
     n_boot: int = 999,
     seed: int = 0,
     confidence: float = 0.95,
+    min_forces: int = 5,
 ) -> StaggeredEffects:
     """Group-time effects of joining, with not-yet-joined forces as controls.
 
@@ -166,11 +226,14 @@ def staggered_effects(
         Adoption quarters whose effects the aggregations average (default all). Every
         cohort's forces still serve as controls before they join.
     n_boot : int
-        Bootstrap resamples of forces (0 for point estimates only).
+        Bootstrap replicates (0 for point estimates only).
     seed : int
         Seed of the bootstrap.
     confidence : float
         Level of the intervals (normal, with the bootstrap standard error).
+    min_forces : int
+        Fewest forces in a cohort for its forces to be resampled; smaller cohorts keep
+        their forces and only their crimes are redrawn (see the module docstring).
 
     Returns
     -------
@@ -178,18 +241,20 @@ def staggered_effects(
     """
     if not 0 < confidence < 1:
         raise ParameterError(f"confidence must lie between 0 and 1, not {confidence!r}.")
-    forces, quarters, values, num, den, cohort = _matrices(panel, adoption)
+    _, quarters, values, num, den, cohort = _matrices(panel, adoption)
     cells = _cells(cohort, len(quarters))
     unidentified = {int(g) for g in cohort if g < 1}
     if unidentified:
         logger.info(
             "%d cohort(s) joined in the first quarter or before: %s.", len(unidentified), NO_BASE
         )
-    rng = np.random.default_rng(seed)
-    n = len(forces)
-    boot = rng.multinomial(n, np.full(n, 1 / n), size=n_boot).astype(float)
-    weights = np.vstack([np.ones((1, n)), boot])
-    att, size = _att_draws(values, cohort, cells, weights)
+    if n_boot < 0 or min_forces < 1:
+        raise ParameterError(
+            f"n_boot must be 0 or more and min_forces 1 or more, not {n_boot!r} and "
+            f"{min_forces!r}: check evaluation_bootstrap and evaluation_min_forces."
+        )
+    weights, draws = _replicates(num, den, cohort, n_boot, seed, min_forces)
+    att, size = _att_draws(draws, cohort, cells, weights)
     g_of = np.array([g for g, _, _ in cells])
     t_of = np.array([t for _, t, _ in cells])
     keep = np.ones(len(cells), bool)
@@ -251,6 +316,9 @@ def _group_time(cells, att, values, num, den, cohort, quarters, confidence) -> p
         control = ok & (cohort > max(t, base)) & (cohort != g)
         point = att[0, j]
         se, low, high = _interval(point, att[1:, j], confidence)
+        reason = "" if np.isfinite(point) else NO_CONTROLS
+        if np.isfinite(point) and np.isfinite(se) and not np.isfinite(low):
+            reason = NO_SPREAD
         rows.append(
             {
                 "cohort": str(quarters[0] + g),
@@ -266,7 +334,7 @@ def _group_time(cells, att, values, num, den, cohort, quarters, confidence) -> p
                 "treated_denominator": int(den[treated, t].sum()),
                 "control_numerator": int(num[control, t].sum()),
                 "control_denominator": int(den[control, t].sum()),
-                "reason": "" if np.isfinite(point) else NO_CONTROLS,
+                "reason": reason,
             }
         )
     out = pd.DataFrame(rows)
@@ -340,7 +408,8 @@ def programme_evaluation(
         Adoption quarters to average (e.g. the deep-dive forces' ``["2021Q3"]``).
     settings : dict, optional
         The ``measures`` settings (default the settings file): follow-up days,
-        bootstrap resamples, seed and confidence level.
+        bootstrap replicates, seed, smallest cohort whose forces are resampled and
+        confidence level.
 
     Returns
     -------
@@ -359,4 +428,5 @@ def programme_evaluation(
         int(conf["evaluation_bootstrap"]),
         int(conf["evaluation_seed"]),
         float(conf["confidence_level"]),
+        min_forces=int(conf["evaluation_min_forces"]),
     )

@@ -232,9 +232,7 @@ def restore(
             }
             # the counts the group's relations reach; the whole release is attacked again
             # after the pass, and anything exposed further away is protected then
-            found = (
-                exposed(ledger, width, only=near, just=True, cache=cache) if near else None
-            )
+            found = exposed(ledger, width, only=near, just=True, cache=cache) if near else None
             if found is None or found.empty:
                 kept = True
                 break

@@ -32,6 +32,7 @@ FORCE_SECTIONS = (
     ("pillars", "who_is_charged"),
     ("pillars", "self_assessment"),
     ("review", "case_file_review"),
+    ("review_change", "case_file_review_change"),
     ("loop", "improvement_plan"),
     ("loop", "improvement_rounds"),
     ("summary", "national_picture"),

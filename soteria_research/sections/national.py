@@ -365,29 +365,52 @@ def published_picture(ctx: NationalContext) -> Section:
 
 
 def maturity(ctx: NationalContext) -> Section:
-    """Self-assessed maturity by pillar across forces (heatmap)."""
+    """Self-assessed maturity by pillar across forces (heatmap), each force's latest round,
+    every value the cell of that force's finding in the release."""
+    from soteria_research.sections.display import pillar_name
+    from soteria_research.sections.pillars import maturity_through_release
+
     title = "Pillar maturity across forces"
     if ctx.assessment.empty:
         return Section(title, None, "No self-assessments have been returned.")
-    table = measures.maturity(ctx.assessment, level="pillar")
-    figure = plots.maturity_heatmap(
-        table, "Self-assessed maturity by force and pillar", rater="self"
+    table = measures.maturity(
+        ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"]
     )
-    means = table[table["rater"] == "self"].groupby("pillar")["value"].mean().sort_values()
-    lowest = means.index[0]
-    from soteria_research.sections.display import pillar_name
-
-    view = table.pivot_table(index="pillar", columns="rater", values="value", aggfunc="mean")
+    table = maturity_through_release(ctx, table)
+    figure = (
+        None
+        if ctx.publisher.collecting
+        else plots.maturity_heatmap(
+            table, "Self-assessed maturity by force and pillar (latest round)", rater="self"
+        )
+    )
+    raw = table.groupby(["pillar", "rater"])["value"].mean()
+    view = pd.DataFrame(index=sorted(table["pillar"].unique()), columns=["self", "peer"])
+    for (pillar, rater), value in raw.items():
+        if rater in view.columns:
+            view.loc[pillar, rater] = ctx.publisher.number(
+                f"mean maturity over forces: {pillar}: {rater}", float(value)
+            )
+    view = view.astype(float)
+    means = view["self"].dropna().sort_values()
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
     rendered = render_table_html(
-        view, "Mean maturity over forces", count_columns=[], rules=ctx.rules, digits=1
+        view,
+        "Mean maturity over forces (each force's latest round)",
+        count_columns=[],
+        rules=ctx.rules,
+        digits=1,
     )
+    if means.empty:
+        return Section(title, None, "No force rated its own maturity.", [rendered])
     finding = (
-        f"Forces rate themselves least mature on {pillar_name(lowest).lower()} "
-        f"(mean {formatting.rating(means.iloc[0])}) and most on {pillar_name(means.index[-1]).lower()} (mean {formatting.rating(means.iloc[-1])})."
+        f"Forces rate themselves least mature on {pillar_name(means.index[0]).lower()} "
+        f"(mean {formatting.rating(means.iloc[0])}) and most on "
+        f"{pillar_name(means.index[-1]).lower()} (mean {formatting.rating(means.iloc[-1])})."
     )
-    return Section(title, None, finding, [figure, rendered])
+    items = [i for i in (figure, rendered) if i is not None]
+    return Section(title, None, finding, items)
 
 
 def trend(ctx: NationalContext) -> Section:

@@ -47,12 +47,16 @@ CAVEATS = (
     "national changes at the same time (the Rape Review, joint police and CPS work) are "
     "removed only insofar as they touched every force alike; every force adopted the "
     "National Operating Model in July 2023, so after that no force is left to compare "
-    "with and those quarters give no estimate; a cohort of a handful of forces gives a "
-    "wide interval; dates marked illustrative in the programme phases are assumptions.",
+    "with and those quarters give no estimate; a phase of a handful of forces speaks for "
+    "those forces only; dates marked illustrative in the programme phases are assumptions.",
     "An event counts only when it came within the follow-up after recording, and quarters "
     "without the whole follow-up by the extraction date are left out, so recent quarters "
-    "are not biased low by cases still open. Intervals come from a bootstrap over forces "
-    "(each force's whole series resampled). A two-way fixed-effects regression is not used: "
+    "are not biased low by cases still open. Intervals come from a two-stage bootstrap: "
+    "forces are resampled within a phase of {min_forces} or more forces (each force's whole "
+    "series together), and every force's quarterly counts are redrawn for their own sampling "
+    "error; a phase of fewer than {min_forces} forces keeps its forces, so its interval "
+    "describes those forces, not how other forces might have responded. A two-way "
+    "fixed-effects regression is not used: "
     "with staggered adoption it compares later joiners with forces already changed.",
 )
 
@@ -112,6 +116,7 @@ def _estimate(ctx, measure: str):
         int(ctx.measures["evaluation_bootstrap"]),
         int(ctx.measures["evaluation_seed"]),
         float(ctx.measures["confidence_level"]),
+        min_forces=int(ctx.measures["evaluation_min_forces"]),
     )
     return panel, adoption, result
 
@@ -215,6 +220,15 @@ def event_points(events: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return events[published], [str(i) for i in events.index[~published]]
 
 
+def _no_interval(ctx, measure: str) -> list[str]:
+    """Event times (``"+3"``) whose estimate has no interval for want of any sampling
+    variation (a property of the estimator, not a published number)."""
+    _, _, result = _estimates(ctx, measure)
+    event = result.event
+    bare = event["estimate"].notna() & event["ci_low"].isna() & (event["se"] == 0)
+    return [f"{int(e):+d}" for e in event.loc[bare, "event_time"]]
+
+
 def _event_words(labels: list[str]) -> str:
     quarters = [f"{int(label):+d}" for label in labels]
     head = ", ".join(quarters[:-1])
@@ -259,6 +273,14 @@ def evaluation(ctx) -> Section:
             from soteria_research import plots_loop
 
             drawn, withheld = event_points(events)
+            spread = _no_interval(ctx, measure)
+            withheld = [label for label in withheld if label not in spread]
+            if spread:
+                items.append(
+                    f"{label}: no interval for {_event_words(spread)} since joining: every "
+                    "share behind it is 0 or 100%, so there is no sampling variation to set "
+                    "one by."
+                )
             if len(drawn):
                 items.append(
                     plots_loop.event_study_chart(
@@ -274,7 +296,8 @@ def evaluation(ctx) -> Section:
                     "withheld by disclosure control; the chart marks it and draws the others."
                 )
         summary[measure] = cohorts
-    items.extend(CAVEATS)
+    min_forces = int(ctx.measures["evaluation_min_forces"])
+    items.extend(caveat.format(min_forces=min_forces) for caveat in CAVEATS)
     return Section(title, pillar, _evaluation_finding(summary), items)
 
 

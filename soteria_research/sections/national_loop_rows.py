@@ -100,7 +100,8 @@ def _effect_rows(ctx) -> tuple[list[dict], dict[int, dict[str, str]]]:
                     "definition": f"Change in the share of crimes: {measure_label(measure)}, "
                     "after a force joined Operation Soteria beyond forces not yet joined at "
                     "the same time (group-time effects with not-yet-joined controls, Callaway "
-                    "and Sant'Anna; bootstrap over forces); percentage points"
+                    "and Sant'Anna; two-stage bootstrap: forces within phase, each "
+                    "force-quarter's crimes redrawn); percentage points"
                     + ("" if measure == OUTCOME else "; a control measure"),
                     "basis": "evaluation",
                     "unit": "percentage points",

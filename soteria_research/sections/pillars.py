@@ -327,6 +327,30 @@ def who_is_charged(ctx: ForceContext) -> Section:
     return charge_model_section(ctx, ctx.cases, "Who is charged", ctx.force)
 
 
+def maturity_through_release(ctx, table: pd.DataFrame) -> pd.DataFrame:
+    """Maturity rows (:func:`~soteria_research.measures.assessment.maturity`, one round per
+    force) with ``value``, ``ci_low`` and ``ci_high`` as the release publishes them: each is
+    the cell of the force's finding (one quantity, one cell, in the section, the key
+    findings, the evidence base and the national map)."""
+    from soteria_research.sections.summary import finding_key
+
+    pub = ctx.publisher
+    out = table.copy()
+    for i, row in table.iterrows():
+        period = f"self-assessment round {row['round']}"
+        for column in ("value", "ci_low", "ci_high"):
+            key = finding_key(
+                row["force"], ctx.subgroup, period, row["measure"], row["pillar"], column
+            )
+            raw = float(row[column]) if pd.notna(row[column]) else float("nan")
+            if not pub.collecting and key in pub.ledger.cells:
+                shown = pub.value_of(key)
+            else:
+                shown = pub.number(key, raw, key=key)
+            out.loc[i, column] = float("nan") if shown is None else shown
+    return out
+
+
 def _agreement_sentence(ctx: ForceContext, agreement: pd.DataFrame, table: pd.DataFrame) -> str:
     """Self against peer ratings: the paired gap and weighted kappa, each with its interval,
     through the release (numbers about questions rated, no people behind them)."""
@@ -341,11 +365,11 @@ def _agreement_sentence(ctx: ForceContext, agreement: pd.DataFrame, table: pd.Da
         "kappa_low": kappa.get("ci_low", float("nan")),
         "kappa_high": kappa.get("ci_high", float("nan")),
     }
+    figures["questions"] = float(paired["n"])
     shown = {k: pub.number(f"self-assessment agreement: {k}", v) for k, v in figures.items()}
-    n = int(paired["n"])
-    if shown["gap"] is None:
+    if shown["gap"] is None or shown["questions"] is None:
         return "No question was rated by both the force and the peer reviewer."
-    questions = f"{n} question" + ("" if n == 1 else "s") + " rated by both"
+    questions = formatting.plural(shown["questions"], "question") + " rated by both"
     gap = shown["gap"]
     text = (
         f"On the {questions}, self ratings are on average {abs(gap):.2f} points "
@@ -381,6 +405,7 @@ def self_assessment(ctx: ForceContext) -> Section:
     table = measures.maturity(
         ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"]
     )
+    table = maturity_through_release(ctx, table)
     agreement = measures.rating_agreement(ctx.assessment, weights="quadratic")
     figure = (
         None
@@ -391,6 +416,8 @@ def self_assessment(ctx: ForceContext) -> Section:
     view = gaps.set_index("pillar")[
         ["self_maturity", "peer_maturity", "measures_better", "measures_worse", "measures_within"]
     ]
+    # the measures_* columns tally the positions of the published findings (a withheld
+    # finding has none): they are read from the release, not collected into it
     view.index = [pillar_name(p) for p in view.index]
     view.index.name = "pillar"
     area = comparator_area(ctx)

@@ -11,7 +11,7 @@ check holds. A force without a returned review gets one line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pandas as pd
@@ -47,19 +47,26 @@ YES_SHARE, CHARGE_ODDS, AGREEMENT = "review_yes_share", "review_charge_odds_rati
 
 @dataclass
 class ReviewData:
-    """A force's processed review tables, the outcome of each case and the coding frame."""
+    """A force's processed review tables, the outcome of each case and the coding frame.
+
+    ``review``, ``sample`` and ``quarantine`` are the latest review round's (what the
+    section shows); ``rounds`` holds every round's (review, sample), earliest first.
+    """
 
     review: pd.DataFrame
     sample: pd.DataFrame
     quarantine: pd.DataFrame
     outcomes: pd.DataFrame
     items: pd.DataFrame
+    rounds: list[tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=list)
 
     @classmethod
     def from_tables(
         cls, tables: dict[str, pd.DataFrame], cases: pd.DataFrame, items: pd.DataFrame | None = None
     ) -> ReviewData:
         """From :func:`~soteria_research.ingest.review.load_review`'s tables and the cases."""
+        from soteria_research.ingest.review import ROUND, latest_round
+
         if items is None:
             from soteria_research.ingest.review_framework import (
                 load_review_framework,
@@ -68,12 +75,20 @@ class ReviewData:
 
             items = review_items(load_review_framework())
         outcomes = cases[["crime_id", "outcome_type", "charged"]].drop_duplicates("crime_id")
+        latest = latest_round(tables)
+        review, sample = tables["review"], tables["review_sample"]
+        if ROUND in sample.columns and sample[ROUND].notna().any():
+            numbers = sorted(sample[ROUND].dropna().unique())
+            rounds = [(review[review[ROUND] == n], sample[sample[ROUND] == n]) for n in numbers]
+        else:
+            rounds = [(review, sample)]
         return cls(
-            tables["review"],
-            tables["review_sample"],
-            tables["review_quarantine"],
+            latest["review"],
+            latest["review_sample"],
+            latest["review_quarantine"],
             outcomes,
             items,
+            [(r.reset_index(drop=True), s.reset_index(drop=True)) for r, s in rounds],
         )
 
     def item(self, item_id: str) -> SimpleNamespace:

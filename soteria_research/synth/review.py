@@ -16,6 +16,12 @@ it with planted error rates. What was planted is written beside the workbook in
   show once their errors are added (the targets of the estimates);
 * ``error_rate``: per item, the chance that a reviewer codes a case wrongly (another
   response, at random; days off by a few days), independently for each reviewer.
+
+An earlier review round is written beside it (``review_earlier.xlsx``, its own sample drawn
+from the cases of the first financial year, reviewed a year earlier) with
+``review_earlier_planted.json``. Its files show less suspect-focused practice
+(``EARLIER_YES_SHARE``): the later round's rise in the suspect-focus pillar's share of yes
+codings is the planted change (``planted_pillar_change``); the other pillars do not change.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ from soteria_research.synth import files, people
 
 FILE_NAME = "review.xlsx"
 PLANTED_FILE = "review_planted.json"
+EARLIER_FILE = "review_earlier.xlsx"
+EARLIER_PLANTED_FILE = "review_earlier_planted.json"
 DEEP_DIVE_PHASES = ("pathfinder", "deep_dive")
 ASSOCIATED_ITEM = "SF02"
 ODDS_RATIO = 4.0
@@ -57,6 +65,9 @@ YES_SHARE = {
     "SF01": 0.55, "SF02": 0.35, "SF03": 0.30, "SF04": 0.25, "RS01": 0.60, "RS02": 0.20,
     "VE01": 0.65, "VE02": 0.80, "DP01": 0.70,
 }  # fmt: skip
+#: The earlier round's yes shares: less suspect-focused practice, the rest as later.
+EARLIER_YES_SHARE = YES_SHARE | {"SF01": 0.30, "SF02": 0.15, "SF04": 0.10}
+CHANGED_PILLAR = "suspect_focus"
 #: Chance that one reviewer codes a case wrongly; the judgement items disagree more.
 ERROR_RATE = {"SF03": 0.20, "SF06": 0.15, "DF01": 0.12}
 DEFAULT_ERROR = 0.06
@@ -80,13 +91,16 @@ def _shape(count: int, response: str) -> np.ndarray:
     return weights / weights.sum()
 
 
-def planted_prevalence(items: pd.DataFrame) -> dict[str, dict[str, float]]:
+def planted_prevalence(
+    items: pd.DataFrame, yes_share: dict[str, float] | None = None
+) -> dict[str, dict[str, float]]:
     """The planted probability of each response of each item with choices."""
+    yes_share = YES_SHARE if yes_share is None else yes_share
     planted = {}
     for item in items.itertuples(index=False):
         levels = response_levels(item._asdict())
         if item.response == "yes_no":
-            yes = YES_SHARE.get(item.item_id, 0.5) * (1 - NOT_RECORDED)
+            yes = yes_share.get(item.item_id, 0.5) * (1 - NOT_RECORDED)
             planted[item.item_id] = {
                 "yes": yes,
                 "no": 1 - NOT_RECORDED - yes,
@@ -114,10 +128,11 @@ def coded_prevalence(planted: dict, item_id: str) -> dict[str, float]:
     return dict(zip(levels, shares.tolist(), strict=True))
 
 
-def coded_odds_ratio() -> float:
+def coded_odds_ratio(base: float | None = None) -> float:
     """The odds ratio of charge, coded yes against coded no, that the planted odds ratio
-    gives once reviewers' errors are added (errors weaken an association)."""
-    base = YES_SHARE[ASSOCIATED_ITEM]
+    gives once reviewers' errors are added (errors weaken an association); ``base`` is the
+    associated item's yes share when not charged (default the later round's)."""
+    base = YES_SHARE[ASSOCIATED_ITEM] if base is None else base
     matrix = _confusion(
         ["yes", "no", "not recorded"], ERROR_RATE.get(ASSOCIATED_ITEM, DEFAULT_ERROR)
     )
@@ -130,7 +145,21 @@ def coded_odds_ratio() -> float:
     return float(odds[1] / odds[0])
 
 
-def _truth(items, planted, charged: np.ndarray, rng) -> dict[str, np.ndarray]:
+def planted_pillar_change(items: pd.DataFrame) -> dict[str, float]:
+    """Each pillar's change in the coded share of yes (later minus earlier round): the mean
+    over its yes/no items of the coded yes share, every item being coded on every case."""
+    later, earlier = planted_prevalence(items), planted_prevalence(items, EARLIER_YES_SHARE)
+    yes_no = items[items["response"] == "yes_no"]
+    out = {}
+    for pillar, part in yes_no.groupby("pillar", sort=False):
+        ids = part["item_id"].tolist()
+        after = np.mean([coded_prevalence(later, i)["yes"] for i in ids])
+        before = np.mean([coded_prevalence(earlier, i)["yes"] for i in ids])
+        out[str(pillar)] = float(after - before)
+    return out
+
+
+def _truth(items, planted, charged: np.ndarray, rng, yes_share=None) -> dict[str, np.ndarray]:
     """The true answer of each sampled case to each item (object arrays, None = blank)."""
     n = len(charged)
     truth = {}
@@ -146,7 +175,7 @@ def _truth(items, planted, charged: np.ndarray, rng) -> dict[str, np.ndarray]:
         shares = planted[item.item_id]
         levels = list(shares)
         if item.item_id == ASSOCIATED_ITEM:
-            base = YES_SHARE[ASSOCIATED_ITEM]
+            base = (YES_SHARE if yes_share is None else yes_share)[ASSOCIATED_ITEM]
             logit = math.log(base / (1 - base)) + math.log(ODDS_RATIO) * charged
             yes = rng.random(n) < 1 / (1 + np.exp(-logit))
             recorded = rng.random(n) >= NOT_RECORDED
@@ -193,7 +222,9 @@ def _fill(sheet, rows: pd.DataFrame, coded: dict, reviewers: list[str], when: dt
             sheet.cell(number, where[item_id], values[index])
 
 
-def review_files(frame: pd.DataFrame, force: str, options, when: dt.datetime) -> tuple[bytes, dict]:
+def review_files(
+    frame: pd.DataFrame, force: str, options, when: dt.datetime, *, earlier: bool = False
+) -> tuple[bytes, dict]:
     """A force's completed review workbook (bytes) and what was planted in it.
 
     Parameters
@@ -206,6 +237,9 @@ def review_files(frame: pd.DataFrame, force: str, options, when: dt.datetime) ->
         The synthetic options (seed).
     when
         The extraction time (reviews are dated the day before).
+    earlier
+        The earlier round instead: a sample of the first financial year's cases, coded with
+        ``EARLIER_YES_SHARE`` and dated a year before the later round.
     """
     config = settings.section("review")
     framework = load_review_framework()
@@ -213,6 +247,8 @@ def review_files(frame: pd.DataFrame, force: str, options, when: dt.datetime) ->
     police_id = reference.forces().set_index("name").loc[force, "police_uk_id"]
     key = resolve_key("synthetic")
     groups = reference.outcomes().set_index("type")["group"]
+    if earlier:
+        frame = frame[frame["financial_year"] == min(frame["financial_year"])]
     cases = pd.DataFrame(
         {
             "force": frame["force"].astype("string"),
@@ -230,9 +266,10 @@ def review_files(frame: pd.DataFrame, force: str, options, when: dt.datetime) ->
         float(config["double_coding_share"]),
     )  # fmt: skip
     charged = sample["crime_id"].map(cases.set_index("crime_id")["charged"]).to_numpy(dtype=float)
-    rng = people.stream(options.seed, str(police_id), "review")
-    planted = planted_prevalence(items)
-    truth = _truth(items, planted, charged, rng)
+    rng = people.stream(options.seed, str(police_id), "review-earlier" if earlier else "review")
+    yes_share = EARLIER_YES_SHARE if earlier else YES_SHARE
+    planted = planted_prevalence(items, yes_share)
+    truth = _truth(items, planted, charged, rng, yes_share)
     first, second = _code(items, truth, rng), _code(items, truth, rng)
     team = np.array(REVIEWERS)
     primary = rng.integers(0, len(team), len(sample))
@@ -241,7 +278,7 @@ def review_files(frame: pd.DataFrame, force: str, options, when: dt.datetime) ->
         "allocation": config["allocation"], "double-coding share": config["double_coding_share"],
     }  # fmt: skip
     book = review_workbook(sample, framework, design=design)
-    day = (when - dt.timedelta(days=1)).date()
+    day = (when - dt.timedelta(days=366 if earlier else 1)).date()
     _fill(book[REVIEW_SHEET], sample, first, team[primary].tolist(), day)
     double = sample.index[sample["double_coded"].fillna(False).to_numpy(dtype=bool)]
     offsets = rng.integers(1, len(team), len(double))
@@ -257,16 +294,24 @@ def review_files(frame: pd.DataFrame, force: str, options, when: dt.datetime) ->
         "associated_item": ASSOCIATED_ITEM,
         "odds_ratio": ODDS_RATIO,
         "coded_prevalence": {i: coded_prevalence(planted, i) for i in planted},
-        "coded_odds_ratio": coded_odds_ratio(),
+        "coded_odds_ratio": coded_odds_ratio(yes_share[ASSOCIATED_ITEM]),
         "error_rate": {i: ERROR_RATE.get(i, DEFAULT_ERROR) for i in items["item_id"]},
     }
+    if earlier:
+        record["financial_years"] = sorted(set(cases["financial_year"]))
+        record["pillar_change"] = planted_pillar_change(items)
+        record["changed_pillar"] = CHANGED_PILLAR
     return files.xlsx_bytes(book, when), record
 
 
 def write_reviews(
     frame: pd.DataFrame, force: str, folder: Path, options, when: dt.datetime
 ) -> None:
-    """Write ``review.xlsx`` and ``review_planted.json`` into a deep-dive force's folder."""
-    data, record = review_files(frame, force, options, when)
-    (Path(folder) / FILE_NAME).write_bytes(data)
-    (Path(folder) / PLANTED_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    """Write ``review.xlsx`` and ``review_planted.json`` into a deep-dive force's folder,
+    and the earlier round ``review_earlier.xlsx`` with ``review_earlier_planted.json``."""
+    for earlier, name, planted in ((False, FILE_NAME, PLANTED_FILE),
+                                   (True, EARLIER_FILE, EARLIER_PLANTED_FILE)):  # fmt: skip
+        data, record = review_files(frame, force, options, when, earlier=earlier)
+        (Path(folder) / name).write_bytes(data)
+        text = json.dumps(record, indent=2) + "\n"
+        (Path(folder) / planted).write_text(text, encoding="utf-8")

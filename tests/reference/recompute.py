@@ -341,6 +341,7 @@ def self_peer(assessment: pd.DataFrame) -> dict[str, float]:
         "kappa": kappa["kappa"],
         "kappa_low": kappa["kappa"] - z * kappa["std_kappa"],
         "kappa_high": kappa["kappa"] + z * kappa["std_kappa"],
+        "questions": float(len(both)),
     }
 
 

@@ -1,29 +1,36 @@
-"""The programme evaluation's intervals recomputed: a bootstrap over forces written anew.
+"""The programme evaluation's intervals recomputed: the two-stage bootstrap written anew.
 
 Only numpy and scipy: nothing here imports ``soteria_research``.
 
-The scheme is the one ``measures/evaluation.py`` documents: each replicate resamples the
-forces with replacement (every force's whole series goes with it), draws as many forces
-as there are; a force drawn ``k`` times counts ``k`` times in every mean. The draws are
-numpy's ``default_rng(evaluation_seed)``, one multinomial vector of counts per replicate
-over the forces in alphabetical order (``multinomial(n, [1/n] * n, size=replicates)``,
-the order the package draws in), so the replicates are the package's own and every
-interval must agree to rounding. A replicate in which a group-time effect has no treated
-or no control force drawn gives no value for that effect; an aggregate averages the
-effects that have one, each weighted by its cohort's forces drawn. The interval is
-normal with the bootstrap standard error (standard deviation of the replicates that give
-a value, ``ddof=1``): ``estimate -/+ z se`` with ``z`` the normal quantile of the level.
+The scheme is the one ``measures/evaluation.py`` documents. Each replicate (1) resamples
+the forces of every cohort (forces joining in the same quarter) that has at least
+``evaluation_min_forces`` forces, with replacement and within the cohort, so a force drawn
+``k`` times counts ``k`` times in every mean; smaller cohorts keep their forces; and (2)
+redraws every force-quarter's count of crimes with the event from ``Binomial(crimes,
+observed share)``. The draws are numpy's ``default_rng(evaluation_seed)``: first, for
+each resampled cohort in order of joining, ``multinomial(n_g, [1/n_g] * n_g,
+size=replicates)`` over its forces in alphabetical order; then one ``binomial(crimes,
+share, size=(replicates, cells))`` over every force-quarter with crimes, forces in
+alphabetical order and quarters in time order. So the replicates are the package's own
+and every interval must agree to rounding. A replicate in which a group-time effect has
+no treated or no control force drawn gives no value for that effect; an aggregate
+averages the effects that have one, each weighted by its cohort's forces drawn. The
+interval is normal with the bootstrap standard error (standard deviation of the
+replicates that give a value, ``ddof=1``): ``estimate -/+ z se`` with ``z`` the normal
+quantile of the level; a standard error of 0 gives no interval.
 
-Independently of the random stream, :func:`exact_moments` enumerates every one of the
-``n ** n`` equally likely resamples of a few forces, which gives the bootstrap's own
-standard error (infinitely many replicates) and the Monte Carlo spread of an estimate
-from a finite number of replicates, so a published standard error can be checked
-against it with a tolerance that follows from the number of replicates.
+Independently of the random stream, :func:`exact_moments` gives, when no cohort's forces
+are resampled (every cohort of the reference release is smaller than the threshold),
+the bootstrap's own standard error (infinitely many replicates): each row's estimate is
+then a fixed linear combination of force-quarter shares, each redrawn independently, so
+its variance is the sum of ``coefficient^2 p (1 - p) / n`` and its fourth central moment
+follows from the binomial cumulants; from them, the Monte Carlo spread of a standard
+error estimated from a finite number of replicates, so a published standard error can be
+checked against it with a tolerance that follows from the number of replicates.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,24 +88,56 @@ def group_time_cells(
     return cells
 
 
-def replicate_counts(forces: list[str], replicates: int, seed: int) -> np.ndarray:
-    """(replicates, forces) times each force is drawn, in the package's draw order."""
-    n = len(forces)
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(n, [1 / n] * n, size=replicates).astype(float)
+def replicate_counts(
+    forces: list[str], join: dict[str, pd.Period], replicates: int, rng, min_forces: int
+) -> np.ndarray:
+    """(replicates, forces) times each force is drawn: resampled within its cohort when the
+    cohort has ``min_forces`` forces or more, else once each."""
+    counts = np.ones((replicates, len(forces)))
+    for g in sorted(set(join[f] for f in forces)):
+        members = [i for i, f in enumerate(forces) if join[f] == g]
+        if len(members) >= min_forces:
+            k = len(members)
+            counts[:, members] = rng.multinomial(k, [1 / k] * k, size=replicates)
+    return counts
 
 
-def cell_draws(cells: list[Cell], forces: list[str], counts: np.ndarray):
+def redrawn_shares(
+    panels: dict[str, dict], measure: str, replicates: int, rng
+) -> tuple[list[tuple[str, pd.Period]], np.ndarray]:
+    """Every force-quarter with crimes (forces alphabetically, quarters in time order) and
+    its share in percent: observed (row 0), then redrawn from the binomial per replicate."""
+    order, crimes, events = [], [], []
+    for force in sorted(panels):
+        cells = panels[force]
+        quarters = sorted(
+            pd.Period(q, freq="Q") for (q, name), n in cells.items() if name == "recorded" and n
+        )
+        for q in quarters:
+            order.append((force, q))
+            crimes.append(cells[(str(q), "recorded")])
+            events.append(cells[(str(q), measure)])
+    n = np.array(crimes, dtype=np.int64)
+    p = np.array(events, float) / n
+    drawn = rng.binomial(n, p, size=(replicates, len(n))) / n
+    return order, 100 * np.vstack([p[None, :], drawn])
+
+
+def cell_draws(cells: list[Cell], forces: list[str], counts: np.ndarray, order, shares):
     """Each cell's effect in every replicate (NaN: no treated or no control drawn) and
-    its cohort's forces drawn."""
+    its cohort's forces drawn; ``shares`` (replicates, force-quarters in ``order``)."""
     column = {f: i for i, f in enumerate(forces)}
+    where = {key: i for i, key in enumerate(order)}
     att = np.full((counts.shape[0], len(cells)), np.nan)
     size = np.zeros_like(att)
     for j, cell in enumerate(cells):
 
-        def mean(group, j=j, cell=cell):
+        def mean(group, cell=cell):
             w = counts[:, [column[f] for f in group]]
-            d = np.array([cell.change[f] for f in group])
+            d = np.stack(
+                [shares[:, where[(f, cell.t)]] - shares[:, where[(f, cell.base)]] for f in group],
+                axis=1,
+            )
             total = w.sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.where(total > 0, (w * d).sum(axis=1) / total, np.nan)
@@ -134,6 +173,8 @@ def normal_interval(point: float, draws: np.ndarray, level: float) -> dict[str, 
     if not np.isfinite(point) or len(draws) < 2:
         return {"se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     se = float(np.std(draws, ddof=1))
+    if se == 0:
+        return {"se": se, "ci_low": np.nan, "ci_high": np.nan}
     z = float(stats.norm.ppf(0.5 + level / 2))
     return {"se": se, "ci_low": point - z * se, "ci_high": point + z * se}
 
@@ -145,13 +186,16 @@ def intervals(
     replicates: int,
     seed: int,
     level: float,
+    min_forces: int,
 ) -> dict[str, dict[str, float]]:
-    """Every row's estimate (the unresampled forces) and bootstrap interval."""
+    """Every row's estimate (the observed data) and bootstrap interval."""
     cells = group_time_cells(panels, measure, join)
     forces = sorted(panels)
-    once = np.ones((1, len(forces)))
-    counts = np.vstack([once, replicate_counts(forces, replicates, seed)])
-    att, size = cell_draws(cells, forces, counts)
+    rng = np.random.default_rng(seed)
+    counts = replicate_counts(forces, join, replicates, rng, min_forces)
+    counts = np.vstack([np.ones((1, len(forces))), counts])
+    order, shares = redrawn_shares(panels, measure, replicates, rng)
+    att, size = cell_draws(cells, forces, counts, order, shares)
     out = {}
     for label, chosen in rows(cells).items():
         values = aggregate(att, size, chosen)
@@ -159,24 +203,39 @@ def intervals(
     return out
 
 
-def exact_moments(panels: dict[str, dict], measure: str, join: dict[str, pd.Period]) -> dict:
-    """Per row, from all ``n ** n`` resamples: the bootstrap's standard deviation ``sd``,
-    the share of resamples giving a value ``p`` and the fourth central moment ``m4``."""
+def exact_moments(
+    panels: dict[str, dict], measure: str, join: dict[str, pd.Period], min_forces: int
+) -> dict:
+    """Per row, with every cohort's forces kept: the bootstrap's standard deviation ``sd``,
+    the share of replicates giving a value ``p`` (1: every cell always has its forces) and
+    the fourth central moment ``m4``, from the binomial variance and fourth cumulant of
+    every force-quarter share the row's estimate is a linear combination of."""
+    sizes = pd.Series(join).value_counts()
+    assert (sizes < min_forces).all(), "a cohort's forces are resampled: no closed form"
     cells = group_time_cells(panels, measure, join)
-    forces = sorted(panels)
-    n = len(forces)
-    draws = np.array(list(itertools.product(range(n), repeat=n)))
-    counts = np.stack([(draws == i).sum(axis=1) for i in range(n)], axis=1).astype(float)
-    att, size = cell_draws(cells, forces, counts)
     out = {}
     for label, chosen in rows(cells).items():
-        values = aggregate(att, size, chosen)
-        given = values[np.isfinite(values)]
-        centred = given - given.mean()
+        weight = {j: len(cells[j].cohort) for j in chosen}
+        total = sum(weight.values())
+        coef: dict[tuple[str, pd.Period], float] = {}
+        for j in chosen:
+            cell = cells[j]
+            for group, sign in ((cell.treated, 1.0), (cell.controls, -1.0)):
+                for f in group:
+                    c = sign * weight[j] / total / len(group)
+                    coef[(f, cell.t)] = coef.get((f, cell.t), 0.0) + c
+                    coef[(f, cell.base)] = coef.get((f, cell.base), 0.0) - c
+        variance = cumulant4 = 0.0
+        for (force, q), c in coef.items():
+            n = panels[force][(str(q), "recorded")]
+            p = panels[force][(str(q), measure)] / n
+            scale = 100 * c / n  # percent points per crime with the event
+            variance += scale**2 * n * p * (1 - p)
+            cumulant4 += scale**4 * n * p * (1 - p) * (1 - 6 * p * (1 - p))
         out[label] = {
-            "sd": float(np.sqrt(np.mean(centred**2))),
-            "m4": float(np.mean(centred**4)),
-            "p": len(given) / len(values),
+            "sd": float(np.sqrt(variance)),
+            "m4": float(cumulant4 + 3 * variance**2),
+            "p": 1.0,
         }
     return out
 

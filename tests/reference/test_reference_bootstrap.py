@@ -1,15 +1,17 @@
 """The programme evaluation's bootstrap intervals recomputed independently.
 
 Every interval end of the national report's evaluation tables (by phase, by quarters since
-joining) and of the ``programme_effect_*`` evidence rows is recomputed by a bootstrap over
-forces written in ``recompute_bootstrap`` (the documented scheme, the replicates, seed and
-level of the settings, the package's draw order), and must agree to rounding; the
-standard errors they imply are also checked, without the random stream, against the exact
-bootstrap over every resample of the four forces, within the Monte Carlo error of the
-number of replicates. The planted effect of the synthetic data is the truth the intervals
-are set against: the headline one (the deep-dive cohort's arrest share) holds it, but with
-four forces only about half of them do, since resampling forces leaves out each force's
-own sampling error (an expected failure, kept so that a fix shows).
+joining) and of the ``programme_effect_*`` evidence rows is recomputed by the two-stage
+bootstrap written in ``recompute_bootstrap`` (the documented scheme, the replicates, seed,
+smallest resampled cohort and level of the settings, the package's draw order), and must
+agree to rounding; the standard errors they imply are also checked, without the random
+stream, against the exact bootstrap variance (every cohort of four forces is below the
+threshold, so the estimate is a fixed linear combination of binomially redrawn shares),
+within the Monte Carlo error of the number of replicates. The planted effect of the
+synthetic data is the truth the intervals are set against: the headline one (the deep-dive
+cohort's arrest share) holds it, and so do the rows as a whole about as often as 95%
+intervals should (a bootstrap over forces alone held it in only half of them: it leaves
+out each force's own sampling error).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def mine(release, join) -> dict[str, dict]:
                 int(conf["evaluation_bootstrap"]),
                 int(conf["evaluation_seed"]),
                 float(conf["confidence_level"]),
+                int(conf["evaluation_min_forces"]),
             ),
         }
     return out
@@ -122,7 +125,9 @@ def test_the_standard_errors_are_the_exact_bootstraps(release, join, mine, measu
     conf = _conf()
     replicates = int(conf["evaluation_bootstrap"])
     z = float(stats.norm.ppf(0.5 + float(conf["confidence_level"]) / 2))
-    exact = boot.exact_moments(mine[measure]["panels"], measure, join)
+    exact = boot.exact_moments(
+        mine[measure]["panels"], measure, join, int(conf["evaluation_min_forces"])
+    )
     cells = published(release.ledger, measure, cohort_labels(join))
     checked = 0
     for label, columns in cells.items():
@@ -182,14 +187,27 @@ def test_the_headline_interval_holds_the_planted_effect(release, join, mine):
     assert agree(shown["finding ci_low"].value, shown["ci_low"].value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with four forces the bootstrap over forces leaves out each force's own sampling "
-    "error: about half the intervals miss the planted effect, and a cohort with one force "
-    "against one control gets an interval of width 0",
-)
+#: Share of rows whose interval must hold the planted effect. 36 independent 95% intervals
+#: would hold it in fewer than 80% of rows with probability about 0.001; but the rows share
+#: forces and quarters (a cohort's rows after joining all rest on its one quarter before
+#: joining), so one chance deviation misses several at once. Measured: 31 of 36 (0.86;
+#: four of the misses are the deep-dive force's control-measure rows, sharing its base
+#: quarter); the bootstrap over forces alone held 18 of 36.
+MIN_COVERAGE = 0.8
+
+
 def test_the_intervals_hold_the_planted_effect_as_often_as_they_claim(release, join, mine):
     held = coverage(release, join, mine)
     share = sum(held.values()) / len(held)
-    # 95% intervals; well below 95% even allowing for rows that share forces and quarters
-    assert share >= 0.8, (share, sorted(k for k, v in held.items() if not v))
+    assert share >= MIN_COVERAGE, (share, sorted(k for k, v in held.items() if not v))
+
+
+def test_no_interval_has_width_zero(release, join):
+    """A cohort of one force against one control still gets an interval with width (its
+    crimes' sampling error), and every published interval end is a real interval."""
+    for measure in MEASURES:
+        shown = published(release.ledger, measure, cohort_labels(join))
+        for label, columns in shown.items():
+            low, high = columns["ci_low"], columns["ci_high"]
+            if not low.withheld and not high.withheld:
+                assert high.value - low.value > 0.1, (measure, label, low.value, high.value)

@@ -52,6 +52,7 @@ NATIONAL_OUTPUTS = {
     r"repeat suspects, national \| ": "test_national_repeat_suspects_link_every_force",
     r"maturity change across forces ": "test_the_national_round_change_and_learning_table",
     r"learning table ": "test_the_national_round_change_and_learning_table",
+    r"mean maturity over forces: ": "test_the_national_maturity_means_are_the_forces_latest_...",
     r"evaluation by (phase|quarters since joining): \w+( \| [^|]+ \| (numerator|denominator|"
     r"estimate)$|: .*: forces \| )": "test_the_evaluation_is_recomputed",
     r"= \| \w+ \| .* \| finding \| programme_effect_\w+ \| \w+ \| (value|numerator|"

@@ -192,6 +192,23 @@ def test_the_self_assessment_is_recomputed(release):
 
 
 # -- the national report -------------------------------------------------------------------
+def test_the_national_maturity_means_are_the_forces_latest_rounds(release):
+    mine: dict[tuple[str, str], list[float]] = {}
+    for path in sorted((release.root / "data" / "processed").glob("*/assessment.parquet")):
+        for (measure, pillar), figures in ref.maturity(pd.read_parquet(path)).items():
+            mine.setdefault((pillar, measure.removesuffix("_maturity")), []).append(
+                figures["value"]
+            )
+    prefix = f"{NATIONAL}{SEP}mean maturity over forces: "
+    checked = 0
+    for key in keys(release.ledger):
+        if key.startswith(prefix):
+            pillar, rater = key[len(prefix) :].split(SEP)[0].split(": ")
+            assert agree(release.ledger.cells[key].value, np.nanmean(mine[(pillar, rater)])), key
+            checked += 1
+    assert checked == 12  # six pillars, self and peer
+
+
 def test_the_national_comparators_pool_every_force(release, year, national):
     prefix = SEP.join((NATIONAL, "=", SUBGROUP, year, "comparator", NATIONAL, ""))
     expected = {
@@ -464,6 +481,8 @@ def test_the_case_file_review_shares_are_recomputed(release):
     folder = release.root / "data" / "processed" / "durham"
     review = pd.read_parquet(folder / "review.parquet")
     sample = pd.read_parquet(folder / "review_sample.parquet")
+    last = sample["round"].max()  # the review section shows the latest review round
+    review, sample = review[review["round"] == last], sample[sample["round"] == last]
     shares = ref.review_yes_shares(review, sample)
     labels = {k.split(SEP)[3] for k in keys(release.ledger) if "review_yes_share_" in k}
     assert labels, "the deep-dive force publishes its case-file review"

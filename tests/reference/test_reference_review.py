@@ -25,9 +25,12 @@ BOOTSTRAP_TOLERANCE = 1e-9
 @pytest.fixture(scope="module")
 def review(release) -> dict:
     folder = release.root / "data" / "processed" / FORCE.lower()
+    review = pd.read_parquet(folder / "review.parquet")
+    sample = pd.read_parquet(folder / "review_sample.parquet")
+    last = sample["round"].max()  # the review section shows the latest review round
     tables = {
-        "review": pd.read_parquet(folder / "review.parquet"),
-        "sample": pd.read_parquet(folder / "review_sample.parquet"),
+        "review": review[review["round"] == last].reset_index(drop=True),
+        "sample": sample[sample["round"] == last].reset_index(drop=True),
         "cases": release.cases[FORCE],
         "items": ref.framework(),
     }

@@ -147,3 +147,21 @@ def test_incidence_curves_step_only_at_published_horizons(drawn):
                 and not c.withheld
             }
             assert {round(v, 9) for v in curve["value"]} - {0.0} <= shown, force
+
+
+def test_maturity_ratings_are_the_findings_cells_of_the_release(drawn):
+    """The self-assessment chart shows the ratings the release holds: every value and
+    interval end is the cell of the force's finding (one quantity, one cell)."""
+    from soteria_research.sections.summary import finding_key
+
+    ledger, calls, _ = drawn
+    for force in FORCES:
+        charts = [args for name, args, _ in calls[force] if name == "self_peer_chart"]
+        assert charts, f"{force}: the self-assessment section drew no chart"
+        table = charts[0][0]
+        assert len(table) and set(table["rater"]) == {"self", "peer"}
+        for row in table.itertuples():
+            period = f"self-assessment round {row.round}"
+            for column in ("value", "ci_low", "ci_high"):
+                key = finding_key(force, "Rape", period, row.measure, row.pillar, column)
+                assert ledger.cells[key].value == pytest.approx(getattr(row, column)), key

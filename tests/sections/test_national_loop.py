@@ -28,13 +28,15 @@ QUARTERS = pd.period_range("2020Q2", "2024Q1", freq="Q")
 def _cases(seed: int = 3) -> pd.DataFrame:
     """Arrest share 30% plus a force level and a common national rise; the deep-dive
     forces gain ``EFFECT`` from two quarters after joining (2021Q3); ISVA referral follows
-    the national trend only (the control)."""
+    the national trend only (the control). 300 crimes a force-quarter: the intervals carry
+    each force-quarter's sampling error, so with four deep-dive forces a smaller panel has
+    little power to find the effect."""
     rng = np.random.default_rng(seed)
     frames = []
     for force in DEEP_DIVE + OTHERS:
         level = rng.normal(0, 0.03)
         for i, quarter in enumerate(QUARTERS):
-            n = 150
+            n = 300
             p = (
                 0.3
                 + level
@@ -349,3 +351,24 @@ def test_withheld_counts_withhold_the_row_and_its_words(evidence):
     ].iloc[0]
     assert bool(row["suppressed"]) and pd.isna(row["value"]) and pd.isna(row["denominator"])
     assert "+" not in row["finding"] and "withheld" in row["finding"].lower()
+
+
+def test_an_estimate_without_sampling_variation_is_not_called_withheld():
+    """Every share 0 or 100%: the estimate has no interval, and the report says why rather
+    than blaming disclosure control."""
+    from types import SimpleNamespace
+
+    from soteria_research.measures.evaluation import staggered_effects
+
+    panel = pd.DataFrame(
+        {
+            "force": ["A", "A", "B", "B"],
+            "quarter": ["2021Q2", "2021Q3"] * 2,
+            "numerator": [0, 50, 0, 0],
+            "denominator": [50, 50, 40, 60],
+        }
+    )
+    adoption = pd.DataFrame({"force": ["A", "B"], "adoption_quarter": ["2021Q3", "2024Q1"]})
+    result = staggered_effects(panel, adoption, n_boot=49)
+    ctx = SimpleNamespace(cache={"evaluation": {"arrest_share": (panel, adoption, result)}})
+    assert national_loop._no_interval(ctx, "arrest_share") == ["+0"]

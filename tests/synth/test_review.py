@@ -21,6 +21,7 @@ from soteria_research.measures.review import (
     review_charge_association,
     review_prevalence,
 )
+from soteria_research.measures.review_rounds import review_round_change
 from soteria_research.synth import review
 
 SCALE = 0.3
@@ -164,3 +165,67 @@ def test_soteria_synth_writes_reviews_for_deep_dive_forces_and_clean_reads_them(
     problems = set(tables["review_quarantine"]["problem"])
     assert problems <= {"sampled case not in the cleaned cases"}
     assert tables["review_sample"]["in_cases"].mean() > 0.97
+
+
+def test_the_earlier_round_is_its_own_sample_of_the_first_year_with_the_planted_change(
+    estimates, tmp_path: Path
+) -> None:
+    """Every deep-dive force's earlier round: a sample of the first financial year's cases
+    (another sample id), coded a year before; the suspect-focus pillar's change between the
+    rounds covers the planted change and is found, the other pillars' changes are not."""
+    framework = load_review_framework()
+    covers, found, nulls = [], [], []
+    for force, got in estimates.items():
+        rows, options = got["rows"], got["options"]
+        data, planted = review.review_files(rows, force, options, WHEN, earlier=True)
+        assert review.review_files(rows, force, options, WHEN, earlier=True)[0] == data
+        first_year = min(rows["financial_year"])
+        assert planted["financial_years"] == [first_year]
+        refs = [normalise_ref(r) for r in rows["crime_ref"]]
+        cases = pd.DataFrame(
+            {
+                "crime_id": pseudonyms(refs, SYNTHETIC_DEMO_KEY, f"{force}|"),
+                "financial_year": rows["financial_year"].to_numpy(),
+            }
+        ).drop_duplicates("crime_id")
+        (tmp_path / "review_earlier.xlsx").write_bytes(data)
+        (tmp_path / "review.xlsx").write_bytes(got["bytes"])
+        earlier = read_review_book(tmp_path / "review_earlier.xlsx")
+        later = read_review_book(tmp_path / "review.xlsx")
+        assert earlier.about["sample id"] != later.about["sample id"]
+        tables = review_tables([later, earlier], cases, force, framework)
+        assert tables["review_quarantine"].empty, force
+        sample = tables["review_sample"]
+        assert set(sample.loc[sample["round"] == 1, "sample_id"]) == {earlier.about["sample id"]}
+        years = cases.set_index("crime_id")["financial_year"]
+        assert set(sample.loc[sample["round"] == 1, "crime_id"].map(years)) == {first_year}
+        dates = tables["review"].groupby("round")["review_date"].max()
+        assert dates[1] < dates[2]
+        review_, sample_ = tables["review"], tables["review_sample"]
+        rounds = [(review_[review_["round"] == n], sample_[sample_["round"] == n]) for n in (1, 2)]
+        change = review_round_change(*rounds).set_index("pillar")
+        pillar = planted["changed_pillar"]
+        target = planted["pillar_change"][pillar]
+        covers.append(change.at[pillar, "ci_low"] <= target <= change.at[pillar, "ci_high"])
+        found.append(change.at[pillar, "ci_low"] > 0)
+        others = change.drop(index=pillar)
+        nulls.extend((others["ci_low"] > 0) | (others["ci_high"] < 0))
+    assert sum(covers) >= 4 and all(found)
+    assert sum(nulls) <= 3  # of 15 null pillar changes at 5%: above the 99th percentile
+
+
+def test_soteria_synth_writes_two_review_rounds_and_clean_reads_both(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    synth.generate(raw, forces=["Durham"], scale=0.1)
+    folder = raw / "durham"
+    assert (folder / review.FILE_NAME).is_file() and (folder / review.EARLIER_FILE).is_file()
+    planted = json.loads((folder / review.EARLIER_PLANTED_FILE).read_text(encoding="utf-8"))
+    assert planted["pillar_change"][review.CHANGED_PILLAR] > 0.1
+    assert all(v == 0 for k, v in planted["pillar_change"].items() if k != review.CHANGED_PILLAR)
+    clean_force(folder, tmp_path / "processed")
+    tables = load_review("Durham", tmp_path / "processed")
+    sample = tables["review_sample"]
+    assert sample.groupby("round")["sample_id"].nunique().to_dict() == {1: 1, 2: 1}
+    later = read_review_book(folder / review.FILE_NAME).about["sample id"]
+    assert set(sample.loc[sample["round"] == 2, "sample_id"]) == {later}
+    assert set(tables["review"]["round"]) == {1, 2}
