@@ -65,7 +65,8 @@ table.summary caption { caption-side: bottom; text-align: left; font-size: .75re
 table.summary th, table.summary td { padding: .08rem .45rem; white-space: nowrap; }
 table.summary td.measure, table.summary td.judgement,
 table.summary th:first-child, table.summary th:last-child { text-align: left; }
-table.summary td.judgement { white-space: normal; min-width: 24rem; }
+table.summary td.judgement { white-space: normal; min-width: 20rem; }
+table.summary thead th { white-space: normal; }
 table.summary td.value { font-weight: 600; }
 table.summary tr.pillar th { text-align: left; background: var(--band);
   border-top: 2px solid var(--rule); padding-top: .2rem; }
