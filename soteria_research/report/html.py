@@ -31,7 +31,7 @@ CSS = """
 html { font-size: 16px; }
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-main, header.report { max-width: 66rem; margin: 0 auto; padding: 0 1.25rem; }
+main, header.report { max-width: 70rem; margin: 0 auto; padding: 0 1.25rem; }
 header.report { border-bottom: 3px solid var(--accent); padding-top: .6rem;
   padding-bottom: .5rem; }
 header.report h1 { margin: 0 0 .2rem; font-size: 1.5rem; }
@@ -65,18 +65,20 @@ table.summary caption { caption-side: bottom; text-align: left; font-size: .75re
 table.summary th, table.summary td { padding: .08rem .45rem; white-space: nowrap; }
 table.summary td.measure, table.summary td.judgement,
 table.summary th:first-child, table.summary th:last-child { text-align: left; }
-table.summary td.judgement { white-space: normal; min-width: 20rem; }
-table.summary thead th { white-space: normal; }
+table.summary td.judgement { white-space: normal; min-width: 22rem; font-size: .75rem; }
+table.summary thead th { white-space: normal; width: 1%; }
+table.summary thead th:first-child, table.summary thead th:last-child { width: auto; }
 table.summary td.value { font-weight: 600; }
 table.summary tr.pillar th { text-align: left; background: var(--band);
   border-top: 2px solid var(--rule); padding-top: .2rem; }
 table.summary tr.pillar span { font-weight: normal; color: var(--muted); margin-left: .5rem; }
 table.summary tbody tr:nth-child(even) { background: none; }
 h2#Summary { margin: .5rem 0 .1rem; font-size: 1.35rem; }
+[id="cell-id=summary-code"] .finding p { font-size: .92rem; margin: .2rem 0 .35rem; }
 .finding p { margin: .35rem 0 .5rem; }
 .sdc-note, .table-note { margin: .2rem 0 .6rem; font-size: .85rem; color: var(--muted); }
 .output_error pre { border-left: 4px solid #a00; padding-left: .5rem; }
-footer.report { max-width: 66rem; margin: 2rem auto; padding: .75rem 1.25rem;
+footer.report { max-width: 70rem; margin: 2rem auto; padding: .75rem 1.25rem;
   border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
 @page { size: A4; margin: 16mm 14mm 18mm; }
 @media print {
