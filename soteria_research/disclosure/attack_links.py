@@ -30,7 +30,8 @@ SAME: dict[str, list[Ref]] = {
         (KEY, r"^recorded_crimes$", NUM),
         (KEY, r"^(charge_rate|no_suspect_share|pending_share|outcome_16_share)$", DEN),
         (KEY, r"^(victim_does_not_support_share|victim_withdrawal_share|isva_share)$", DEN),
-        (r"Crimes recorded in .* \(%\)$", r".", r"^of$"),
+        # every row's base, except a row that names another ("devices returned (of seized)")
+        (r"Crimes recorded in .* \(%\)$", r"^(?!.*\(of (?!crimes recorded\)))", r"^of$"),
         (r"published figures beside", r"^case-level", r"^crimes recorded$"),
     ],
     "charged (cohort)": [

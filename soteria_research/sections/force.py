@@ -654,12 +654,15 @@ def attrition(ctx: ForceContext) -> Section:
         nested="decreasing",
         den_keys=lambda r, c: cohort_key(ctx, "recorded"),
         # the first stage is every crime recorded: the same count as the denominator; the
-        # crimes with a suspect identified are the base of the suspect measures too
+        # crimes with a suspect identified are the base of the suspect measures too, and the
+        # last stage is the charge rate's numerator (the outcomes table's charged cohort)
         num_keys=lambda r, c: (
             cohort_key(ctx, "recorded")
             if r == stages.iloc[0]["stage_label"]
             else cohort_key(ctx, SUSPECT_IDENTIFIED)
             if r == "Suspect identified"
+            else cohort_key(ctx, CHARGED_GROUP)
+            if r == stages.iloc[-1]["stage_label"]
             else None
         ),
     )

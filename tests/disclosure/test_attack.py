@@ -275,3 +275,13 @@ def test_cells_published_as_one_quantity_share_one_unknown():
     ]
     bounds = {b.cell: (b.low, b.high) for b in bound_cells(cells, relations)}
     assert bounds == {"x": (5, 5), "y": (5, 5), "z": (5, 5)}
+
+
+def test_a_row_that_names_its_own_base_is_not_read_as_a_share_of_crimes_recorded(tmp_path, rules):
+    """In "Crimes recorded in 2023/24 (%)" the row "devices returned (of seized)" has the
+    devices seized as its base: the audit must not take its "of" for the crimes recorded
+    (that false link once "recovered" 34 devices seized where the release held 11)."""
+    rows = [("devices seized (of crimes recorded)", None, 34), ("devices returned (of seized)",
+            None, None)]  # fmt: skip
+    page = _page(_table("Crimes recorded in 2023/24 (%)", ["crimes", "of"], rows))
+    assert attack_paths(_release(tmp_path, {"forces/a.html": page}), rules) == []

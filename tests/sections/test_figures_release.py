@@ -165,3 +165,17 @@ def test_maturity_ratings_are_the_findings_cells_of_the_release(drawn):
             for column in ("value", "ci_low", "ci_high"):
                 key = finding_key(force, "Rape", period, row.measure, row.pillar, column)
                 assert ledger.cells[key].value == pytest.approx(getattr(row, column)), key
+
+
+def test_one_count_of_charged_crimes_wherever_a_report_shows_it(drawn):
+    """The crimes of the period charged so far are one cell: the attrition's last stage,
+    the outcomes table's cohort row and the national picture's case-level row (a withheld
+    stage could otherwise be read off the case-level rate)."""
+    from soteria_research.release.ledger import shared_key
+    from soteria_research.sections.force import CHARGED_GROUP
+
+    ledger, _, periods = drawn
+    for force in FORCES:
+        cell = ledger.cells[shared_key(force, "Rape", periods[force], "cohort", CHARGED_GROUP)]
+        outputs = {place.split(" [")[0] for place in cell.places}
+        assert {"attrition", "published vs case-level"} <= outputs, (force, cell.places)
