@@ -48,6 +48,17 @@ def processed_dir() -> Path:
     return data_dir() / "processed"
 
 
+def release_dir() -> Path:
+    """``data/release/``: the protected ledger of the latest release (internal)."""
+    return data_dir() / "release"
+
+
+def headline_fallbacks_file() -> Path:
+    """The release's headline figures pooled over every year, for the landing page (only
+    published values; kept beside the ledger it was read from)."""
+    return release_dir() / "headline_fallbacks.parquet"
+
+
 def external_dir() -> Path:
     """Published data from outside (Home Office open data)."""
     return data_dir() / "external"

@@ -264,5 +264,30 @@ def _build(
     units = {u: unit_digest(ledger, u) for u in (*forces, NATIONAL)}
     stamp = {"inputs": wanted, "summary": summary, "cells": len(ledger.cells), "units": units}
     save_release(ledger, stamp)
+    _save_fallbacks(ledger, findings, subgroup)
     log.info("release: %s cells, %s", len(ledger.cells), summary)
     return units
+
+
+def _save_fallbacks(ledger: Ledger, findings: pd.DataFrame, subgroup: str) -> None:
+    """Keep each force's headline measures pooled over every year, as the protected release
+    publishes them, for the landing page (which then needs neither the ledger nor SciPy)."""
+    import pandas as pd
+
+    from soteria_research import files
+    from soteria_research.sections.overview import FALLBACK_COLUMNS, headline_fallbacks
+
+    forces = (
+        findings.loc[findings["measure"] == "charge_rate", ["force", "period"]]
+        .drop_duplicates("force")
+        .assign(subgroup=subgroup)
+        if len(findings)
+        else pd.DataFrame(columns=["force", "period", "subgroup"])
+    )
+    table = (
+        headline_fallbacks(ledger, forces)
+        if len(forces)
+        else pd.DataFrame(columns=FALLBACK_COLUMNS)
+    )
+    with files.atomic_path(paths.headline_fallbacks_file()) as tmp:
+        table.to_parquet(tmp, index=False)

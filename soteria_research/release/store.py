@@ -24,7 +24,7 @@ ALIASES = "aliases.parquet"
 
 def release_dir() -> Path:
     """``data/release/``: the protected ledger of the latest release (internal)."""
-    return paths.data_dir() / "release"
+    return paths.release_dir()
 
 
 def save_release(ledger: Ledger, stamp: dict[str, Any], folder: Path | None = None) -> Path:

@@ -27,6 +27,8 @@ INDEX_NAME = "index.html"
 FORMATS = {".xlsx": "Excel workbook", ".csv": "CSV", ".parquet": "Parquet"}
 #: What a withheld headline figure shows (as in the reports).
 WITHHELD = "[c]"
+#: The mark of a figure pooled over every year, shown where the period's own is withheld.
+POOLED_MARK = '<sup class="pooled-mark">p</sup>'
 ABOUT = (
     "The Soteria research workbench turns each police force's case records of rape and "
     "serious sexual offences, and its self-assessment against the six pillars of Operation "
@@ -128,7 +130,20 @@ def _figure_cell(row: Mapping[str, Any] | None) -> str:
     if row is None:
         return f'<td class="figure">{formatting.MISSING}</td>'
     if bool(row.get("suppressed")):
-        return f'<td class="figure" title="withheld by disclosure control">{WITHHELD}</td>'
+        pooled = row.get("pooled_value")
+        if pooled is None or pd.isna(pooled):
+            return f'<td class="figure" title="withheld by disclosure control">{WITHHELD}</td>'
+        unit = row.get("unit")
+        band = formatting.interval(row.get("pooled_low"), row.get("pooled_high"), unit)
+        title = (
+            f"over {row['pooled_over']} (n = {int(row['pooled_n']):,}"
+            + (f"; 95% interval {band}" if band else "")
+            + f"); {row.get('period')} alone is withheld"
+        )
+        return (
+            f'<td class="figure pooled" title="{_e(title)}">'
+            f"{_e(formatting.value(pooled, unit))}{POOLED_MARK}</td>"
+        )
     unit = row.get("unit")
     shown = formatting.value(row.get("value"), unit)
     band = formatting.interval(row.get("ci_low"), row.get("ci_high"), unit)
@@ -187,7 +202,10 @@ def _statuses_html() -> str:
         "counts after the last run are the reports in each status. Figures are the force's "
         "headline measures in its latest period, from the evidence base; "
         f"<strong>{WITHHELD}</strong> marks a figure withheld by disclosure control and "
-        f"<strong>{formatting.MISSING}</strong> one that could not be estimated. Hover over a "
+        f"<strong>{formatting.MISSING}</strong> one that could not be estimated; a figure marked "
+        f"<strong>{POOLED_MARK}</strong> is the same measure pooled over every year of the "
+        "force's data, shown where its latest period alone is withheld (as the force report "
+        "does). Hover over a "
         f'figure for its 95% interval.</p><dl class="statuses">{items}</dl>'
     )
 

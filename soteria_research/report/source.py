@@ -4,7 +4,9 @@
   ``data_source`` column of the forces' processed cases;
 * :func:`headline_figures`: each force's headline measures (the vocabulary's
   ``headline`` measures) in its latest period, from the published evidence base
-  (``reports/evidence/*.parquet``), already through disclosure control.
+  (``reports/evidence/*.parquet``), already through disclosure control; where a figure
+  is withheld for the period alone, the same measure pooled over every year as the
+  release published it (:func:`with_fallbacks`), as the force report's summary shows it.
 """
 
 from __future__ import annotations
@@ -85,7 +87,43 @@ def headline_figures(
         return pd.DataFrame(columns=HEADLINE_COLUMNS)
     try:
         evidence = pd.concat([pd.read_parquet(p) for p in sources], ignore_index=True)
-        return latest_headlines(evidence, measures)
+        figures = latest_headlines(evidence, measures)
     except (OSError, ValueError, KeyError) as exc:
         log.warning("Headline figures left off the index: %s cannot be read (%s)", folder, exc)
         return pd.DataFrame(columns=HEADLINE_COLUMNS)
+    return with_fallbacks(figures)
+
+
+#: Columns :func:`with_fallbacks` adds: the pooled figure shown where the period's is withheld.
+FALLBACK_COLUMNS = ["pooled_over", "pooled_value", "pooled_low", "pooled_high", "pooled_n"]
+
+
+def with_fallbacks(figures: pd.DataFrame, path: str | Path | None = None) -> pd.DataFrame:
+    """``figures`` with :data:`FALLBACK_COLUMNS`, filled where a figure is withheld and the
+    release published the same measure pooled over every year for that force and period
+    (``data/release/headline_fallbacks.parquet``, written with the release); empty
+    elsewhere. A missing or unreadable file leaves them empty (logged)."""
+    out = figures.copy()
+    for column in FALLBACK_COLUMNS:
+        out[column] = pd.NA
+    source = Path(path or paths.headline_fallbacks_file())
+    if not source.is_file() or out.empty:
+        return out
+    try:
+        pooled = pd.read_parquet(source)
+        pooled = pooled.rename(
+            columns={
+                "value": "pooled_value",
+                "ci_low": "pooled_low",
+                "ci_high": "pooled_high",
+                "n": "pooled_n",
+            }
+        )[["force", "measure", "period", *FALLBACK_COLUMNS]]
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("Pooled headline figures left off the index: %s (%s)", source, exc)
+        return out
+    merged = out.drop(columns=FALLBACK_COLUMNS).merge(
+        pooled, on=["force", "measure", "period"], how="left"
+    )
+    merged.loc[~merged["suppressed"].fillna(False).astype(bool), FALLBACK_COLUMNS] = pd.NA
+    return merged

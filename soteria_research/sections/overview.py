@@ -252,6 +252,51 @@ def _fallbacks(ctx: ForceContext) -> dict:
     }
 
 
+#: Columns of :func:`headline_fallbacks`.
+FALLBACK_COLUMNS = ["force", "measure", "period", "pooled_over", "value", "ci_low", "ci_high", "n"]
+
+
+def headline_fallbacks(ledger, forces: pd.DataFrame, rules=None) -> pd.DataFrame:
+    """Every force's headline measures pooled over every year, as the protected release
+    publishes them: what the landing page shows where a force's figure for its period alone
+    is withheld, as the force report's summary does (:func:`fall_back`).
+
+    Parameters
+    ----------
+    ledger
+        The protected release (:class:`~soteria_research.release.Ledger`).
+    forces
+        ``force, subgroup, period``: each force's offence subgroup and report period.
+    rules
+        The disclosure rules (the settings' by default).
+
+    Returns
+    -------
+    DataFrame
+        :data:`FALLBACK_COLUMNS`, one row per force and measure with a published pooled
+        figure; values in the findings' units (proportions, days), ``n`` the crimes behind.
+    """
+    from types import SimpleNamespace
+
+    from soteria_research.release.publisher import RENDER, Publisher
+
+    rows = []
+    for force, subgroup, period in forces[["force", "subgroup", "period"]].itertuples(index=False):
+        ctx = SimpleNamespace(
+            force=force,
+            subgroup=subgroup,
+            period_label=period,
+            publisher=Publisher(force, ledger, RENDER, rules),
+        )
+        for measure, pooled in _fallbacks(ctx).items():
+            found = pooled()
+            if found is None:
+                continue
+            label, value, low, high, n = found
+            rows.append([force, measure, period, label, value, low, high, n])
+    return pd.DataFrame(rows, columns=FALLBACK_COLUMNS)
+
+
 def fall_back(rows: pd.DataFrame, ctx: ForceContext) -> pd.DataFrame:
     """Where a headline measure is withheld for the period alone, show the same measure
     over every year pooled (published through the release in its own section), saying so;

@@ -146,3 +146,37 @@ def test_data_source_of_forces(two_forces: Path) -> None:
 
     assert source.data_source(["durham", "cleveland"]) == "synthetic"
     assert source.data_source(["gwent"]) == "unknown"
+
+
+def test_a_withheld_headline_shows_the_release_figure_pooled_over_every_year(
+    two_forces: Path,
+) -> None:
+    """Where the release withholds a force's figure for its period alone, the landing page
+    shows what the force report's summary shows: the same measure pooled over every year,
+    marked and labelled, never the withheld figure."""
+    import pandas as pd
+
+    from soteria_research import paths
+
+    built = _state(two_forces)
+    _evidence(two_forces)
+    pooled = pd.DataFrame(
+        {
+            "force": ["Cleveland", "Durham"],
+            "measure": ["charge_rate", "charge_rate"],
+            "period": ["2023/24", "2023/24"],
+            "pooled_over": ["all 3 years (2021/22 to 2023/24)"] * 2,
+            "value": [0.0107, 0.019],
+            "ci_low": [0.0068, 0.014],
+            "ci_high": [0.0168, 0.025],
+            "n": [1684.0, 2415.0],
+        }
+    )
+    paths.headline_fallbacks_file().parent.mkdir(parents=True, exist_ok=True)
+    pooled.to_parquet(paths.headline_fallbacks_file(), index=False)
+    table = _forces_table(index.write_index(built).read_text())
+    assert "[c]" not in table  # Cleveland's 2023/24 rate is withheld: its pooled rate shows
+    assert '>1.1%<sup class="pooled-mark">p</sup></td>' in table
+    assert "over all 3 years (2021/22 to 2023/24) (n = 1,684; 95% interval 0.7% to 1.7%); " \
+        "2023/24 alone is withheld" in table  # fmt: skip
+    assert "1.9%" not in table  # Durham's own 2023/24 rate is published: no pooled figure

@@ -20,7 +20,7 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
     monkeypatch.setenv("SOTERIA_ROOT", str(tmp_path))
     monkeypatch.delenv("SOTERIA_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("SOTERIA_KEY_FILE", str(tmp_path / "absent.key"))
-    synth.generate(tmp_path / "data" / "raw", forces=["Durham", "Cleveland"], scale=0.1)
+    synth.generate(tmp_path / "data" / "raw", forces=["Durham", "Cleveland"], scale=0.25)
     for folder in ("durham", "cleveland"):
         clean_force(tmp_path / "data" / "raw" / folder, tmp_path / "data" / "processed")
     parameters = {"period": "latest", "comparator": "national"}
@@ -29,3 +29,19 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
     about = [r for r in ledger.relations if any(" | comparator | " in k for k, _ in r.terms)]
     assert about and {r.why for r in about} == {"area >= forces"}
     assert {c.unit for c in ledger.cells.values()} == {"Durham", "England and Wales"}
+    # the landing page's pooled headline figures are kept with the release, and every one
+    # of them is a published cell of it
+    import pandas as pd
+
+    from soteria_research import paths
+
+    pooled = pd.read_parquet(paths.headline_fallbacks_file())
+    assert len(pooled) and set(pooled["force"]) == {"Durham"}
+    published = {
+        round(c.value, 9) for c in ledger.cells.values() if c.unit == "Durham" and not c.withheld
+    }
+    for row in pooled.itertuples():
+        scale = 1 if row.measure == "median_days_to_charge" else 100
+        for value in (row.value, row.ci_low, row.ci_high):
+            assert pd.isna(value) or round(value * scale, 9) in published, row
+        assert round(row.n, 9) in published
