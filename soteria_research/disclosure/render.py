@@ -126,7 +126,7 @@ def render_table_html(
         mark = f' data-sdc="{" ".join(tokens)}"' if tokens else ""
         heads.append(f'<th scope="col"{mark}>{html.escape(_label(column))}</th>')
     out.append(f"<thead><tr>{''.join(heads)}</tr></thead><tbody>")
-    empty = False
+    empty = withheld = False
     for i, label in enumerate(frame.index):
         mark = ' data-sdc="total"' if _is_total(label) else ""
         cells = [f'<th scope="row"{mark}>{html.escape(_label(label))}</th>']
@@ -139,6 +139,7 @@ def render_table_html(
                 # count can only be a withheld one
                 if marked or row_hidden or (column in counts and mask is None):
                     cells.append(f'<td data-sdc="suppressed">{SUPPRESSED_MARKER}</td>')
+                    withheld = True
                 elif mask is not None:  # the mask says what was withheld: this was not
                     cells.append(f'<td data-sdc="na">{NOT_APPLICABLE_MARKER}</td>')
                     empty = True
@@ -149,7 +150,8 @@ def render_table_html(
                 cells.append(f"<td>{text}</td>")
         out.append(f"<tr>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
-    out.append(f'<p class="sdc-note">{html.escape(note(rules, method))}</p>')
+    if withheld or method == "round":  # the note explains marks the table shows
+        out.append(f'<p class="sdc-note">{html.escape(note(rules, method))}</p>')
     if empty:
         out.append(f'<p class="sdc-note">{html.escape(NOT_APPLICABLE_NOTE)}</p>')
     return HtmlTable(f'<div class="sdc">{"".join(out)}</div>')

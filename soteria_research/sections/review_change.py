@@ -56,8 +56,35 @@ def _change_text(row: pd.Series) -> str | None:
     return f"{_points(row['change'])} ({_points(row['ci_low'])} to {_points(row['ci_high'])})"
 
 
-def change_view(ctx, protected, before: int, after: int):
-    """The published table in words: counts, the two shares (%) and the change (points)."""
+def sampled_years(cases: pd.DataFrame, sample: pd.DataFrame) -> str:
+    """The financial years of the crimes a round sampled, in words ("2021/22", "2021/22 to
+    2022/23"), or "" when none of its crimes is in the cases.
+
+    >>> cases = pd.DataFrame({"crime_id": ["a", "b", "c"],
+    ...                       "financial_year": ["2021/22", "2022/23", "2023/24"]})
+    >>> sampled_years(cases, pd.DataFrame({"crime_id": ["a", "b"]}))
+    '2021/22 to 2022/23'
+    """
+    if "financial_year" not in cases.columns or "crime_id" not in sample.columns:
+        return ""
+    years = sorted(
+        cases.loc[cases["crime_id"].isin(sample["crime_id"]), "financial_year"]
+        .dropna()
+        .astype(str)
+        .unique()
+    )
+    if not years:
+        return ""
+    return years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+
+
+def _round_words(number: int, years: str) -> str:
+    return f"round {number}" + (f" (crimes recorded in {years})" if years else "")
+
+
+def change_view(ctx, protected, before: int, after: int, years: tuple[str, str] = ("", "")):
+    """The published table in words: counts, the two shares (%) and the change (points);
+    the caption names the years of the crimes each round sampled (``years``)."""
     table, mask = protected.table, protected.mask
     counts = list(_columns(before, after))
     view, marks = table[counts].copy(), mask[counts].copy()
@@ -71,8 +98,9 @@ def change_view(ctx, protected, before: int, after: int):
     view.index = pd.Index([pillar_name(p) for p in view.index], name="pillar")
     marks.index = view.index
     caption = (
-        f"Share of case files coded yes on each pillar's yes/no items, review round {before} "
-        f"and round {after} (design-weighted %; change with its 95% interval)"
+        f"Share of case files coded yes on each pillar's yes/no items, review "
+        f"{_round_words(before, years[0])} and {_round_words(after, years[1])} "
+        "(design-weighted %; change with its 95% interval)"
     )
     relabelled = dataclasses.replace(protected, table=view, mask=marks.fillna(""))
     return render_table_html(relabelled, caption, count_columns=counts, rules=ctx.rules)
@@ -132,8 +160,9 @@ def case_file_review_change(ctx) -> Section:
     if sampled in pub.ledger.cells:  # the latest round's coded cases are part of its sample
         for pillar in frame.index:
             pub.gap(f"{NAME}: {pillar}, not coded", sampled, pub.key(NAME, pillar, second))
-    html = change_view(ctx, protected, before, after)
+    years = tuple(sampled_years(ctx.cases, sample) for _, sample in data.rounds[-2:])
+    html = change_view(ctx, protected, before, after, years)
     return Section(TITLE, None, change_sentence(protected.table, before, after), [html])
 
 
-__all__ = ["case_file_review_change", "change_sentence", "round_change"]
+__all__ = ["case_file_review_change", "change_sentence", "round_change", "sampled_years"]

@@ -221,3 +221,13 @@ def test_a_withheld_cell_and_a_cell_with_nothing_to_show_have_their_own_markers(
         "u", frame.iloc[:1], pd.DataFrame("", index=frame.index[:1], columns=frame.columns), {}
     )
     assert "not applicable" not in str(render_table_html(full, "Days", rules=rules))
+
+
+def test_the_withheld_note_is_under_a_table_only_when_it_withholds_something(rules):
+    """"[c]: withheld because ..." explains a mark the reader sees; under a table with none
+    it would suggest something was hidden."""
+    withholding = str(render_table_html(protect_table(_counts(), rules, name="t"), "a"))
+    safe = pd.DataFrame({"charged": [30, 40]}, index=pd.Index(["a", "b"], name="group"))
+    whole = str(render_table_html(protect_table(safe, rules, name="u"), "b", rules=rules))
+    assert "[c]</td>" in withholding and "withheld because" in withholding
+    assert "[c]" not in whole and "withheld because" not in whole

@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from soteria_research import cli, synth
+from soteria_research import cli
 from soteria_research.ingest import clean_force
 from soteria_research.ingest.review_framework import load_review_framework, review_items
 from soteria_research.ingest.review_workbook import HEADER_ROW
@@ -31,25 +31,14 @@ from soteria_research.sections.review import case_file_review
 DEEP, OTHER = "Durham", "Cleveland"
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A deep-dive force (with its synthetic review) and another force, cleaned once."""
-    root = tmp_path_factory.mktemp("root")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("SOTERIA_PSEUDONYM_KEY", raising=False)
-        patch.setenv("SOTERIA_KEY_FILE", str(root / "absent.key"))
-        synth.generate(root / "data" / "raw", forces=[DEEP, OTHER], scale=0.3)
-        for folder in ("durham", "cleveland"):
-            clean_force(root / "data" / "raw" / folder, root / "data" / "processed")
-    return root
-
-
 @pytest.fixture
-def root(source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOTERIA_ROOT", str(source))
-    monkeypatch.delenv("SOTERIA_PSEUDONYM_KEY", raising=False)
-    monkeypatch.setenv("SOTERIA_KEY_FILE", str(source / "absent.key"))
-    return source
+def root(review_root: Path) -> Path:
+    return review_root
+
+
+@pytest.fixture(scope="module")
+def source(review_source: Path) -> Path:
+    return review_source
 
 
 def _release(*forces: str):

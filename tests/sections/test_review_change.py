@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from soteria_research import formatting, synth
-from soteria_research.ingest import clean_force, load_cases
+from soteria_research import formatting
+from soteria_research.ingest import load_cases
 from soteria_research.ingest.review import latest_round, load_review
 from soteria_research.measures.review_rounds import review_round_change
 from soteria_research.release import Ledger, protect
@@ -31,25 +31,9 @@ from soteria_research.synth import review as synth_review
 DEEP, OTHER = "Durham", "Cleveland"
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A deep-dive force (two synthetic review rounds) and another force, cleaned once."""
-    root = tmp_path_factory.mktemp("root")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("SOTERIA_PSEUDONYM_KEY", raising=False)
-        patch.setenv("SOTERIA_KEY_FILE", str(root / "absent.key"))
-        synth.generate(root / "data" / "raw", forces=[DEEP, OTHER], scale=0.2)
-        for folder in ("durham", "cleveland"):
-            clean_force(root / "data" / "raw" / folder, root / "data" / "processed")
-    return root
-
-
 @pytest.fixture
-def root(source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOTERIA_ROOT", str(source))
-    monkeypatch.delenv("SOTERIA_PSEUDONYM_KEY", raising=False)
-    monkeypatch.setenv("SOTERIA_KEY_FILE", str(source / "absent.key"))
-    return source
+def root(review_root: Path) -> Path:
+    return review_root
 
 
 def _render(force: str, data: ReviewData | None = None):
@@ -132,6 +116,17 @@ def test_the_table_shows_the_measures_change_through_the_release(root: Path) -> 
     assert len(counts) == 2 * len(expected)
     derived = [c for c in cells if c.kind == "derived"]
     assert derived and all(len(set(c.depends) & {k.key for k in counts}) == 2 for c in derived)
+    # the caption says which crimes each round sampled: rounds are ordered by those years
+    cases = load_cases(DEEP)
+    years = [
+        sorted(cases.loc[cases["crime_id"].isin(s["crime_id"]), "financial_year"].unique())
+        for _, s in _rounds(DEEP)
+    ]
+    words = [y[0] if len(y) == 1 else f"{y[0]} to {y[-1]}" for y in years]
+    html = section.items[0]._repr_html_()
+    assert f"round 1 (crimes recorded in {words[0]}) and round 2 (crimes recorded in " \
+        f"{words[1]})" in html  # fmt: skip
+    assert (years[0][0], years[0][-1]) < (years[1][0], years[1][-1]), words
 
 
 def test_the_planted_change_is_found_and_the_finding_says_so(root: Path) -> None:
