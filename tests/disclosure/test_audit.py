@@ -224,7 +224,7 @@ def test_a_withheld_cell_and_a_cell_with_nothing_to_show_have_their_own_markers(
 
 
 def test_the_withheld_note_is_under_a_table_only_when_it_withholds_something(rules):
-    """"[c]: withheld because ..." explains a mark the reader sees; under a table with none
+    """The note "[c]: withheld because ..." explains a mark the reader sees; under a table with none
     it would suggest something was hidden."""
     withholding = str(render_table_html(protect_table(_counts(), rules, name="t"), "a"))
     safe = pd.DataFrame({"charged": [30, 40]}, index=pd.Index(["a", "b"], name="group"))
