@@ -36,6 +36,16 @@ class Partition:
     kept_position: np.ndarray
 
 
+def _repeated(keys: np.ndarray) -> np.ndarray:
+    """Whether another element holds the same key, for each (``duplicated(keep=False)``),
+    by one sort: the keys seen twice are few, so looking them up is cheap."""
+    ordered = np.sort(keys)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(twice):
+        return np.zeros(len(keys), dtype=bool)
+    return pd.Series(keys).isin(np.unique(twice)).to_numpy()
+
+
 def partition(
     rows: np.ndarray,
     crime_key: np.ndarray,
@@ -78,7 +88,7 @@ def partition(
     if source_present is None:
         source_present = [c >= 0 for c in source_codes]
     live = rows[active[rows]]
-    candidates = live[pd.Series(crime_key[live]).duplicated(keep=False).to_numpy()]
+    candidates = live[_repeated(crime_key[live])]
     if len(candidates):
         columns = [c[candidates] for c in source_codes]
         columns += [p[candidates].astype(np.int64) for p in source_present]
@@ -90,7 +100,7 @@ def partition(
         active[candidates[exact]] = False
 
         left = candidates[~exact]
-        left = left[pd.Series(crime_key[left]).duplicated(keep=False).to_numpy()]
+        left = left[_repeated(crime_key[left])]
         if len(left):
             order = pd.DataFrame(
                 {
@@ -107,6 +117,8 @@ def partition(
 
     survivors = rows[active[rows]]
     removed = rows[~active[rows]]
-    partner = pd.Series(survivors, index=crime_key[survivors])
-    kept_at = partner.reindex(crime_key[removed]).fillna(-1).to_numpy(dtype=np.int64)
+    wanted = crime_key[removed]
+    survivors_of = survivors[pd.Series(crime_key[survivors]).isin(wanted).to_numpy()]
+    partner = pd.Series(survivors_of, index=crime_key[survivors_of])
+    kept_at = partner.reindex(wanted).fillna(-1).to_numpy(dtype=np.int64)
     return Partition(survivors, removed, rule[removed], kept_at)

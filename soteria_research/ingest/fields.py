@@ -10,6 +10,8 @@ taken once for the rows kept), so a million rows cost what their distinct values
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -44,6 +46,21 @@ def fixed_width_strings(values: np.ndarray, index: np.ndarray) -> pd.arrays.Arro
         len(index), pa.py_buffer(offsets), pa.py_buffer(data), mask, int((~valid).sum())
     )
     return pd.arrays.ArrowStringArray(array.cast(pa.string()))
+
+
+def in_threads(calls: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """Run independent calls side by side in threads (as many as pyarrow's own pool,
+    ``pyarrow.cpu_count()``); results in the order of ``calls``.
+
+    Worth it for calls whose work is in pyarrow or NumPy, which let go of the GIL while
+    they run; the results are those of the calls run one after another.
+    """
+    threads = min(pa.cpu_count(), len(calls))
+    if threads <= 1:
+        return {name: call() for name, call in calls.items()}
+    with ThreadPoolExecutor(threads) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 @dataclass(frozen=True)
@@ -86,8 +103,10 @@ class Column:
         stripped = pc.utf8_trim_whitespace(pa.array(uniques.array, type=pa.string()))
         gone = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(sorted(missing)))
         gone = gone.to_numpy(zero_copy_only=False).astype(bool)
-        new_index = np.where(gone, -1, np.cumsum(~gone) - 1)
-        row_codes = np.append(new_index, -1)[raw_codes].astype(np.int64)
+        row_codes = raw_codes.astype(np.int64, copy=False)
+        if gone.any():  # renumber the texts kept; rows of the missing ones become -1
+            new_index = np.where(gone, -1, np.cumsum(~gone) - 1)
+            row_codes = np.append(new_index, -1)[row_codes]
         kept = pd.Series(pd.arrays.ArrowStringArray(stripped.filter(pa.array(~gone))))
         return cls(row_codes, kept)
 

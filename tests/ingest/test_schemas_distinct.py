@@ -91,3 +91,35 @@ def test_repeated_ids_counted_as_pandera_does() -> None:
     assert schemas._repeated(ids.iloc[:2]) == 0
     mixed = pd.Series(["ab", "abc", "ab", np.nan], dtype="string")  # not one width: pandas
     assert schemas._repeated(mixed) == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "failing"),
+    [
+        (["0123456789abcdef", "fedcba9876543210"], 0),
+        (["0123456789abcdef", "0123456789ABCDEF", "0123456789abcdeg"], 2),
+        (["0123456789abcdef", None, "0123456789abcde/"], 1),  # missing values never fail
+        (["0123456789abcdef", "0123456789abcd:f", "`123456789abcdef"], 2),  # next to 9 and a
+    ],
+)
+def test_ids_pattern_on_bytes_counts_as_pandera(values, failing) -> None:
+    ids = pd.Series(values, dtype="string")
+    assert schemas._not_hashes(ids) == failing
+    assert int((~ids.dropna().str.match(schemas._HASH)).sum()) == failing
+
+
+def test_ids_pattern_left_to_pandera_when_not_all_sixteen_bytes() -> None:
+    """A value of another length (or a trailing line break, which ``$`` lets through) is
+    not decided on the bytes."""
+    assert schemas._not_hashes(pd.Series(["0123456789abcdef", "abc"], dtype="string")) is None
+    assert schemas._not_hashes(pd.Series(["0123456789abcdef\n"], dtype="string")) is None
+
+
+def test_ids_pattern_with_missing_values_held_as_sixteen_bytes() -> None:
+    """Ids built from fixed-width digests keep sixteen bytes under a missing value."""
+    from soteria_research.ingest.fields import fixed_width_strings
+
+    digests = np.array([b"0123456789abcdef", b"0123456789ABCDEF"], dtype="S16")
+    ids = pd.Series(fixed_width_strings(digests, np.array([0, -1, 1, 0])))
+    assert ids.isna().tolist() == [False, True, False, False]
+    assert schemas._not_hashes(ids) == 1
