@@ -210,9 +210,12 @@ def test_every_finding_sentence_is_made_from_its_own_row(root: Path) -> None:
             if pd.notna(row["numerator"]) and row["measure"] not in CENSORING_AWARE:
                 assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text
         if pd.notna(row["comparator_value"]) and unit == "proportion":
-            assert f"pooled comparator {formatting.percent(row['comparator_value'])}" in text
+            area = row["comparator_area"]
+            named = f"comparator ({area}, pooled over every force) "
+            assert f"{named}{formatting.percent(row['comparator_value'])}" in text
+            assert text.count("pooled over every force") == 1, text
         elif pd.isna(row["comparator_value"]):
-            assert "comparator" not in text
+            assert pd.isna(row["comparator_area"]) and "comparator" not in text
         words = position_words(row["funnel_position"], s["funnel_limits"])
         assert (words in text) if words else ("limit" not in text)
         checked += 1

@@ -6,8 +6,8 @@ that is a simple ratio is the sum of the forces' numerators over the sum of thei
 denominators; a censoring-aware estimate (Aalen-Johansen) or a median is the same
 estimator run on the pooled crimes, never a naive ratio. Each proportion carries the
 over-dispersion of the forces around it (Spiegelhalter's ``phi`` and the additive
-random-effects ``tau2``). :func:`compare` adds ``comparator_value`` and
-``funnel_position`` to findings rows of the same period only.
+random-effects ``tau2``). :func:`compare` adds ``comparator_value``, the area it was pooled
+over (``comparator_area``) and ``funnel_position`` to findings rows of the same period only.
 """
 
 from __future__ import annotations
@@ -50,17 +50,29 @@ COLUMNS = [
 
 
 def compare(out: pd.DataFrame, comparator: pd.DataFrame | None, s: Mapping) -> pd.DataFrame:
-    """Add ``comparator_value`` and ``funnel_position`` (proportions only) to findings
-    rows, matching the comparator on ``measure`` (and ``pillar`` when it has one) and on
-    ``period`` when it has one: a row is never compared with another period.
+    """Add ``comparator_value``, ``comparator_area`` and ``funnel_position`` (proportions
+    only) to findings rows, matching the comparator on ``measure`` (and ``pillar`` when it
+    has one) and on ``period`` when it has one: a row is never compared with another period.
 
-    ``s`` holds the measure settings: ``funnel_limits``, ``funnel_method`` and
-    ``funnel_overdispersion`` (widen the limits by the comparator's ``tau2``). Counts get
-    no comparator value.
+    ``comparator`` names the area each of its rows was pooled over (``area``: England and
+    Wales, or a region), so a row's comparator value always comes with its area; a row
+    with no comparator value has no area. ``s`` holds the measure settings:
+    ``funnel_limits``, ``funnel_method`` and ``funnel_overdispersion`` (widen the limits by
+    the comparator's ``tau2``). Counts get no comparator value.
+
+    Raises
+    ------
+    ParameterError
+        When the comparator has no ``area`` column, or a matched row leaves it empty.
     """
-    out = out.assign(comparator_value=np.nan, funnel_position=pd.NA)
+    out = out.assign(comparator_value=np.nan, comparator_area=pd.NA, funnel_position=pd.NA)
     if comparator is None or comparator.empty:
         return out
+    if "area" not in comparator.columns:
+        raise ParameterError(
+            "the comparator has no 'area' column: name the area each row is pooled over "
+            f"({NATIONAL_AREA}, or a region), as national_comparator does."
+        )
     keys = ["measure", "pillar"] if "pillar" in comparator.columns else ["measure"]
     comp = comparator.drop_duplicates([*keys, "period"] if "period" in comparator else keys)
     for i, row in out.iterrows():
@@ -75,7 +87,14 @@ def compare(out: pd.DataFrame, comparator: pd.DataFrame | None, s: Mapping) -> p
         unit_kind = MEASURES[row["measure"]].unit
         if unit_kind == "count":
             continue
+        if pd.isna(ref["area"]) or not str(ref["area"]).strip():
+            raise ParameterError(
+                f"the comparator row of {row['measure']} has no 'area': name the area it is "
+                f"pooled over ({NATIONAL_AREA}, or a region)."
+            )
         out.loc[i, "comparator_value"] = ref["value"]
+        if pd.notna(ref["value"]):
+            out.loc[i, "comparator_area"] = str(ref["area"])
         size = row.get("funnel_n", np.nan)
         if unit_kind != "proportion" or pd.isna(size) or pd.isna(row["value"]):
             continue

@@ -1,7 +1,8 @@
 """A force's key findings for one period: one row per measure, ready for the evidence base.
 
 Each row names the pillar the measure evidences, its definition and basis, the estimate
-with its interval, numerator and denominator, the comparator's value, where the force
+with its interval, numerator and denominator, the comparator's value and the area it is
+pooled over (England and Wales, or the force's region), where the force
 sits on the comparator's funnel, any SPC signal in the period, and a one-line finding in
 plain English. Provenance and disclosure columns are added downstream.
 """
@@ -36,6 +37,7 @@ COLUMNS = [
     "numerator",
     "denominator",
     "comparator_value",
+    "comparator_area",
     "funnel_position",
     "spc_signal",
     "finding",
@@ -128,7 +130,7 @@ def force_findings(
     period
         ``"2023/24"``, ``"latest"`` (the force's latest year) or ``"all"``.
     comparator
-        Optional values pooled over the force's area: ``measure, value`` (and ``period``,
+        Optional values pooled over the force's area: ``area, measure, value`` (and ``period``,
         compared only with rows of that period; ``pillar`` for maturity; ``tau2`` for
         over-dispersed funnels), e.g. one area of
         :func:`~soteria_research.measures.comparator.national_comparator`.
@@ -142,8 +144,9 @@ def force_findings(
     -------
     DataFrame
         ``force, period, pillar, measure, definition, basis, unit, value, ci_low, ci_high,
-        numerator, denominator, comparator_value, funnel_position, spc_signal, finding,
-        reason``.
+        numerator, denominator, comparator_value, comparator_area, funnel_position,
+        spc_signal, finding, reason``; ``comparator_area`` is empty where there is no
+        comparator value.
     """
     s = measure_settings(settings)
     levels = s["funnel_limits"]
@@ -192,6 +195,7 @@ def force_findings(
         "definition",
         "basis",
         "unit",
+        "comparator_area",
         "funnel_position",
         "spc_signal",
         "finding",

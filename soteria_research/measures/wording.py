@@ -1,8 +1,9 @@
 """Plain-English wording of a finding: one line per findings row, made from its columns.
 
 Every figure a sentence quotes is a column of the same row (value, interval, numerator,
-denominator, comparator value, funnel position, SPC signal), so the sentence of a row
-published by the release agrees with the row's columns by construction.
+denominator, comparator value and the area it is pooled over, funnel position, SPC
+signal), so the sentence of a row published by the release agrees with the row's columns
+by construction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from soteria_research import formatting, reference
+from soteria_research.errors import ParameterError
 from soteria_research.measures.catalogue import CENSORING_AWARE, MEASURES
 from soteria_research.measures.funnel import position_words
 
@@ -59,6 +61,25 @@ def _counts(row: Mapping[str, Any], measure: str, unit: str) -> str:
     return ""
 
 
+def comparator_words(area: str) -> str:
+    """The comparator of a finding, named by the area it is pooled over.
+
+    >>> comparator_words("North East")
+    'comparator (North East, pooled over every force)'
+    """
+    return f"comparator ({area}, pooled over every force)"
+
+
+def _comparator(row: Mapping[str, Any], unit: str) -> str:
+    area = row.get("comparator_area")
+    if area is None or pd.isna(area) or not str(area).strip():
+        raise ParameterError(
+            f"findings row of {row['measure']} ({row['period']}) has a comparator_value but "
+            "no comparator_area: name the area the comparator is pooled over."
+        )
+    return f"; {comparator_words(str(area))} {_fmt(row['comparator_value'], unit)}"
+
+
 def describe(
     row: Mapping[str, Any],
     confidence: float = 0.95,
@@ -69,7 +90,9 @@ def describe(
 
     ``scale`` is the rating scale of a maturity row; ``levels`` the funnel limits the
     row's ``funnel_position`` was read against. An interval of zero width (every answer
-    the same) is not shown as an interval.
+    the same) is not shown as an interval. A comparator value is named by its row's
+    ``comparator_area`` (a row with a comparator value and no area raises
+    :class:`~soteria_research.errors.ParameterError`).
 
     >>> describe({"measure": "charge_rate", "period": "2023/24", "value": 0.05,
     ...           "ci_low": 0.0216, "ci_high": 0.1118, "numerator": 5, "denominator": 100,
@@ -99,7 +122,7 @@ def describe(
         extra.append(counted)
     text += f" ({'; '.join(extra)})" if extra else ""
     if pd.notna(row.get("comparator_value")):
-        text += f"; pooled comparator {_fmt(row['comparator_value'], measure.unit)}"
+        text += _comparator(row, measure.unit)
         position = position_words(row.get("funnel_position"), levels)
         if position:
             text += f", {position}"

@@ -57,7 +57,13 @@ class EvidenceSchema(pa.DataFrameModel):
         nullable=True, ge=0, description="count the estimate is made from (bottom of the ratio)"
     )
     comparator_value: Series[float] = pa.Field(
-        nullable=True, description="the same measure for the comparator (e.g. national)"
+        nullable=True,
+        description="the same measure pooled over every force of the comparator's area",
+    )
+    comparator_area: Series[_text] = pa.Field(
+        nullable=True,
+        description="the area the comparator is pooled over: England and Wales, or the "
+        "force's region (empty where there is no comparator value)",
     )
     funnel_position: Series[_text] = pa.Field(
         nullable=True,
@@ -101,6 +107,11 @@ class EvidenceSchema(pa.DataFrameModel):
     def suppressed_rows_say_why(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
         reason = df["suppression_reason"].fillna("").astype(str).str.strip()
         return ~df["suppressed"].astype(bool) | reason.ne("")
+
+    @pa.dataframe_check(error="comparator_area is given exactly where comparator_value is")
+    def comparator_names_its_area(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805
+        area = df["comparator_area"].fillna("").astype(str).str.strip().ne("")
+        return area == df["comparator_value"].notna()
 
     @pa.dataframe_check(error="a finding is one line")
     def finding_is_one_line(cls, df: pd.DataFrame) -> pd.Series:  # noqa: N805

@@ -44,6 +44,7 @@ LONG_COLUMNS = (
     "numerator",
     "denominator",
     "comparator_value",
+    "comparator_area",
     "funnel_position",
     "spc_signal",
     "finding",

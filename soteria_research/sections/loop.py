@@ -376,7 +376,7 @@ def maturity_findings(ctx: ForceContext) -> pd.DataFrame:
     columns = [
         "force", "period", "pillar", "measure", "definition", "basis", "unit", "value",
         "ci_low", "ci_high", "numerator", "denominator", "comparator_value",
-        "funnel_position", "spc_signal", "finding", "reason",
+        "comparator_area", "funnel_position", "spc_signal", "finding", "reason",
     ]  # fmt: skip
     empty = pd.DataFrame(columns=columns)
     if ctx.assessment.empty or ctx.assessment["round"].nunique() < 2:

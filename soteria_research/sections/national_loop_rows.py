@@ -31,7 +31,7 @@ from soteria_research.sections.national_loop import (
 ROW_COLUMNS = [
     "force", "period", "pillar", "measure", "definition", "basis", "unit", "value",
     "ci_low", "ci_high", "numerator", "denominator", "comparator_value",
-    "funnel_position", "spc_signal", "finding", "reason",
+    "comparator_area", "funnel_position", "spc_signal", "finding", "reason",
 ]  # fmt: skip
 #: The evidence-base measure of the programme's estimated effect on a key measure.
 EFFECT_MEASURE = "programme_effect_{measure}"

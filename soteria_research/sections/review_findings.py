@@ -33,7 +33,8 @@ def _finding_row(ctx, data: ReviewData, family: str, item, **figures) -> dict:
         "measure": f"{family}_{item.item_id.lower()}",
         "definition": f"{item.item_id} {item.item}: {MEASURES[family].definition}",
         "basis": MEASURES[family].basis, "unit": MEASURES[family].unit,
-        "comparator_value": float("nan"), "funnel_position": pd.NA, "spc_signal": pd.NA,
+        "comparator_value": float("nan"), "comparator_area": pd.NA,
+        "funnel_position": pd.NA, "spc_signal": pd.NA,
         "reason": "", **figures,
     }  # fmt: skip
 

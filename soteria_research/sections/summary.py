@@ -393,8 +393,10 @@ def publish_findings(ctx, raw: pd.DataFrame) -> pd.DataFrame:
                 "a count behind it is below the minimum, or would let a withheld count be "
                 "worked out"
             )
-        out.loc[i, "comparator_value"] = _comparator_shown(pub, ctx, row, area)
-        if hidden or pd.isna(out.loc[i, "comparator_value"]):
+        shown_value, shown_area = _comparator_shown(pub, ctx, row, area)
+        out.loc[i, "comparator_value"] = shown_value
+        out.loc[i, "comparator_area"] = pd.NA if pd.isna(shown_value) else shown_area
+        if hidden or pd.isna(shown_value):
             out.loc[i, "funnel_position"] = pd.NA
     assessment = getattr(ctx, "assessment", None)
     out["finding"] = measures.finding_texts(
@@ -523,20 +525,25 @@ def save_national_findings(
 NATIONAL_FINDINGS = "national.findings.parquet"
 
 
-def _comparator_shown(pub: Publisher, ctx, row, area: str) -> float:
-    """A row's comparator value as the release publishes it (NaN when withheld or none)."""
+def _comparator_shown(pub: Publisher, ctx, row, area: str) -> tuple[float, str]:
+    """A row's comparator value as the release publishes it (NaN when withheld or none),
+    and the area it is pooled over: the comparator cell's area, or for a mean of ratings
+    (no cell behind it) the area its row names."""
     if pd.isna(row["comparator_value"]):
-        return math.nan
+        return math.nan, ""
     info = lookup(row["measure"])
     if info is None or info.unit == "rating":
-        return float(row["comparator_value"])  # a mean of ratings, no count behind it
+        # a mean of ratings, no count behind it
+        named = row.get("comparator_area")
+        named = area if pd.isna(named) or not str(named).strip() else str(named)
+        return float(row["comparator_value"]), named
     key = comparator_key(ctx.subgroup, row["period"], area, row["measure"], "value")
     if pub.collecting:
-        return float(row["comparator_value"])
+        return float(row["comparator_value"]), area
     if key not in pub.ledger.cells:
-        return math.nan
+        return math.nan, ""
     shown = pub.value_of(key)
-    return math.nan if shown is None else float(shown)
+    return (math.nan, "") if shown is None else (float(shown), area)
 
 
 def _link_finding(ctx: ForceContext, row, column: str, key: str) -> None:

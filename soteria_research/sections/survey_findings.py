@@ -82,6 +82,7 @@ def survey_findings(ctx: Any, instruments: tuple[str, ...] = ("victim", "officer
                     "numerator": pd.NA,
                     "denominator": respondents_n,
                     "comparator_value": float("nan"),
+                    "comparator_area": pd.NA,
                     "funnel_position": pd.NA,
                     "spc_signal": pd.NA,
                     "finding": finding,

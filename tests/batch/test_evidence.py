@@ -33,6 +33,7 @@ def findings(force: str | None = None) -> pd.DataFrame:
             "numerator": [25, pd.NA, pd.NA],
             "denominator": [500, pd.NA, pd.NA],
             "comparator_value": [0.04, 0.4, 60.0],
+            "comparator_area": ["England and Wales"] * 3,
             "funnel_position": ["within", "NA", None],
             "spc_signal": [None, None, "run of 7 below the mean"],
             "finding": ["The charge rate is within the limits.", "Suppressed.", "Faster."],

@@ -45,6 +45,7 @@ def rows() -> pd.DataFrame:
             "numerator": [660, pd.NA, 1234, pd.NA, pd.NA, pd.NA],
             "denominator": [1490, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA],
             "comparator_value": [0.04, 400.0, np.nan, np.nan, np.nan, 0.3],
+            "comparator_area": ["England and Wales", "North East", None, None, None, "Wales"],
             "funnel_position": ["above998", None, None, None, None, None],
             "spc_signal": [None] * 6,
             "finding": ["Higher than national."] * 6,

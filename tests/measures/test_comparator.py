@@ -100,7 +100,13 @@ def test_position_words():
 def test_over_dispersed_comparator_widens_the_limits_only_when_asked():
     units = pd.DataFrame({"measure": ["charge_rate"], "period": ["2023/24"], "value": [0.3]})
     comparator = pd.DataFrame(
-        {"measure": ["charge_rate"], "period": ["2023/24"], "value": [0.2], "tau2": [0.01]}
+        {
+            "area": ["England and Wales"],
+            "measure": ["charge_rate"],
+            "period": ["2023/24"],
+            "value": [0.2],
+            "tau2": [0.01],
+        }
     )
     rows = units.assign(funnel_n=400)
     plain = compare(rows, comparator, measure_settings({"funnel_overdispersion": False}))

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from soteria_research import reference
-from soteria_research.measures.comparator import national_comparator
+from soteria_research.errors import ParameterError
+from soteria_research.measures.comparator import compare, force_areas, national_comparator
 from soteria_research.measures.findings import COLUMNS, force_findings
 from soteria_research.measures.outcomes import outcome_shares
 from soteria_research.measures.survival import cumulative_incidence
@@ -124,11 +125,13 @@ def test_describe_examples() -> None:
         "reason": "",
         "pillar": "suspect_focus",
         "comparator_value": 420.0,
+        "comparator_area": "England and Wales",
         "spc_signal": None,
     }
     assert describe(row) == (
         "Median days from recording to charge, 2023/24: 400 days "
-        "(95% CI 350 to 450; n=80); pooled comparator 420 days."
+        "(95% CI 350 to 450; n=80); comparator (England and Wales, pooled over every force) "
+        "420 days."
     )
     row = {
         "measure": "charge_share_activity",
@@ -141,12 +144,14 @@ def test_describe_examples() -> None:
         "reason": "",
         "pillar": "suspect_focus",
         "comparator_value": 0.05,
+        "comparator_area": "North East",
         "funnel_position": "above998",
         "spc_signal": "run:high",
     }
     assert describe(row) == (
         "Charges among outcomes assigned, 2023/24: 10.0% (10 of 100); "
-        "pooled comparator 5.0%, above the 99.8% limit; SPC signal: run high."
+        "comparator (North East, pooled over every force) 5.0%, above the 99.8% limit; "
+        "SPC signal: run high."
     )
 
 
@@ -178,11 +183,12 @@ def test_sentences_round_as_the_reports_do() -> None:
         "reason": "",
         "pillar": "digital_forensics",
         "comparator_value": 0.5,
+        "comparator_area": "England and Wales",
         "spc_signal": None,
     }
     assert describe(row) == (
         "Median days to return a device, 2023/24: 69 days (95% CI 60 to 82; n=98); "
-        "pooled comparator 1 day."
+        "comparator (England and Wales, pooled over every force) 1 day."
     )
     row |= {
         "measure": "isva_share",
@@ -196,7 +202,7 @@ def test_sentences_round_as_the_reports_do() -> None:
     }
     assert describe(row) == (
         "Victim referred to an ISVA, 2023/24: 4.2% (95% CI 0.1% to 7.9%; 83 of 2,000); "
-        "pooled comparator < 0.1%."
+        "comparator (England and Wales, pooled over every force) < 0.1%."
     )
     row |= {
         "measure": "self_maturity",
@@ -209,3 +215,81 @@ def test_sentences_round_as_the_reports_do() -> None:
         "pillar": "suspect_focus",
     }
     assert describe(row, scale=(1, 4)).endswith(": 3.3 on a 1-4 scale (95% CI 2.3 to 4.0).")
+
+
+#: Every area a comparator may be pooled over: England and Wales, or a region.
+AREAS = ("England and Wales", *sorted(set(reference.forces()["region"].dropna())))
+
+
+def assert_names_its_own_area(row) -> None:
+    """A finding quotes a comparator only with the area of its own ``comparator_area``,
+    and names no other area; a row with no comparator value has no area and no comparator."""
+    text = row["finding"]
+    if pd.isna(row["comparator_value"]):
+        assert pd.isna(row["comparator_area"]) and "comparator" not in text, text
+        return
+    area = row["comparator_area"]
+    assert f"comparator ({area}, pooled over every force) " in text, (area, text)
+    others = [a for a in AREAS if a != area and f"({a}," in text]
+    assert not others, (others, text)
+
+
+def test_every_comparator_names_the_area_it_is_pooled_over(findings) -> None:
+    compared = findings[findings["comparator_value"].notna()]
+    assert len(compared) > 10 and set(compared["comparator_area"]) == {"England and Wales"}
+    assert findings.loc[findings["comparator_value"].isna(), "comparator_area"].isna().all()
+    for row in findings.to_dict("records"):
+        assert_names_its_own_area(row)
+
+
+def test_a_sentence_naming_another_area_than_its_column_fails(findings) -> None:
+    row = findings.set_index("measure").loc["charge_rate"].to_dict()
+    assert_names_its_own_area(row)
+    for other in ("North East", "Wales"):
+        with pytest.raises(AssertionError):
+            assert_names_its_own_area(row | {"comparator_area": other})
+    named_twice = row["finding"][:-1] + "; comparator (North East, pooled over every force) 5.0%."
+    with pytest.raises(AssertionError):
+        assert_names_its_own_area(row | {"finding": named_twice})
+    with pytest.raises(AssertionError):
+        assert_names_its_own_area(row | {"comparator_area": pd.NA})
+
+
+def test_a_region_comparator_is_named_by_the_region(national, assessment) -> None:
+    """With ``comparator: region`` Durham's case measures are pooled over the North East and
+    say so; the maturity means, pooled over every force nationally, name England and Wales."""
+    areas = force_areas(list(FORCES), "region")
+    assert areas["Durham"] == "North East"
+    pooled = national_comparator(national, assessment, "latest", SETTINGS, areas=areas)
+    own = pooled[pooled["area"].isin(["North East", "England and Wales"])]
+    table = force_findings(national, assessment, "Durham", "latest", own, SETTINGS)
+    rows = table.set_index(["measure", "pillar"])
+    charge = rows.loc[("charge_rate", "suspect_focus")]
+    north_east = own[(own["area"] == "North East") & (own["measure"] == "charge_rate")]
+    assert charge["comparator_value"] == pytest.approx(north_east["value"].iloc[0])
+    assert charge["comparator_area"] == "North East"
+    assert "comparator (North East, pooled over every force) " in charge["finding"]
+    ratings = table[table["unit"] == "rating"].dropna(subset=["comparator_value"])
+    cases = table[table["unit"] != "rating"].dropna(subset=["comparator_value"])
+    assert len(ratings) == 12 and set(ratings["comparator_area"]) == {"England and Wales"}
+    assert len(cases) > 5 and set(cases["comparator_area"]) == {"North East"}
+    for row in table.to_dict("records"):
+        assert_names_its_own_area(row)
+
+
+def test_a_comparator_value_without_its_area_is_refused() -> None:
+    row = {
+        "measure": "charge_rate",
+        "period": "2023/24",
+        "value": 0.1,
+        "numerator": 10,
+        "denominator": 100,
+        "comparator_value": 0.05,
+        "comparator_area": pd.NA,
+        "pillar": "suspect_focus",
+    }
+    with pytest.raises(ParameterError, match="no comparator_area"):
+        describe(row)
+    comparator = pd.DataFrame({"measure": ["charge_rate"], "value": [0.05]})
+    with pytest.raises(ParameterError, match="no 'area' column"):
+        compare(pd.DataFrame([row]).drop(columns="comparator_value"), comparator, SETTINGS)

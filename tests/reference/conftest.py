@@ -4,8 +4,10 @@ Four forces (Durham is a deep-dive force: case-file review, improvement plan, su
 a low scale are written by ``soteria synth``, cleaned by ``soteria clean`` (both through the
 command line, as a user runs them), then the release is built in-process exactly as
 ``soteria reports`` builds it before any notebook runs (collect every unit, relate,
-protect, store). The evidence-base rows are rendered from the stored release by the same
-section code the force notebooks call, so no notebook is executed.
+protect, store), pooling the comparator nationally and by region (``comparator: region``
+publishes both). The evidence-base rows are rendered from the stored release by the same
+section code the force notebooks call, with the national comparator (and, for the tests
+that ask, the regional one), so no notebook is executed.
 
 Set ``SOTERIA_REFERENCE_ROOT`` to a folder that already holds such a build (``data/`` with
 ``processed/`` and ``release/``) to reuse it.
@@ -24,6 +26,13 @@ import pytest
 
 #: The forces of the small release; Durham is the force whose report is recomputed.
 FORCES = ("Cleveland", "Durham", "Dyfed-Powys", "Gwent")
+#: Their regions (the comparator of a ``comparator: region`` report), as published.
+REGIONS = {
+    "Cleveland": "North East",
+    "Durham": "North East",
+    "Dyfed-Powys": "Wales",
+    "Gwent": "Wales",
+}
 FORCE = "Durham"
 SCALE = "0.3"
 SUBGROUP = "Rape"
@@ -56,16 +65,16 @@ def _build(root: Path) -> None:
     _soteria(root, "clean")
     from soteria_research.batch.release_stage import build_release
 
-    build_release(list(FORCES), {"period": "latest", "comparator": "national"}, {}, jobs=1)
+    build_release(list(FORCES), {"period": "latest", "comparator": "region"}, {}, jobs=1)
 
 
-def _render_findings() -> pd.DataFrame:
+def _render_findings(comparator: str = "national") -> pd.DataFrame:
     from soteria_research.sections import open_force
     from soteria_research.sections.summary import findings
 
     frames = []
     for force in FORCES:
-        ctx = open_force(force, "latest", "national", SUBGROUP)
+        ctx = open_force(force, "latest", comparator, SUBGROUP)
         frames.append(findings(ctx).assign(force=force))
     return pd.concat(frames, ignore_index=True)
 
@@ -95,3 +104,12 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
     cases = _cases(root)
     assert sorted(cases) == sorted(FORCES)
     return Release(root, ledger, evidence, cases)
+
+
+@pytest.fixture(scope="session")
+def regional_evidence(release: Release) -> pd.DataFrame:
+    """Every force's evidence-base rows rendered from the same release with the comparator
+    of its region (``comparator: region``)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOTERIA_ROOT", str(release.root))
+        return _render_findings("region")

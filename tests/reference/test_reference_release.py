@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from . import recompute as ref
-from .conftest import FORCE, SUBGROUP
+from .conftest import FORCE, REGIONS, SUBGROUP
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reference")]
 
@@ -209,15 +209,26 @@ def test_the_national_maturity_means_are_the_forces_latest_rounds(release):
     assert checked == 12  # six pillars, self and peer
 
 
-def test_the_national_comparators_pool_every_force(release, year, national):
-    prefix = SEP.join((NATIONAL, "=", SUBGROUP, year, "comparator", NATIONAL, ""))
+def region_pooled(release, year: str, region: str) -> dict[str, dict]:
+    """The measures pooled over the forces of ``region`` only."""
+    members = {f: rape(c) for f, c in release.cases.items() if REGIONS[f] == region}
+    assert len(members) == 2, region
+    return ref.pooled(members, release.cases, year)
+
+
+@pytest.mark.parametrize("area", [NATIONAL, *sorted(set(REGIONS.values()))])
+def test_the_national_comparators_pool_every_force(release, year, national, area):
+    """England and Wales pools every force; a region (the build pools by region too) only
+    its own forces."""
+    pooled = national if area == NATIONAL else region_pooled(release, year, area)
+    prefix = SEP.join((NATIONAL, "=", SUBGROUP, year, "comparator", area, ""))
     expected = {
         m: {**f, "phi": f.get("phi", np.nan), "tau2": f.get("tau2", np.nan)}
-        for m, f in national.items()
+        for m, f in pooled.items()
     }
     checked, withheld, wrong = compare_cells(release.ledger, prefix, expected)
     assert not wrong, wrong
-    assert checked >= 50, (checked, withheld)
+    assert checked >= (50 if area == NATIONAL else 30), (checked, withheld)
 
 
 def test_national_sums_are_the_forces(release):
@@ -255,6 +266,9 @@ def test_every_evidence_row_agrees_with_the_recomputation(release, year, nationa
             pooled = national[row["measure"]]
             if row["measure"] != "recorded_crimes" and pd.notna(row["comparator_value"]):
                 assert agree(row["comparator_value"], pooled["value"]), (force, row["measure"])
+                assert row["comparator_area"] == NATIONAL, (force, row["measure"])
+            else:
+                assert pd.isna(row["comparator_area"]), (force, row["measure"])
             target = pooled["value"]
             size = expected.get("funnel_n", expected.get("denominator"))
             proportion = row["measure"] in ref.RATIO_POOLED or row["measure"] == "charge_cif_365"
@@ -299,10 +313,7 @@ def test_every_finding_text_quotes_its_own_columns(release):
             assert f"{int(row['numerator']):,} of {int(row['denominator']):,}" in text, text
         if measure == "charge_cif_365":
             assert f"Aalen-Johansen estimate from {int(row['denominator']):,} crimes" in text
-        if unit != "rating" and pd.notna(row["comparator_value"]):
-            assert f"pooled comparator {ref.shown(row['comparator_value'], unit)}" in text, text
-        elif unit != "rating":
-            assert "comparator" not in text, text
+        assert names_its_area(row, unit), text
         position = row["funnel_position"]
         if isinstance(position, str):
             side = "within" if position == "within" else position[:5]
@@ -311,6 +322,59 @@ def test_every_finding_text_quotes_its_own_columns(release):
             assert " limit" not in text, text
         checked += 1
     assert checked >= 40, checked
+
+
+#: Every area a comparator of this release may be pooled over.
+AREAS = (NATIONAL, *sorted(set(REGIONS.values())))
+
+
+def names_its_area(row: dict, unit: str) -> bool:
+    """The sentence quotes the comparator with the area of its own ``comparator_area`` and
+    names no other area; a row with no comparator value has no area and no comparator."""
+    text = row["finding"]
+    if pd.isna(row["comparator_value"]):
+        return pd.isna(row["comparator_area"]) and "comparator" not in text
+    area = row["comparator_area"]
+    figure = "" if unit == "rating" else f" {ref.shown(row['comparator_value'], unit)}"
+    others = [a for a in AREAS if a != area and f"({a}," in text]
+    return f"comparator ({area}, pooled over every force){figure}" in text and not others
+
+
+def test_the_area_check_fails_on_a_sentence_naming_another_area():
+    row = {
+        "finding": "Charge rate (naive), 2023/24: 5.0% (25 of 500); comparator (North East, "
+        "pooled over every force) 4.2%, within the 95% limits.",
+        "comparator_value": 0.042,
+        "comparator_area": "North East",
+    }
+    assert names_its_area(row, "proportion")
+    assert not names_its_area(row | {"comparator_area": NATIONAL}, "proportion")
+    assert not names_its_area(row | {"comparator_area": "Wales"}, "proportion")
+    assert not names_its_area(row | {"comparator_value": 0.05}, "proportion")
+    assert not names_its_area(row | {"comparator_value": np.nan}, "proportion")
+    twice = row["finding"] + " Wales: comparator (Wales, pooled over every force) 3.0%."
+    assert not names_its_area(row | {"finding": twice}, "proportion")
+
+
+def test_regional_rows_name_and_pool_their_region(release, year, regional_evidence):
+    """With ``comparator: region`` each force's rows are compared with its own region,
+    pooled over that region's forces only, and their sentences say which."""
+    rows = regional_evidence[regional_evidence["period"] == year]
+    checked = 0
+    for force, own in rows.groupby("force"):
+        pooled = region_pooled(release, year, REGIONS[force])
+        for row in own.to_dict("records"):
+            if row["measure"] not in pooled or pd.isna(row["comparator_value"]):
+                assert pd.isna(row["comparator_area"]), (force, row["measure"])
+                continue
+            assert row["comparator_area"] == REGIONS[force], (force, row["measure"])
+            assert agree(row["comparator_value"], pooled[row["measure"]]["value"]), row["measure"]
+            if not row["suppressed"]:
+                measure = row["measure"]
+                unit = "days" if measure in DAYS else "proportion"
+                assert names_its_area(row, unit), row["finding"]
+            checked += 1
+    assert checked >= 20, checked
 
 
 def check_table(ledger, prefix: str, expected: dict, scales: dict[str, tuple[str, float]]):
