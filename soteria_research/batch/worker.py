@@ -167,6 +167,9 @@ def _execute(job: Job) -> Any:
         log_output=False,
         cwd=str(Path(job.notebook).parent),
         shutdown_kernel="immediate",  # every output is in by then; saves a graceful wait
+        # written once at the end (or when a cell fails), not before and after every cell:
+        # each write serialises and validates the whole notebook, figures and all
+        request_save_on_cell_execute=False,
     )
 
 

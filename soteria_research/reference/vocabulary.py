@@ -83,10 +83,26 @@ def vocabulary() -> pd.DataFrame:
 
 
 def labels(kind: str) -> dict[str, str]:
-    """Code -> label for one kind, in the order of the file."""
+    """Code -> label for one kind, in the order of the file (a copy)."""
+    return dict(_labels(kind))
+
+
+#: kind -> (the vocabulary it was read from, code -> label): reports look labels up hundreds
+#: of times, so each kind's mapping is made once per vocabulary read.
+_LABELS: dict[str, tuple[pd.DataFrame, dict[str, str]]] = {}
+
+
+def _labels(kind: str) -> dict[str, str]:
+    """Code -> label for one kind (shared: callers must not change it)."""
+    frame = _vocabulary()
+    known = _LABELS.get(kind)
+    if known is not None and known[0] is frame:
+        return known[1]
     _check_kind(kind)
-    rows = _vocabulary()[_vocabulary()["kind"] == kind]
-    return dict(zip(rows["code"], rows["label"], strict=True))
+    rows = frame[frame["kind"] == kind]
+    mapping = dict(zip(rows["code"], rows["label"], strict=True))
+    _LABELS[kind] = (frame, mapping)
+    return mapping
 
 
 def descriptions(kind: str) -> dict[str, str]:
@@ -103,9 +119,9 @@ def label(kind: str, code: object) -> str:
     gives an empty text.
     """
     if code is None or (not isinstance(code, str) and pd.isna(code)):
-        return labels(kind).get(NOT_PLACED, "") if kind == "funnel_position" else ""
+        return _labels(kind).get(NOT_PLACED, "") if kind == "funnel_position" else ""
     text = str(code)
-    known = labels(kind)
+    known = _labels(kind)
     if text in known:
         return known[text]
     words = text.replace("_", " ").strip()
@@ -126,8 +142,9 @@ def quality_label(item: object) -> str:
     count, a duplicate rule or a date flag by its label, and a quarantine reason
     ``column: reason`` with the column's label."""
     text = "" if item is None or (not isinstance(item, str) and pd.isna(item)) else str(item)
-    if text in labels("quality_item"):
-        return labels("quality_item")[text]
+    known = _labels("quality_item")
+    if text in known:
+        return known[text]
     column, sep, reason = text.partition(": ")
     if sep:
         return f"{label('field', column)}: {reason}"

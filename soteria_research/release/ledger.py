@@ -322,22 +322,29 @@ class Ledger:
     @classmethod
     def from_frames(cls, cells: pd.DataFrame, relations: pd.DataFrame) -> Ledger:
         ledger = cls()
-        for row in cells.itertuples(index=False):
-            ledger.cells[str(row.key)] = Cell(
-                row.key,
-                row.unit,
-                row.kind,
-                float(row.value),
-                depends=tuple(row.depends),
-                primary=row.primary,
-                priority=int(row.priority),
-                status=row.status,
-                reason=row.reason,
-                places=list(row.places),
+        # whole columns as Python lists first: a release holds tens of thousands of cells and
+        # every report loads it, so no per-row access to the frame
+        names = ("key", "unit", "kind", "value", "depends", "primary", "priority", "status")
+        columns = [cells[c].tolist() for c in (*names, "reason", "places")]
+        for key, unit, kind, value, depends, primary, priority, status, reason, places in zip(
+            *columns, strict=True
+        ):
+            ledger.cells[str(key)] = Cell(
+                key,
+                unit,
+                kind,
+                float(value),
+                depends=tuple(depends),
+                primary=primary,
+                priority=int(priority),
+                status=status,
+                reason=reason,
+                places=list(places),
             )
-        for row in relations.itertuples(index=False):
-            terms = tuple((str(k), float(c)) for k, c in zip(row.keys, row.coefs, strict=True))
-            ledger.relations.append(Relation(terms, row.sense, float(row.rhs), row.why))
+        columns = [relations[c].tolist() for c in ("keys", "coefs", "sense", "rhs", "why")]
+        for keys, coefs, sense, rhs, why in zip(*columns, strict=True):
+            terms = tuple((str(k), float(c)) for k, c in zip(keys, coefs, strict=True))
+            ledger.relations.append(Relation(terms, sense, float(rhs), why))
         return ledger
 
     def merge(self, other: Ledger) -> None:

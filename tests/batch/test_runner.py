@@ -154,3 +154,21 @@ def test_a_second_run_is_refused_before_any_work(two_forces: Path) -> None:
 def test_missing_notebook_is_refused(two_forces: Path) -> None:
     with pytest.raises(RunError, match="Notebook not found"):
         run_reports(force_notebook=two_forces / "absent.ipynb", progress=False)
+
+
+@pytest.mark.slow
+def test_rerun_renders_again_from_the_stored_release(
+    two_forces: Path, pinned_code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soteria_research.batch import release_stage
+
+    _run(national=False)
+    builds: list[int] = []
+    build = release_stage._build
+    monkeypatch.setattr(release_stage, "_build", lambda *a, **k: builds.append(1) or build(*a, **k))
+    rendered = _run(rerun=True, rebuild_release=False, national=False)
+    assert builds == []  # the release was current: only its stamp was read
+    assert {_statuses(rendered)[f] for f in ("Durham", "Cleveland")} == {"ok"}
+    rebuilt = _run(rerun=True, national=False)
+    assert builds == [1]  # a rerun collects and protects the release again by default
+    assert rebuilt.release_seconds > 0
