@@ -275,19 +275,13 @@ def _save_fallbacks(ledger: Ledger, findings: pd.DataFrame, subgroup: str) -> No
     import pandas as pd
 
     from soteria_research import files
-    from soteria_research.sections.overview import FALLBACK_COLUMNS, headline_fallbacks
+    from soteria_research.sections.overview import headline_fallbacks
 
-    forces = (
-        findings.loc[findings["measure"] == "charge_rate", ["force", "period"]]
-        .drop_duplicates("force")
-        .assign(subgroup=subgroup)
-        if len(findings)
-        else pd.DataFrame(columns=["force", "period", "subgroup"])
+    periods = (  # each force's report period: that of its case findings
+        pd.DataFrame(columns=["force", "period"])
+        if findings.empty
+        else findings.loc[findings["measure"] == "charge_rate", ["force", "period"]]
     )
-    table = (
-        headline_fallbacks(ledger, forces)
-        if len(forces)
-        else pd.DataFrame(columns=FALLBACK_COLUMNS)
-    )
+    table = headline_fallbacks(ledger, periods.drop_duplicates("force").assign(subgroup=subgroup))
     with files.atomic_path(paths.headline_fallbacks_file()) as tmp:
         table.to_parquet(tmp, index=False)

@@ -36,7 +36,7 @@ class Partition:
     kept_position: np.ndarray
 
 
-def _repeated(keys: np.ndarray) -> np.ndarray:
+def repeated(keys: np.ndarray) -> np.ndarray:
     """Whether another element holds the same key, for each (``duplicated(keep=False)``),
     by one sort: the keys seen twice are few, so looking them up is cheap."""
     ordered = np.sort(keys)
@@ -88,7 +88,7 @@ def partition(
     if source_present is None:
         source_present = [c >= 0 for c in source_codes]
     live = rows[active[rows]]
-    candidates = live[_repeated(crime_key[live])]
+    candidates = live[repeated(crime_key[live])]
     if len(candidates):
         columns = [c[candidates] for c in source_codes]
         columns += [p[candidates].astype(np.int64) for p in source_present]
@@ -100,7 +100,7 @@ def partition(
         active[candidates[exact]] = False
 
         left = candidates[~exact]
-        left = left[_repeated(crime_key[left])]
+        left = left[repeated(crime_key[left])]
         if len(left):
             order = pd.DataFrame(
                 {

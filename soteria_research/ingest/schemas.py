@@ -23,7 +23,7 @@ from pandera.typing.pandas import Series
 from soteria_research import reference
 from soteria_research.errors import DataError
 from soteria_research.ingest.dates import DATE_FLAGS
-from soteria_research.ingest.duplicates import RULES
+from soteria_research.ingest.duplicates import RULES, repeated
 from soteria_research.ingest.fields import in_threads
 
 Text = Series[pd.StringDtype]
@@ -233,11 +233,9 @@ def _repeated(values: pd.Series) -> int:
             words[:, :width] = data[offsets[0] : offsets[-1]].reshape(n, width)
             high, low = words.view(np.uint64).T
             mixed = (high * np.uint64(0x9E3779B97F4A7C15) ^ low).view(np.int64)
-            ordered = np.sort(mixed)
-            if not (ordered[1:] == ordered[:-1]).any():  # the usual case: all distinct
+            maybe = np.flatnonzero(repeated(mixed))  # one sort; usually none
+            if not len(maybe):
                 return 0
-            mixed = pd.Series(mixed)
-            maybe = np.flatnonzero(mixed.duplicated(keep=False).to_numpy())
             pairs = pd.DataFrame({"high": high[maybe], "low": low[maybe]})
             return int(pairs.duplicated(keep=False).sum())
     return int(values.duplicated(keep=False).sum())

@@ -30,6 +30,7 @@ from soteria_research.ingest.plan import load_plan
 from soteria_research.ingest.plan_template import STATUSES
 from soteria_research.measures import plan as plans
 from soteria_research.measures import rounds
+from soteria_research.measures.findings import COLUMNS as FINDINGS_COLUMNS
 from soteria_research.measures.panel import PANEL_MEASURES, quarter_panels
 from soteria_research.measures.spc import summarise_signals, xmr
 from soteria_research.reference import vocabulary
@@ -373,11 +374,7 @@ def maturity_findings(ctx: ForceContext) -> pd.DataFrame:
 
     Like the self-assessment's rows, they rest on questions rated, not people: no counts.
     """
-    columns = [
-        "force", "period", "pillar", "measure", "definition", "basis", "unit", "value",
-        "ci_low", "ci_high", "numerator", "denominator", "comparator_value",
-        "comparator_area", "funnel_position", "spc_signal", "finding", "reason",
-    ]  # fmt: skip
+    columns = FINDINGS_COLUMNS
     empty = pd.DataFrame(columns=columns)
     if ctx.assessment.empty or ctx.assessment["round"].nunique() < 2:
         return empty

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from soteria_research.measures.catalogue import MEASURES
+from soteria_research.measures.findings import COLUMNS as FINDINGS_COLUMNS
 from soteria_research.release import NATIONAL, make_key
 from soteria_research.sections.display import pillar_name
 from soteria_research.sections.loop import measure_label
@@ -28,11 +29,7 @@ from soteria_research.sections.national_loop import (
 )
 
 #: Columns of a findings row (the evidence schema without its provenance and protection).
-ROW_COLUMNS = [
-    "force", "period", "pillar", "measure", "definition", "basis", "unit", "value",
-    "ci_low", "ci_high", "numerator", "denominator", "comparator_value",
-    "comparator_area", "funnel_position", "spc_signal", "finding", "reason",
-]  # fmt: skip
+ROW_COLUMNS = FINDINGS_COLUMNS
 #: The evidence-base measure of the programme's estimated effect on a key measure.
 EFFECT_MEASURE = "programme_effect_{measure}"
 LEARNING_MEASURE = "learning_table"

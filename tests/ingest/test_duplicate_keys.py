@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soteria_research.ingest.duplicates import _repeated
+from soteria_research.ingest.duplicates import repeated
 
 
 @pytest.mark.parametrize(
@@ -22,10 +22,10 @@ from soteria_research.ingest.duplicates import _repeated
 def test_repeated_keys_as_pandas(keys) -> None:
     values = np.asarray(keys, dtype=np.int64)
     expected = pd.Series(values).duplicated(keep=False).to_numpy()
-    assert _repeated(values).tolist() == expected.tolist()
+    assert repeated(values).tolist() == expected.tolist()
 
 
 def test_repeated_keys_random() -> None:
     values = np.random.default_rng(7).integers(-500, 500, 2000)
     expected = pd.Series(values).duplicated(keep=False).to_numpy()
-    assert (_repeated(values) == expected).all()
+    assert (repeated(values) == expected).all()
