@@ -88,25 +88,93 @@ class Relation:
 
 
 class CellTable(dict):
-    """Cells by key; a key merged into another (:meth:`Ledger.same`) finds the one cell."""
+    """Cells by key; a key merged into another (:meth:`Ledger.same`) finds the one cell.
+
+    A table loaded from a stored release (:meth:`Ledger.from_frames`) makes each cell when it
+    is first asked for: a report reads a few thousand of a release's tens of thousands of
+    cells, so it does not pay for the rest. Iterating over the keys makes no cell; asking
+    for the values or items makes them all.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.aliases: dict[str, str] = {}
+        self._pending: dict[str, int] = {}  # key -> row of ``_columns`` not made into a cell yet
+        self._columns: tuple[list, ...] = ()
 
     def resolve(self, key: str) -> str:
         while key in self.aliases:
             key = self.aliases[key]
         return key
 
+    def _make(self, key: str) -> Cell | None:
+        row = self._pending.pop(key, None)
+        if row is None:
+            return None
+        _, unit, kind, value, depends, primary, priority, status, reason, places = (
+            column[row] for column in self._columns
+        )
+        cell = Cell(
+            key,
+            unit,
+            kind,
+            float(value),
+            depends=tuple(depends),
+            primary=primary,
+            priority=int(priority),
+            status=status,
+            reason=reason,
+            places=list(places),
+        )
+        dict.__setitem__(self, key, cell)
+        return cell
+
+    def _make_all(self) -> None:
+        for key in list(self._pending):
+            self._make(key)
+        self._columns = ()
+
+    def __missing__(self, key: str) -> Cell:
+        cell = self._make(key)
+        if cell is None:
+            raise KeyError(key)
+        return cell
+
     def __getitem__(self, key: str) -> Cell:
         return super().__getitem__(self.resolve(key))
 
     def get(self, key: str, default=None):
-        return super().get(self.resolve(key), default)
+        key = self.resolve(key)
+        cell = super().get(key)
+        if cell is None and self._pending:
+            cell = self._make(key)
+        return default if cell is None else cell
 
     def __contains__(self, key: object) -> bool:
-        return super().__contains__(self.resolve(key) if isinstance(key, str) else key)
+        key = self.resolve(key) if isinstance(key, str) else key
+        return super().__contains__(key) or key in self._pending
+
+    def __setitem__(self, key: str, cell: Cell) -> None:
+        self._pending.pop(key, None)
+        super().__setitem__(key, cell)
+
+    def __iter__(self):
+        return iter([*super().keys(), *self._pending])
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._pending)
+
+    def keys(self):
+        self._make_all()
+        return super().keys()
+
+    def values(self):
+        self._make_all()
+        return super().values()
+
+    def items(self):
+        self._make_all()
+        return super().items()
 
 
 class Ledger:
@@ -114,8 +182,31 @@ class Ledger:
 
     def __init__(self) -> None:
         self.cells: CellTable = CellTable()
-        self.relations: list[Relation] = []
+        self._relations: list[Relation] | None = []
+        self._stored_relations: pd.DataFrame | None = None
         self._merged = False
+
+    @property
+    def relations(self) -> list[Relation]:
+        """The relations; a stored release's are read from its frame when first asked for
+        (rendering a report needs none of them)."""
+        if self._relations is None:
+            frame, self._stored_relations = self._stored_relations, None
+            columns = [frame[c].tolist() for c in ("keys", "coefs", "sense", "rhs", "why")]
+            self._relations = [
+                Relation(
+                    tuple((str(k), float(c)) for k, c in zip(keys, coefs, strict=True)),
+                    sense,
+                    float(rhs),
+                    why,
+                )
+                for keys, coefs, sense, rhs, why in zip(*columns, strict=True)
+            ]
+        return self._relations
+
+    @relations.setter
+    def relations(self, relations: list[Relation]) -> None:
+        self._relations, self._stored_relations = relations, None
 
     # -- building ---------------------------------------------------------------------------
     def _add(self, cell: Cell, place: str) -> str:
@@ -321,30 +412,15 @@ class Ledger:
 
     @classmethod
     def from_frames(cls, cells: pd.DataFrame, relations: pd.DataFrame) -> Ledger:
+        """A ledger from its stored tables (:meth:`frame`, :meth:`relations_frame`). Cells
+        are made as they are asked for and relations when first read (:class:`CellTable`)."""
         ledger = cls()
-        # whole columns as Python lists first: a release holds tens of thousands of cells and
-        # every report loads it, so no per-row access to the frame
         names = ("key", "unit", "kind", "value", "depends", "primary", "priority", "status")
-        columns = [cells[c].tolist() for c in (*names, "reason", "places")]
-        for key, unit, kind, value, depends, primary, priority, status, reason, places in zip(
-            *columns, strict=True
-        ):
-            ledger.cells[str(key)] = Cell(
-                key,
-                unit,
-                kind,
-                float(value),
-                depends=tuple(depends),
-                primary=primary,
-                priority=int(priority),
-                status=status,
-                reason=reason,
-                places=list(places),
-            )
-        columns = [relations[c].tolist() for c in ("keys", "coefs", "sense", "rhs", "why")]
-        for keys, coefs, sense, rhs, why in zip(*columns, strict=True):
-            terms = tuple((str(k), float(c)) for k, c in zip(keys, coefs, strict=True))
-            ledger.relations.append(Relation(terms, sense, float(rhs), why))
+        # whole columns as Python lists: no per-row access to the frame
+        table = ledger.cells
+        table._columns = tuple(cells[c].tolist() for c in (*names, "reason", "places"))
+        table._pending = {str(key): row for row, key in enumerate(table._columns[0])}
+        ledger._relations, ledger._stored_relations = None, relations
         return ledger
 
     def merge(self, other: Ledger) -> None:

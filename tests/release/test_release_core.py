@@ -318,3 +318,27 @@ def test_remembered_bounds_agree_with_a_fresh_attack(values, rng):
             cell = ledger.cells[key]
             cell.status = "" if cell.withheld else "primary"
         assert intervals(ledger, cache=cache).sort_index().equals(intervals(ledger).sort_index())
+
+
+def test_a_stored_release_reads_back_cell_for_cell_making_cells_only_when_asked(tmp_path):
+    from soteria_research.release.store import load_release, save_release
+
+    ledger, keys = table([[12, 3], [40, 25]])
+    ledger.same(keys[0][0], ledger.count("F", "other", "r", "c", 12))
+    protect(ledger, RULES)
+    save_release(ledger, {"inputs": {}}, tmp_path)
+    loaded = load_release(tmp_path)
+    assert loaded.cells._pending and not dict.__len__(loaded.cells)  # nothing made yet
+    assert len(loaded.cells) == len(ledger.cells)
+    assert sorted(loaded.cells) == sorted(ledger.cells)  # iterating keys makes no cell
+    assert not dict.__len__(loaded.cells)
+    first = keys[0][1]
+    assert first in loaded.cells and loaded.cells[first].status == ledger.cells[first].status
+    assert dict.__len__(loaded.cells) == 1
+    merged = next(iter(ledger.cells.aliases))  # the key ``same`` merged into another
+    assert loaded.cells.get(merged) is loaded.cells[ledger.cells.resolve(merged)]
+    assert loaded.cells.get("no such key") is None and "no such key" not in loaded.cells
+    assert loaded.relations == ledger.relations
+    made = {k: (c.value, c.status, c.reason, c.depends, c.places) for k, c in loaded.cells.items()}
+    kept = {k: (c.value, c.status, c.reason, c.depends, c.places) for k, c in ledger.cells.items()}
+    assert made == kept and not loaded.cells._pending
