@@ -228,6 +228,9 @@ def _build(
     from soteria_research.release import Ledger, protect
     from soteria_research.release.store import save_release
 
+    from soteria_research.release import memo
+
+    memo.clear()  # the collect pass keeps its costly measures afresh for the render pass
     pooled = pooled_comparator(period, subgroup, comparator)
     args = [(f, period, subgroup, comparator, pooled) for f in forces]
     if jobs > 1 and len(args) > 1:

@@ -18,6 +18,7 @@ from soteria_research.errors import ConfigError, DataError
 from soteria_research.ingest.instrument import Instrument, load_instrument, survey_settings
 from soteria_research.measures import survey as measure
 from soteria_research.measures.survey_disclosure import group_keys, publishable_breakdowns
+from soteria_research.release import memo
 from soteria_research.sections.survey_publish import publish_values, survey_key, too_few, view
 from soteria_research.sections.tables import count_table
 
@@ -41,7 +42,11 @@ def survey_data(ctx: Any, instrument_id: str) -> dict[str, Any] | None:
         ctx.cache[key] = None
         return None
     level = float(ctx.measures.get("confidence_level", 0.95))
-    ctx.cache[key] = measure_survey(responses, ins, level, int(ctx.rules.min_cell_count))
+    # the reliability intervals bootstrap: computed once, in the release stage, and read
+    # back when the report renders
+    keep = ctx.publisher is not None and ctx.publisher.collecting
+    args = (responses, ins, level, int(ctx.rules.min_cell_count))
+    ctx.cache[key] = memo.remembered("survey", measure_survey, *args, keep=keep)
     return ctx.cache[key]
 
 

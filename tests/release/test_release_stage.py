@@ -8,6 +8,7 @@ from soteria_research import synth
 from soteria_research.batch import plan
 from soteria_research.batch.release_stage import build_release
 from soteria_research.ingest import clean_force
+from soteria_research.ingest.survey import clean_surveys
 from soteria_research.release.store import load_release
 
 pytestmark = pytest.mark.slow
@@ -23,6 +24,7 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
     synth.generate(tmp_path / "data" / "raw", forces=["Durham", "Cleveland"], scale=0.25)
     for folder in ("durham", "cleveland"):
         clean_force(tmp_path / "data" / "raw" / folder, tmp_path / "data" / "processed")
+    clean_surveys(tmp_path / "data" / "raw" / "durham", tmp_path / "data" / "processed")
     parameters = {"period": "latest", "comparator": "national"}
     build_release(["Durham"], parameters, plan.shared_inputs(), rerun=True)
     ledger = load_release()
@@ -45,3 +47,22 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
         for value in (row.value, row.ci_low, row.ci_high):
             assert pd.isna(value) or round(value * scale, 9) in published, row
         assert round(row.n, 9) in published
+    # the survey measures (a bootstrap) are kept by the collect pass, and the report's
+    # render pass reads them back instead of computing them again
+    from soteria_research import sections
+    from soteria_research.release import memo
+    from soteria_research.sections import survey_tables, surveys
+
+    assert {p.name.split("-")[0] for p in memo.memo_dir().iterdir()} == {"survey"}
+    fresh, computed = survey_tables.measure_survey, []
+    monkeypatch.setattr(
+        survey_tables, "measure_survey", lambda *a: computed.append(a) or fresh(*a)
+    )
+    ctx = sections.open_force("Durham")
+    surveys.victim_survey(ctx)
+    surveys.officer_survey(ctx)
+    assert computed == [] and ctx.cache["survey:victim"] is not None
+    for instrument in ("victim", "officer"):
+        data = ctx.cache[f"survey:{instrument}"]
+        again = fresh(data["responses"], data["instrument"], 0.95, int(ctx.rules.min_cell_count))
+        pd.testing.assert_frame_equal(data["summary"], again["summary"])
