@@ -225,10 +225,8 @@ def _build(
     import pandas as pd
 
     from soteria_research.disclosure import Rules
-    from soteria_research.release import Ledger, protect
+    from soteria_research.release import Ledger, memo, protect
     from soteria_research.release.store import save_release
-
-    from soteria_research.release import memo
 
     memo.clear()  # the collect pass keeps its costly measures afresh for the render pass
     pooled = pooled_comparator(period, subgroup, comparator)

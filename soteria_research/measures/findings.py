@@ -114,6 +114,7 @@ def force_findings(
     comparator: pd.DataFrame | None = None,
     settings: Mapping[str, Any] | None = None,
     links: pd.DataFrame | None = None,
+    measured: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Key findings of one force for one period, one row per measure.
 
@@ -139,6 +140,9 @@ def force_findings(
     links
         The crimes repeat suspects are linked over (e.g. every sexual offence in the
         extract); by default ``cases``.
+    measured
+        :func:`~soteria_research.measures.key_measures.case_measures` of these arguments
+        when the caller has it already (computed when None).
 
     Returns
     -------
@@ -152,7 +156,9 @@ def force_findings(
     levels = s["funnel_limits"]
     own = cases[cases["force"] == force]
     resolved = resolve_period(own, period)
-    rows = case_measures(cases, resolved, s, force, links).to_dict("records")
+    if measured is None:
+        measured = case_measures(cases, resolved, s, force, links)
+    rows = measured.to_dict("records")
     scales = {}
     for row in _assessment_rows(assessment, force, s["confidence_level"]):
         scales[(row["measure"], row["pillar"])] = row.pop("scale")

@@ -51,13 +51,22 @@ def entry_name(name: str, *args: object) -> str:
     return f"{name}-{digest.hexdigest()[:32]}.pkl"
 
 
-def remembered(name: str, compute: Callable[..., T], *args: object, keep: bool) -> T:
+def remembered(
+    name: str,
+    compute: Callable[..., T],
+    *args: object,
+    keep: bool,
+    key: tuple[object, ...] | None = None,
+) -> T:
     """``compute(*args)``, read from the memo when the release stage kept it.
 
     ``keep`` writes the result for the render pass (the release stage's collect pass).
-    An entry that cannot be read is computed again.
+    ``key``, when given, names the inputs in place of the arguments' bytes (e.g. the
+    digest of the processed files a force's cases are read from, where pickling the
+    cases would cost more than a small computation). An entry that cannot be read is
+    computed again.
     """
-    path = memo_dir() / entry_name(name, *args)
+    path = memo_dir() / entry_name(name, *(args if key is None else key))
     if path.is_file():
         try:
             with path.open("rb") as handle:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from soteria_research import normalise, notebook_policy, paths, reference, versions
+from soteria_research import digests, normalise, notebook_policy, paths, reference, versions
 from soteria_research.disclosure import OutputLog, Rules
 from soteria_research.errors import DataError
 from soteria_research.measures import Period, resolve_period
 from soteria_research.measures.defaults import measure_settings
-from soteria_research.release import Ledger, shared_key
+from soteria_research.release import Ledger, memo, shared_key
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.release.store import load_release
 
@@ -93,6 +93,24 @@ class ForceContext:
         from soteria_research.measures import cohort
 
         return cohort(self.cases, self.period)
+
+    def remembered(self, name: str, compute: Any, *args: Any, key: tuple[Any, ...] = ()) -> Any:
+        """``compute(*args)``: computed once, in the release stage's collect pass, and read
+        back when the report renders (:mod:`soteria_research.release.memo`). It must be a
+        pure function of the force's processed files and the report's parameters and
+        measure settings (which key it, with ``key``): a measure, not a published value."""
+        if "data_digest" not in self.cache:
+            self.cache["data_digest"] = digests.force_data_digest(self.slug)
+        keep = self.publisher is not None and self.publisher.collecting
+        whole = (
+            self.cache["data_digest"],
+            self.force,
+            self.subgroup,
+            self.period_label,
+            sorted(self.measures.items(), key=str),
+            *key,
+        )
+        return memo.remembered(name, compute, *args, keep=keep, key=whole)
 
     def provenance_line(self) -> str:
         notes = self.provenance.get("notes", {})

@@ -344,6 +344,15 @@ def _maturity(ctx: ForceContext, year: object) -> str:
     return "still maturing" if end + pd.Timedelta(days=365) > extracted else "followed a year"
 
 
+def _charge_within_a_year(cases: pd.DataFrame, years: list[str], level: float) -> list[pd.Series]:
+    """Each year's charge within 365 days (Aalen-Johansen), as its estimate row."""
+    rows = []
+    for year in years:
+        found = measures.cumulative_incidence(cases, year, horizons=(365,), confidence=level)
+        rows.append(found[found["cause"] == "charge"].iloc[0])
+    return rows
+
+
 def _by_cohort(ctx: ForceContext):
     """Charge rate by year of recording: naive so far beside censoring-aware within a year,
     with every year pooled as a last row (published when a single year cannot be).
@@ -351,11 +360,9 @@ def _by_cohort(ctx: ForceContext):
     Both rest on every crime recorded in the year (the same count as the outcomes table's):
     a crime without a usable date is in the cohort but followed for no time."""
     rows, years = [], sorted(ctx.cases["financial_year"].dropna().unique())
-    for year in years:
-        found = measures.cumulative_incidence(
-            ctx.cases, year, horizons=(365,), confidence=ctx.measures["confidence_level"]
-        )
-        charge = found[found["cause"] == "charge"].iloc[0]
+    level = ctx.measures["confidence_level"]
+    by_year = ctx.remembered("charge_within_a_year", _charge_within_a_year, ctx.cases, years, level)
+    for year, charge in zip(years, by_year, strict=True):
         cohort = ctx.cases[ctx.cases["financial_year"] == year]
         rows.append(
             {

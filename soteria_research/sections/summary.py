@@ -275,6 +275,11 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
         return ctx.cache["findings"]
     if ctx.period is None:
         return pd.DataFrame(columns=["pillar", "measure", "funnel_position", "suppressed"])
+    from soteria_research.measures.key_measures import case_measures
+
+    measured = ctx.remembered(
+        "case_measures", case_measures, ctx.cases, ctx.period, ctx.measures, ctx.force, ctx.links
+    )
     raw = measures.force_findings(
         ctx.cases,
         ctx.assessment if not ctx.assessment.empty else None,
@@ -283,6 +288,7 @@ def findings(ctx: ForceContext) -> pd.DataFrame:
         comparator=force_comparator(ctx),
         settings=ctx.measures,
         links=ctx.links,
+        measured=measured,
     )
     from soteria_research.sections.review_findings import review_findings
 

@@ -34,4 +34,3 @@ def test_a_measure_kept_by_the_collect_pass_is_read_back_not_computed_again(tmp_
     assert memo.remembered("m", measure, frame, 0.95, keep=False)["mean"] == 3.0
     memo.clear()
     assert not memo.memo_dir().exists()
-

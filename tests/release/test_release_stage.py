@@ -53,11 +53,10 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
     from soteria_research.release import memo
     from soteria_research.sections import survey_tables, surveys
 
-    assert {p.name.split("-")[0] for p in memo.memo_dir().iterdir()} == {"survey"}
+    kept = {p.name.split("-")[0] for p in memo.memo_dir().iterdir()}
+    assert kept == {"survey", "case_measures", "charge_within_a_year"}
     fresh, computed = survey_tables.measure_survey, []
-    monkeypatch.setattr(
-        survey_tables, "measure_survey", lambda *a: computed.append(a) or fresh(*a)
-    )
+    monkeypatch.setattr(survey_tables, "measure_survey", lambda *a: computed.append(a) or fresh(*a))
     ctx = sections.open_force("Durham")
     surveys.victim_survey(ctx)
     surveys.officer_survey(ctx)
@@ -66,3 +65,29 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
         data = ctx.cache[f"survey:{instrument}"]
         again = fresh(data["responses"], data["instrument"], 0.95, int(ctx.rules.min_cell_count))
         pd.testing.assert_frame_equal(data["summary"], again["summary"])
+    # the key measures and each year's charge within a year likewise: a render pass that
+    # cannot compute them shows what a render pass computing them afresh shows
+    from soteria_research.measures import key_measures
+    from soteria_research.sections import force as force_sections
+    from soteria_research.sections import summary
+
+    def refused(*_):
+        raise AssertionError("computed again in the render pass")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(key_measures, "case_measures", refused)
+        patch.setattr(force_sections, "_charge_within_a_year", refused)
+        ctx = sections.open_force("Durham")
+        from_memo = summary.findings(ctx), force_sections.censoring(ctx)
+    memo.clear()
+    ctx = sections.open_force("Durham")
+    fresh = summary.findings(ctx), force_sections.censoring(ctx)
+    pd.testing.assert_frame_equal(from_memo[0], fresh[0])
+
+    def shown(section):
+        return [
+            section.finding,
+            *(i._repr_html_() for i in section.items if hasattr(i, "_repr_html_")),
+        ]
+
+    assert shown(from_memo[1]) == shown(fresh[1])
