@@ -155,7 +155,10 @@ class CellTable(dict):
         return super().__contains__(key) or key in self._pending
 
     def __setitem__(self, key: str, cell: Cell) -> None:
-        self._pending.pop(key, None)
+        # unpickling sets the items before the attributes: no ``_pending`` yet then
+        pending = self.__dict__.get("_pending")
+        if pending:
+            pending.pop(key, None)
         super().__setitem__(key, cell)
 
     def __iter__(self):

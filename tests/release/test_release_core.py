@@ -339,6 +339,15 @@ def test_a_stored_release_reads_back_cell_for_cell_making_cells_only_when_asked(
     assert loaded.cells.get(merged) is loaded.cells[ledger.cells.resolve(merged)]
     assert loaded.cells.get("no such key") is None and "no such key" not in loaded.cells
     assert loaded.relations == ledger.relations
+    # a ledger crosses processes pickled (the release stage's pool): whole, both ways
+    import pickle
+
+    for cells in (ledger.cells, load_release(tmp_path).cells):
+        back = pickle.loads(pickle.dumps(cells))
+        assert sorted(back) == sorted(ledger.cells) and back.aliases == ledger.cells.aliases
+        assert {k: c.status for k, c in back.items()} == {
+            k: c.status for k, c in ledger.cells.items()
+        }
     made = {k: (c.value, c.status, c.reason, c.depends, c.places) for k, c in loaded.cells.items()}
     kept = {k: (c.value, c.status, c.reason, c.depends, c.places) for k, c in ledger.cells.items()}
     assert made == kept and not loaded.cells._pending
