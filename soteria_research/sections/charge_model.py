@@ -61,12 +61,20 @@ def charge_model_section(ctx: Any, cases: pd.DataFrame, title: str, who: str) ->
     settings, options = ctx.measures, model_options(ctx.measures)
     horizon = options["horizon_days"]
     pooled = cases["force"].nunique() > 1
-    result = measures.charge_model(
-        cases,
-        predictors=[*PREDICTORS, "force"] if pooled else list(PREDICTORS),
-        deviation=("force",) if pooled else (),
-        **options,
-    )
+    predictors = [*PREDICTORS, "force"] if pooled else list(PREDICTORS)
+    deviation = ("force",) if pooled else ()
+
+    def fit() -> Any:
+        return measures.charge_model(cases, predictors=predictors, deviation=deviation, **options)
+
+    # fitted once, in the release stage, and read back when the report renders; keyed by
+    # the context's data and by which crimes ``cases`` holds (a bare context fits afresh)
+    if hasattr(ctx, "remembered"):
+        crimes = int(pd.util.hash_pandas_object(cases["crime_id"], index=False).sum())
+        key = (len(cases), crimes, tuple(predictors), deviation)
+        result = ctx.remembered("charge_model", fit, key=key)
+    else:
+        result = fit()
     basis = (
         f"charged within {horizon} days of recording, among crimes recorded at least {horizon} "
         "days before the extraction (pending ones included), with a term per year of recording"

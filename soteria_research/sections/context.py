@@ -101,16 +101,8 @@ class ForceContext:
         measure settings (which key it, with ``key``): a measure, not a published value."""
         if "data_digest" not in self.cache:
             self.cache["data_digest"] = digests.force_data_digest(self.slug)
-        keep = self.publisher is not None and self.publisher.collecting
-        whole = (
-            self.cache["data_digest"],
-            self.force,
-            self.subgroup,
-            self.period_label,
-            sorted(self.measures.items(), key=str),
-            *key,
-        )
-        return memo.remembered(name, compute, *args, keep=keep, key=whole)
+        whole = (self.cache["data_digest"], self.force, self.period_label, *key)
+        return remembered(self, name, compute, *args, key=whole)
 
     def provenance_line(self) -> str:
         notes = self.provenance.get("notes", {})
@@ -131,6 +123,15 @@ class ForceContext:
             f"Run: {self.run_id} on {date.today().isoformat()}",
         ]
         return "\n".join(lines + self.notes)
+
+
+def remembered(ctx: Any, name: str, compute: Any, *args: Any, key: tuple[Any, ...]) -> Any:
+    """``compute(*args)`` kept by a collect-pass context (``ctx``, force or national) and
+    read back by a render-pass one, keyed by ``key`` (the digest of the data it rests on,
+    and whatever else it depends on), the offences and the measure settings."""
+    keep = ctx.publisher is not None and ctx.publisher.collecting
+    whole = (*key, ctx.subgroup, sorted(ctx.measures.items(), key=str))
+    return memo.remembered(name, compute, *args, keep=keep, key=whole)
 
 
 def _table(loader, force: str) -> pd.DataFrame | None:

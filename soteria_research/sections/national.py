@@ -14,7 +14,16 @@ from datetime import date
 
 import pandas as pd
 
-from soteria_research import formatting, homeoffice, measures, notebook_policy, plots, settings
+from soteria_research import (
+    digests,
+    formatting,
+    homeoffice,
+    measures,
+    notebook_policy,
+    paths,
+    plots,
+    settings,
+)
 from soteria_research.disclosure import OutputLog, Protected, Rules, render_table_html
 from soteria_research.measures.catalogue import MEASURES
 from soteria_research.measures.defaults import measure_settings
@@ -22,7 +31,7 @@ from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.release.store import load_release
-from soteria_research.sections.context import code_version
+from soteria_research.sections.context import code_version, remembered
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
 from soteria_research.sections.summary import (
@@ -66,6 +75,16 @@ class NationalContext:
     @property
     def forces(self) -> list[str]:
         return sorted(self.findings["force"].dropna().unique()) if len(self.findings) else []
+
+    def remembered(self, name: str, compute, *args, key: tuple = ()):
+        """``compute(*args)``: computed once, in the release stage's collect pass, and read
+        back when the report renders (:mod:`soteria_research.release.memo`). It must be a
+        pure function of every force's processed files and the report's parameters and
+        measure settings (which key it, with ``key``): a measure, not a published value."""
+        if "data_digest" not in self.cache:
+            self.cache["data_digest"] = digests.tree_digest(paths.processed_dir())
+        whole = (self.cache["data_digest"], NATIONAL, self.period, *key)
+        return remembered(self, name, compute, *args, key=whole)
 
     @property
     def data_source(self) -> str:
@@ -373,8 +392,11 @@ def maturity(ctx: NationalContext) -> Section:
     title = "Pillar maturity across forces"
     if ctx.assessment.empty:
         return Section(title, None, "No self-assessments have been returned.")
-    table = measures.maturity(
-        ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"]
+    table = ctx.remembered(
+        "maturity",
+        lambda: measures.maturity(
+            ctx.assessment, level="pillar", confidence=ctx.measures["confidence_level"]
+        ),
     )
     table = maturity_through_release(ctx, table)
     figure = (
@@ -453,7 +475,10 @@ def repeat_across(ctx: NationalContext) -> Section:
     title, pillar = "Repeat suspects across forces", "repeat_suspects"
     if ctx.cases.empty:
         return Section(title, pillar, "No case data.")
-    share = measures.repeat_suspect_share(ctx.cases, ctx.period, links=ctx.links)
+    share = ctx.remembered(
+        "repeat_across",
+        lambda: measures.repeat_suspect_share(ctx.cases, ctx.period, links=ctx.links),
+    )
     share = share.set_index(
         share["measure"].map(
             {

@@ -103,6 +103,11 @@ def _estimates(ctx, measure: str):
 
 
 def _estimate(ctx, measure: str):
+    """Computed once, in the release stage, and read back when the report renders."""
+    return ctx.remembered("evaluation", lambda: _estimated(ctx, measure), key=(measure,))
+
+
+def _estimated(ctx, measure: str):
     panel = _panel(ctx, measure)
     if panel.empty:
         return None, None, None
@@ -331,14 +336,18 @@ def _latest_pair(assessment: pd.DataFrame) -> tuple[str, str] | None:
 def _learning(ctx, pair: tuple[str, str]) -> pd.DataFrame:
     """The learning table of the rounds ``pair`` (once per context)."""
     if "learning" not in ctx.cache:
-        changes = rounds.round_change(
-            ctx.assessment,
-            "self",
-            from_round=pair[0],
-            to_round=pair[1],
-            confidence=float(ctx.measures["confidence_level"]),
-        )
-        ctx.cache["learning"] = learning_table(changes, load_plans())
+
+        def table() -> pd.DataFrame:
+            changes = rounds.round_change(
+                ctx.assessment,
+                "self",
+                from_round=pair[0],
+                to_round=pair[1],
+                confidence=float(ctx.measures["confidence_level"]),
+            )
+            return learning_table(changes, load_plans())
+
+        ctx.cache["learning"] = ctx.remembered("learning", table, key=pair)
     return ctx.cache["learning"]
 
 

@@ -19,7 +19,7 @@ from soteria_research.disclosure import Protected, render_table_html
 from soteria_research.errors import ConfigError, DataError
 from soteria_research.ingest.instrument import load_instrument
 from soteria_research.measures import survey as measure
-from soteria_research.release import NATIONAL
+from soteria_research.release import NATIONAL, memo
 from soteria_research.sections.display import Section
 from soteria_research.sections.survey_publish import publish_values, survey_key, too_few
 from soteria_research.sections.surveys import TITLES
@@ -40,6 +40,15 @@ def _responses(instrument_id: str) -> pd.DataFrame | None:
         return load_survey(instrument_id)
     except DataError:
         return None
+
+
+def _summaries(latest: pd.DataFrame, ins: Any, level: float, minimum: int):
+    """Scale means and reliability of each force's latest wave, and pooled over them."""
+    forces = measure.scale_summary(latest, ins, level, minimum, replicates=0)
+    pooled = measure.scale_summary(
+        latest.assign(force=NATIONAL, wave="latest"), ins, level, minimum, replicates=0
+    )
+    return forces, pooled
 
 
 def survey_comparison(ctx: Any, instrument_id: str) -> Section:
@@ -64,9 +73,9 @@ def survey_comparison(ctx: Any, instrument_id: str) -> Section:
         return Section(title, ins.pillar, f"No force has published {ins.id} survey responses.")
     minimum = int(ctx.rules.min_cell_count)
     level = float(ctx.measures.get("confidence_level", 0.95))
-    forces = measure.scale_summary(latest, ins, level, minimum, replicates=0)
-    pooled = measure.scale_summary(
-        latest.assign(force=NATIONAL, wave="latest"), ins, level, minimum, replicates=0
+    # computed once, in the release stage, and read back when the report renders
+    forces, pooled = memo.remembered(
+        "survey_comparison", _summaries, latest, ins, level, minimum, keep=pub.collecting
     )
     names = {s.id: s.name for s in ins.scales}
     name = f"{ins.id} survey across forces"

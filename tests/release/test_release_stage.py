@@ -54,7 +54,9 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
     from soteria_research.sections import survey_tables, surveys
 
     kept = {p.name.split("-")[0] for p in memo.memo_dir().iterdir()}
-    assert kept == {"survey", "case_measures", "charge_within_a_year"}
+    force_measures = {"survey", "case_measures", "charge_within_a_year", "charge_model"}
+    national = {"survey_comparison", "repeat_across", "maturity", "evaluation", "learning"}
+    assert kept == force_measures | national
     fresh, computed = survey_tables.measure_survey, []
     monkeypatch.setattr(survey_tables, "measure_survey", lambda *a: computed.append(a) or fresh(*a))
     ctx = sections.open_force("Durham")
