@@ -61,9 +61,9 @@ def remembered(
     """``compute(*args)``, read from the memo when the release stage kept it.
 
     ``keep`` writes the result for the render pass (the release stage's collect pass).
-    ``key``, when given, names the inputs in place of the arguments' bytes (e.g. the
-    digest of the processed files a force's cases are read from, where pickling the
-    cases would cost more than a small computation). An entry that cannot be read is
+    ``key``, when given, names the inputs in place of the arguments' bytes (e.g. a
+    digest of a force's crimes, where pickling them would cost more than a small
+    computation). An entry that cannot be read is
     computed again.
     """
     path = memo_dir() / entry_name(name, *(args if key is None else key))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from soteria_research import digests, normalise, notebook_policy, paths, reference, versions
+from soteria_research import normalise, notebook_policy, paths, reference, versions
 from soteria_research.disclosure import OutputLog, Rules
 from soteria_research.errors import DataError
 from soteria_research.measures import Period, resolve_period
@@ -97,10 +97,12 @@ class ForceContext:
     def remembered(self, name: str, compute: Any, *args: Any, key: tuple[Any, ...] = ()) -> Any:
         """``compute(*args)``: computed once, in the release stage's collect pass, and read
         back when the report renders (:mod:`soteria_research.release.memo`). It must be a
-        pure function of the force's processed files and the report's parameters and
-        measure settings (which key it, with ``key``): a measure, not a published value."""
+        pure function of the context's crimes and self-assessment (their contents key it),
+        the report's parameters, the measure settings and ``key``: a measure, not a
+        published value."""
         if "data_digest" not in self.cache:
-            self.cache["data_digest"] = digests.force_data_digest(self.slug)
+            crimes = self.links if self.links is not None else self.cases
+            self.cache["data_digest"] = frames_digest(crimes, self.assessment)
         whole = (self.cache["data_digest"], self.force, self.period_label, *key)
         return remembered(self, name, compute, *args, key=whole)
 
@@ -123,6 +125,21 @@ class ForceContext:
             f"Run: {self.run_id} on {date.today().isoformat()}",
         ]
         return "\n".join(lines + self.notes)
+
+
+def frames_digest(*frames: pd.DataFrame | None) -> str:
+    """SHA-256 of the tables' contents (columns, types and every value): what a measure
+    kept for the render pass is keyed by, so a context holding other data finds nothing."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for frame in frames:
+        if frame is None:
+            digest.update(b"none;")
+            continue
+        digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def remembered(ctx: Any, name: str, compute: Any, *args: Any, key: tuple[Any, ...]) -> Any:

@@ -86,11 +86,14 @@ def quarterly(ctx: ForceContext) -> dict[str, Protected]:
     if ctx.cases.empty or "extraction_date" not in ctx.cases.columns:
         ctx.cache["quarterly"] = out
         return out
-    panels = quarter_panels(
-        ctx.cases,
-        list(KEY_MEASURES),
-        int(ctx.measures["evaluation_follow_up_days"]),
-        subgroup=None,
+    panels = ctx.remembered(
+        "quarter_panels",
+        lambda: quarter_panels(
+            ctx.cases,
+            list(KEY_MEASURES),
+            int(ctx.measures["evaluation_follow_up_days"]),
+            subgroup=None,
+        ),
     )
     ctx.cache["panels"] = panels
     pub = ctx.publisher
@@ -332,10 +335,19 @@ def improvement_plan(ctx: ForceContext) -> Section:
     return Section(title, pillar, finding, items)
 
 
-def _round_table(ctx: ForceContext) -> tuple[pd.DataFrame, str]:
-    change = rounds.round_change(
-        ctx.assessment, "self", confidence=float(ctx.measures["confidence_level"])
+def _self_change(ctx: ForceContext) -> pd.DataFrame:
+    """Change in self rating between the force's rounds (exact Wilcoxon tests: computed
+    once, in the release stage, and read back when the report renders)."""
+    return ctx.remembered(
+        "round_change",
+        lambda: rounds.round_change(
+            ctx.assessment, "self", confidence=float(ctx.measures["confidence_level"])
+        ),
     )
+
+
+def _round_table(ctx: ForceContext) -> tuple[pd.DataFrame, str]:
+    change = _self_change(ctx)
     change = change[change["reason"] == ""]
     if change.empty:
         return pd.DataFrame(), ""
@@ -378,9 +390,7 @@ def maturity_findings(ctx: ForceContext) -> pd.DataFrame:
     empty = pd.DataFrame(columns=columns)
     if ctx.assessment.empty or ctx.assessment["round"].nunique() < 2:
         return empty
-    change = rounds.round_change(
-        ctx.assessment, "self", confidence=float(ctx.measures["confidence_level"])
-    )
+    change = _self_change(ctx)
     change = change[change["reason"] == ""]
     if change.empty:
         return empty

@@ -31,7 +31,7 @@ from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.release.store import load_release
-from soteria_research.sections.context import code_version, remembered
+from soteria_research.sections.context import code_version, frames_digest, remembered
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
 from soteria_research.sections.summary import (
@@ -79,10 +79,13 @@ class NationalContext:
     def remembered(self, name: str, compute, *args, key: tuple = ()):
         """``compute(*args)``: computed once, in the release stage's collect pass, and read
         back when the report renders (:mod:`soteria_research.release.memo`). It must be a
-        pure function of every force's processed files and the report's parameters and
-        measure settings (which key it, with ``key``): a measure, not a published value."""
+        pure function of the context's crimes and self-assessments (their contents key it)
+        or the processed files (their digest keys it), the report's parameters, the measure
+        settings and ``key``: a measure, not a published value."""
         if "data_digest" not in self.cache:
-            self.cache["data_digest"] = digests.tree_digest(paths.processed_dir())
+            crimes = self.links if self.links is not None else self.cases
+            files = digests.tree_digest(paths.processed_dir())  # the plans, read as needed
+            self.cache["data_digest"] = (frames_digest(crimes, self.assessment), files)
         whole = (self.cache["data_digest"], NATIONAL, self.period, *key)
         return remembered(self, name, compute, *args, key=whole)
 

@@ -362,7 +362,13 @@ def learning(ctx) -> Section:
         national_findings(ctx)  # the evaluation's evidence rows
         return Section(title, pillar, "Only one self-assessment round has been returned.")
     level = float(ctx.measures["confidence_level"])
-    national = rounds.national_round_change(ctx.assessment, *pair, confidence=level)
+    # its Wilcoxon tests are exact (permutations) with few forces: computed once, in the
+    # release stage, and read back when the report renders
+    national = ctx.remembered(
+        "national_round_change",
+        lambda: rounds.national_round_change(ctx.assessment, *pair, confidence=level),
+        key=pair,
+    )
     across = []
     for row in national.itertuples(index=False):
         name = f"maturity change across forces {pair[0]} to {pair[1]}: {row.pillar}"

@@ -34,3 +34,16 @@ def test_a_measure_kept_by_the_collect_pass_is_read_back_not_computed_again(tmp_
     assert memo.remembered("m", measure, frame, 0.95, keep=False)["mean"] == 3.0
     memo.clear()
     assert not memo.memo_dir().exists()
+
+
+def test_a_context_holding_other_data_finds_nothing_kept():
+    # measures are keyed by the contents of the crimes they rest on, not by where they
+    # were read from: a context built on other crimes (a test, a notebook's own frame)
+    # computes afresh
+    from soteria_research.sections.context import frames_digest
+
+    cases = pd.DataFrame({"crime_id": ["a", "b"], "charged": [True, False]})
+    assert frames_digest(cases, None) == frames_digest(cases.copy(), None)
+    assert frames_digest(cases, None) != frames_digest(cases.assign(charged=[True, True]), None)
+    assert frames_digest(cases, None) != frames_digest(cases.rename(columns={"charged": "c"}), None)
+    assert frames_digest(cases, None) != frames_digest(cases, cases)

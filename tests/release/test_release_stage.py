@@ -55,7 +55,9 @@ def test_a_release_of_some_forces_compares_them_with_every_force(tmp_path, monke
 
     kept = {p.name.split("-")[0] for p in memo.memo_dir().iterdir()}
     force_measures = {"survey", "case_measures", "charge_within_a_year", "charge_model"}
+    force_measures |= {"round_change", "quarter_panels"}
     national = {"survey_comparison", "repeat_across", "maturity", "evaluation", "learning"}
+    national |= {"national_round_change"}
     assert kept == force_measures | national
     fresh, computed = survey_tables.measure_survey, []
     monkeypatch.setattr(survey_tables, "measure_survey", lambda *a: computed.append(a) or fresh(*a))
