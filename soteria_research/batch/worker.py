@@ -13,6 +13,7 @@ started, then exits.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import signal
@@ -26,6 +27,14 @@ from soteria_research import digests, files, paths
 from soteria_research.errors import RunError
 
 KERNEL = "python3"
+#: How often a notebook's kernel is started before its report fails. A kernel can die
+#: before it runs anything: two kernels starting side by side can be handed the same free
+#: port. Nothing of the notebook has run then, so starting another is safe.
+KERNEL_STARTS = 3
+#: What jupyter_client says when a kernel dies or hangs before replying to kernel_info.
+NOT_STARTED = ("before replying to kernel_info", "didn't respond in")
+
+log = logging.getLogger(__name__)
 #: The national report's rows of the evidence base, as ``sections.summary`` names them.
 NATIONAL_FINDINGS = "national.findings.parquet"
 
@@ -153,24 +162,43 @@ def _relative(path: Path) -> str:
     return path.relative_to(paths.reports_dir()).as_posix()
 
 
+def kernel_did_not_start(exc: BaseException) -> bool:
+    """Whether ``exc`` says the kernel died or hung before running a cell."""
+    return isinstance(exc, RuntimeError) and any(text in str(exc) for text in NOT_STARTED)
+
+
 def _execute(job: Job) -> Any:
     import papermill
 
     Path(job.executed).parent.mkdir(parents=True, exist_ok=True)
     Path(job.staging).mkdir(parents=True, exist_ok=True)
-    return papermill.execute_notebook(
-        job.notebook,
-        job.executed,
-        parameters=job.parameters,
-        kernel_name=KERNEL,
-        progress_bar=False,
-        log_output=False,
-        cwd=str(Path(job.notebook).parent),
-        shutdown_kernel="immediate",  # every output is in by then; saves a graceful wait
-        # written once at the end (or when a cell fails), not before and after every cell:
-        # each write serialises and validates the whole notebook, figures and all
-        request_save_on_cell_execute=False,
-    )
+    for start in range(1, KERNEL_STARTS + 1):
+        try:
+            return papermill.execute_notebook(
+                job.notebook,
+                job.executed,
+                parameters=job.parameters,
+                kernel_name=KERNEL,
+                progress_bar=False,
+                log_output=False,
+                cwd=str(Path(job.notebook).parent),
+                shutdown_kernel="immediate",  # every output is in by then; no graceful wait
+                # written once at the end (or when a cell fails), not before and after every
+                # cell: each write serialises and validates the whole notebook, figures and all
+                request_save_on_cell_execute=False,
+            )
+        except RuntimeError as exc:
+            if start == KERNEL_STARTS or not kernel_did_not_start(exc):
+                raise
+            log.warning(
+                "%s: the kernel did not start (%s); starting another (%d of %d)",
+                job.name,
+                exc,
+                start + 1,
+                KERNEL_STARTS,
+            )
+            time.sleep(0.5 * start)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _header(job: Job) -> Any:
