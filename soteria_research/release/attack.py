@@ -2,10 +2,12 @@
 
 The reader knows every published count and every relation in the ledger, and that counts
 are whole and never negative. For each withheld count the smallest and largest values
-consistent with all of that are two linear programmes (HiGHS through
-:func:`scipy.optimize.linprog`). Published counts are constants, so each relation is
-written over its withheld cells only, and the problem splits into connected components
-of withheld cells that share a relation; most are tiny.
+consistent with all of that are two linear programmes. Published counts are constants, so
+each relation is written over its withheld cells only, and the problem splits into
+connected components of withheld cells that share a relation; most are tiny. Each
+component is passed to HiGHS (``highspy``) once and solved for one cell after another,
+each solve starting from the last one's basis; a solve HiGHS cannot finish that way is
+done by :func:`scipy.optimize.linprog`.
 
 >>> from soteria_research.release.ledger import Ledger
 >>> ledger = Ledger()
@@ -20,7 +22,11 @@ of withheld cells that share a relation; most are tiny.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +34,10 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
 from soteria_research.release.ledger import EQ, Ledger, Relation
+
+#: HiGHS' ``simplex_strategy`` for the primal simplex.
+PRIMAL_SIMPLEX = 4
+_SOLVERS = threading.local()
 
 
 def guarded(cell) -> bool:
@@ -40,35 +50,73 @@ def guarded(cell) -> bool:
     return not (cell.status == "secondary" and cell.priority == 0)
 
 
-def _withheld_counts(ledger: Ledger) -> list[str]:
+#: Where :func:`intervals`' ``cache`` keeps the relations through each cell.
+_INDEX = "relations through each cell"
+
+
+class _Index:
+    """The ledger as the reader's equations see it, built once per ledger and cache: each
+    count's cell, each cell's published value and the relations through each cell (values
+    and relations do not change while a release is protected; statuses do)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.relations = ledger.relations
+        cells = ledger.cells
+        self.counts = {k: c for k, c in cells.items() if c.kind == "count"}
+        self.values = {k: c.value for k, c in cells.items()}
+        by_cell: dict[str, list[int]] = defaultdict(list)
+        for i, rel in enumerate(self.relations):
+            for key, _ in rel.terms:
+                by_cell[key].append(i)
+        self.by_cell = dict(by_cell)
+
+
+def _index(ledger: Ledger, cache: dict | None) -> _Index:
     ledger.canonical()
-    return [k for k, c in ledger.cells.items() if c.kind == "count" and c.withheld]
+    index = cache.get(_INDEX) if cache is not None else None
+    if index is None or index.relations is not ledger.relations:
+        index = _Index(ledger)
+        if cache is not None:
+            cache[_INDEX] = index
+    return index
+
+
+def _withheld_counts(ledger: Ledger, cache: dict | None = None) -> list[str]:
+    return [k for k, c in _index(ledger, cache).counts.items() if c.withheld]
 
 
 def _reduced(
-    ledger: Ledger, hidden: set[str]
+    ledger: Ledger, hidden: set[str], cache: dict | None = None
 ) -> list[tuple[dict[str, float], str, float, Relation]]:
-    """Each relation over its hidden cells, published values moved to the right-hand side."""
+    """Each relation over its hidden cells, published values moved to the right-hand side
+    (only relations through a hidden cell have any: the others are dropped)."""
+    index = _index(ledger, cache)
+    values, relations = index.values, index.relations
+    through = sorted({i for key in hidden for i in index.by_cell.get(key, ())})
     out = []
-    for rel in ledger.relations:
+    for rel in (relations[i] for i in through):
         terms: dict[str, float] = {}
         rhs = rel.rhs
         for key, coef in rel.terms:
             if key in hidden:
                 terms[key] = terms.get(key, 0.0) + coef
             else:
-                rhs -= coef * ledger.cells[key].value
+                value = values.get(key)
+                rhs -= coef * (ledger.cells[key].value if value is None else value)
         terms = {k: c for k, c in terms.items() if c != 0}
         if terms:
             out.append((terms, rel.sense, rhs, rel))
     return out
 
 
-def components(ledger: Ledger, hidden: set[str] | None = None) -> list[tuple[list[str], list]]:
-    """Connected components of withheld counts linked by relations, with their relations."""
-    hidden = set(_withheld_counts(ledger)) if hidden is None else hidden
-    ledger.canonical()
-    groups = _split(sorted(hidden), _reduced(ledger, hidden))
+def components(
+    ledger: Ledger, hidden: set[str] | None = None, cache: dict | None = None
+) -> list[tuple[list[str], list]]:
+    """Connected components of withheld counts linked by relations, with their relations.
+
+    ``cache`` as for :func:`intervals`."""
+    hidden = set(_withheld_counts(ledger, cache)) if hidden is None else hidden
+    groups = _split(sorted(hidden), _reduced(ledger, hidden, cache))
     return [(sorted(keys), rels) for keys, rels in groups]
 
 
@@ -82,6 +130,108 @@ def _solve(cost: np.ndarray, key: str, kwargs: dict) -> float:
     return float(abs(res.fun)) if cost.sum() < 0 else float(res.fun)
 
 
+def _highs() -> Any:
+    """This thread's HiGHS solver, quiet (HiGHS prints a banner when a process first makes
+    one: it goes to ``/dev/null``)."""
+    solver = getattr(_SOLVERS, "highs", None)
+    if solver is None:
+        import highspy
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.close(null)
+            solver = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        solver.setOptionValue("output_flag", False)
+        # Each programme differs from the one before only in its objective: the last
+        # optimal basis stays feasible, so primal simplex goes on from it (no presolve).
+        solver.setOptionValue("presolve", "off")
+        solver.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+        _SOLVERS.highs = solver
+    return solver
+
+
+class _Programme:
+    """One component's relations as one linear programme, solved for one cell at a time.
+
+    The constraints are passed to HiGHS once; each bound only changes the objective, so
+    every solve after the first starts from the last optimal basis. A solve that ends in
+    neither an optimum nor an unbounded ray is done again from scratch, then by
+    :func:`scipy.optimize.linprog`, which also names inconsistent relations.
+    """
+
+    def __init__(self, keys: list[str], rels: list) -> None:
+        import highspy
+
+        self.keys, self.rels = keys, rels
+        index = {k: i for i, k in enumerate(keys)}
+        rows, cols, coefs, lower, upper = [], [], [], [], []
+        for r, (terms, sense, rhs, _) in enumerate(rels):
+            for key, coef in terms.items():
+                rows.append(r)
+                cols.append(index[key])
+                coefs.append(coef)
+            lower.append(rhs if sense == EQ else -highspy.kHighsInf)
+            upper.append(rhs)
+        matrix = csr_matrix((coefs, (rows, cols)), shape=(len(rels), len(keys)))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(keys), len(rels)
+        lp.col_cost_ = np.zeros(len(keys))
+        lp.col_lower_ = np.zeros(len(keys))
+        lp.col_upper_ = np.full(len(keys), highspy.kHighsInf)
+        lp.row_lower_ = np.asarray(lower, dtype=float)
+        lp.row_upper_ = np.asarray(upper, dtype=float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(keys), len(rels)
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        self.status = highspy.HighsModelStatus
+        self.solver = _highs()
+        self.solver.clearModel()
+        self.solver.passModel(lp)
+        self.matrix = matrix
+
+    def _run(self, i: int, sign: float) -> tuple[Any, float]:
+        solver = self.solver
+        solver.changeColCost(i, sign)
+        solver.run()
+        status = solver.getModelStatus()
+        value = solver.getInfo().objective_function_value  # before the cost is reset
+        solver.changeColCost(i, 0.0)
+        return status, value
+
+    def optimum(self, i: int, sign: float) -> float:
+        """The least (``sign`` 1) or greatest (``sign`` -1) value of cell ``i`` (``+inf``
+        when unbounded)."""
+        for _attempt in range(2):
+            status, value = self._run(i, sign)
+            if status == self.status.kOptimal:
+                return abs(value) if sign < 0 else value
+            if status == self.status.kUnbounded:
+                return math.inf
+            self.solver.clearSolver()  # start again without the last basis
+        return self._linprog(i, sign)
+
+    def _linprog(self, i: int, sign: float) -> float:
+        eq = [r for r, (_, sense, _, _) in enumerate(self.rels) if sense == EQ]
+        ub = [r for r, (_, sense, _, _) in enumerate(self.rels) if sense != EQ]
+        rhs = np.array([rhs for _, _, rhs, _ in self.rels])
+        kwargs = {}
+        if eq:
+            kwargs["A_eq"], kwargs["b_eq"] = self.matrix[eq], rhs[eq]
+        if ub:
+            kwargs["A_ub"], kwargs["b_ub"] = self.matrix[ub], rhs[ub]
+        cost = np.zeros(len(self.keys))
+        cost[i] = sign
+        return _solve(cost, self.keys[i], kwargs)
+
+
 def _bounds(
     keys: list[str], rels: list, targets: set[str] | None = None
 ) -> dict[str, tuple[float, float]]:
@@ -89,35 +239,16 @@ def _bounds(
     given)."""
     if not rels:
         return {k: (0.0, math.inf) for k in keys if targets is None or k in targets}
-    index = {k: i for i, k in enumerate(keys)}
-    eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
-    for terms, sense, rhs, _ in rels:
-        row = np.zeros(len(keys))
-        for key, coef in terms.items():
-            row[index[key]] = coef
-        if sense == EQ:
-            eq_rows.append(row)
-            eq_rhs.append(rhs)
-        else:
-            ub_rows.append(row)
-            ub_rhs.append(rhs)
-    kwargs = {}
-    if eq_rows:
-        kwargs["A_eq"], kwargs["b_eq"] = csr_matrix(np.array(eq_rows)), np.array(eq_rhs)
-    if ub_rows:
-        kwargs["A_ub"], kwargs["b_ub"] = csr_matrix(np.array(ub_rows)), np.array(ub_rhs)
+    programme = _Programme(keys, rels)
     out = {}
-    for key, i in index.items():
+    for i, key in enumerate(keys):
         if targets is not None and key not in targets:
             continue
-        cost = np.zeros(len(keys))
-        cost[i] = -1.0
-        high = _solve(cost, key, kwargs)
+        high = programme.optimum(i, -1.0)
         if math.isfinite(high) and high < 0.5:
             out[key] = (0.0, 0.0)
             continue
-        cost[i] = 1.0
-        low = _solve(cost, key, kwargs)
+        low = programme.optimum(i, 1.0)
         # Counts are whole numbers: the reader rounds inwards.
         low = math.ceil(low - 1e-7) if math.isfinite(low) else low
         high = math.floor(high + 1e-7) if math.isfinite(high) else high
@@ -166,7 +297,7 @@ def intervals(
     component solve that one alone.
     """
     rows = []
-    for keys, rels in components(ledger):
+    for keys, rels in components(ledger, cache=cache):
         if only is not None and not only.intersection(keys):
             continue
         targets = {k for k in keys if guarded(ledger.cells[k])}
@@ -226,11 +357,12 @@ def _split(keys: list[str], rels: list) -> list[tuple[list[str], list]]:
     return [(members, by_root.get(root, [])) for root, members in groups.items()]
 
 
-def pinned(ledger: Ledger) -> list[list[str]]:
+def pinned(ledger: Ledger, cache: dict | None = None) -> list[list[str]]:
     """Withheld counts an equality pins to one value once published values and other pinned
-    cells are substituted (no linear programme needed), grouped by component."""
+    cells are substituted (no linear programme needed), grouped by component (``cache`` as
+    for :func:`intervals`)."""
     found = []
-    for keys, rels in components(ledger):
+    for keys, rels in components(ledger, cache=cache):
         known, _ = _peel(keys, rels)
         known = [k for k in known if guarded(ledger.cells[k])]
         if known:

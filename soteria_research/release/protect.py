@@ -162,7 +162,7 @@ def apply_secondary(ledger: Ledger, width: float, cache: dict | None = None) -> 
     by_cell = _relations_by_cell(ledger)
     added = 0
     while True:
-        groups = pinned(ledger)
+        groups = pinned(ledger, cache)
         if not groups:
             found = exposed(ledger, width, cache=cache)
             if found.empty:
