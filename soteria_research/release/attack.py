@@ -69,6 +69,8 @@ class _Index:
             for key, _ in rel.terms:
                 by_cell[key].append(i)
         self.by_cell = dict(by_cell)
+        #: the withheld counts last seen and their components (see :func:`components`)
+        self.components: tuple[set[str], list] | None = None
 
 
 def _index(ledger: Ledger, cache: dict | None) -> _Index:
@@ -85,39 +87,94 @@ def _withheld_counts(ledger: Ledger, cache: dict | None = None) -> list[str]:
     return [k for k, c in _index(ledger, cache).counts.items() if c.withheld]
 
 
+def _reduce(ledger: Ledger, index: _Index, rel: Relation, hidden: set[str]) -> tuple | None:
+    """One relation over its hidden cells, published values moved to the right-hand side
+    (``None`` when no hidden cell is left in it)."""
+    terms: dict[str, float] = {}
+    rhs = rel.rhs
+    for key, coef in rel.terms:
+        if key in hidden:
+            terms[key] = terms.get(key, 0.0) + coef
+        else:
+            value = index.values.get(key)
+            rhs -= coef * (ledger.cells[key].value if value is None else value)
+    terms = {k: c for k, c in terms.items() if c != 0}
+    return (terms, rel.sense, rhs, rel) if terms else None
+
+
 def _reduced(
     ledger: Ledger, hidden: set[str], cache: dict | None = None
 ) -> list[tuple[dict[str, float], str, float, Relation]]:
-    """Each relation over its hidden cells, published values moved to the right-hand side
-    (only relations through a hidden cell have any: the others are dropped)."""
+    """Each relation over its hidden cells (only relations through a hidden cell have any:
+    the others are dropped)."""
     index = _index(ledger, cache)
-    values, relations = index.values, index.relations
     through = sorted({i for key in hidden for i in index.by_cell.get(key, ())})
-    out = []
-    for rel in (relations[i] for i in through):
-        terms: dict[str, float] = {}
-        rhs = rel.rhs
-        for key, coef in rel.terms:
-            if key in hidden:
-                terms[key] = terms.get(key, 0.0) + coef
-            else:
-                value = values.get(key)
-                rhs -= coef * (ledger.cells[key].value if value is None else value)
-        terms = {k: c for k, c in terms.items() if c != 0}
-        if terms:
-            out.append((terms, rel.sense, rhs, rel))
-    return out
+    reduced = (_reduce(ledger, index, index.relations[i], hidden) for i in through)
+    return [r for r in reduced if r is not None]
 
 
 def components(
     ledger: Ledger, hidden: set[str] | None = None, cache: dict | None = None
 ) -> list[tuple[list[str], list]]:
-    """Connected components of withheld counts linked by relations, with their relations.
+    """Connected components of withheld counts linked by relations, with their relations,
+    in the order of each component's first key.
 
-    ``cache`` as for :func:`intervals`."""
-    hidden = set(_withheld_counts(ledger, cache)) if hidden is None else hidden
-    groups = _split(sorted(hidden), _reduced(ledger, hidden, cache))
-    return [(sorted(keys), rels) for keys, rels in groups]
+    ``cache`` as for :func:`intervals`; with it, the components of the withheld counts are
+    kept, and the next call works out again only those that a change of withheld counts
+    reached (rounds of suppression change a few cells of a release of thousands)."""
+    if hidden is not None or cache is None:
+        hidden = set(_withheld_counts(ledger, cache)) if hidden is None else hidden
+        groups = _split(sorted(hidden), _reduced(ledger, hidden, cache))
+        return [(sorted(keys), rels) for keys, rels in groups]
+    index = _index(ledger, cache)
+    now = set(_withheld_counts(ledger, cache))
+    kept = index.components
+    if kept is None:
+        found = components(ledger, now)
+    else:
+        before, groups = kept
+        changed = now ^ before
+        if not changed:
+            return groups
+        of = {key: n for n, (keys, _) in enumerate(groups) for key in keys}
+        reached = {of[k] for k in changed if k in of}
+        for key in changed:
+            for i in index.by_cell.get(key, ()):
+                reached.update(of[k] for k, _ in index.relations[i].terms if k in of)
+        seeds = {k for n in reached for k in groups[n][0] if k in now} | (changed & now)
+        redone = _components_from(ledger, index, seeds, now)
+        found = [g for n, g in enumerate(groups) if n not in reached] + redone
+        found.sort(key=lambda group: group[0][0])
+    index.components = (now, found)
+    return found
+
+
+def _components_from(
+    ledger: Ledger, index: _Index, seeds: set[str], hidden: set[str]
+) -> list[tuple[list[str], list]]:
+    """The components of ``hidden`` holding ``seeds``, as :func:`components` gives them."""
+    out = []
+    left = set(seeds)
+    while left:
+        start = min(left)
+        members, queue, through = {start}, [start], set()
+        while queue:
+            key = queue.pop()
+            for i in index.by_cell.get(key, ()):
+                if i in through:
+                    continue
+                reduced = _reduce(ledger, index, index.relations[i], hidden)
+                if reduced is None:
+                    continue
+                through.add(i)
+                for other in reduced[0]:
+                    if other not in members:
+                        members.add(other)
+                        queue.append(other)
+        left -= members
+        rels = [_reduce(ledger, index, index.relations[i], hidden) for i in sorted(through)]
+        out.append((sorted(members), rels))
+    return out
 
 
 def _solve(cost: np.ndarray, key: str, kwargs: dict) -> float:
