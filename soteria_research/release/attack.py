@@ -178,8 +178,11 @@ def _components_from(
 
 
 def _solve(cost: np.ndarray, key: str, kwargs: dict) -> float:
-    """The optimum of one direction (``+inf`` when a maximum is unbounded)."""
-    res = linprog(cost, bounds=(0, None), method="highs", **kwargs)
+    """The optimum of one direction (``+inf`` when a maximum is unbounded).
+
+    Without presolve: HiGHS' presolve, as :func:`~scipy.optimize.linprog` runs it, calls
+    some feasible programmes whose maximum is unbounded infeasible."""
+    res = linprog(cost, bounds=(0, None), method="highs", options={"presolve": False}, **kwargs)
     if res.status == 3:
         return math.inf
     if res.status != 0:

@@ -88,6 +88,20 @@ def test_an_unbounded_cell_and_a_pinned_one():
     assert found == {"a": (3.0, math.inf), "b": (0.0, math.inf)}
 
 
+def test_an_unbounded_maximum_that_presolve_calls_infeasible():
+    # linprog with HiGHS' presolve says "infeasible" here, though every cell at 0 fits and
+    # c2 = c3 grows without bound: the reader's bounds must not stop a release for it
+    rels = [
+        ({"c0": 1.0, "c1": 1.0, "c2": 1.0, "c3": -1.0, "c4": 1.0}, LE, 1.0, None),
+        ({"c0": 1.0, "c1": 1.0, "c2": -1.0, "c3": 1.0, "c4": -1.0}, LE, 0.0, None),
+    ]
+    keys = ["c0", "c1", "c2", "c3", "c4"]
+    found = attack._bounds(keys, rels)
+    assert found["c3"] == (0.0, math.inf)
+    assert found["c0"] == (0.0, 0.0)  # c0 + c1 <= 0.5 from the two rows: whole counts, 0
+    assert _linprog_bounds(keys, rels)["c3"] == (0.0, math.inf)
+
+
 def test_inconsistent_relations_are_named():
     rels = [({"a": 1.0, "b": 1.0}, EQ, 4.0, None), ({"a": 1.0}, LE, -1.0, None)]
     with pytest.raises(ValueError, match="relations around 'a' are inconsistent"):
