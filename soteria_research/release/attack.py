@@ -54,6 +54,15 @@ def guarded(cell) -> bool:
 _INDEX = "relations through each cell"
 
 
+def relations_by_cell(relations: list[Relation]) -> dict[str, list[int]]:
+    """The positions in ``relations`` of the relations through each cell."""
+    by_cell: dict[str, list[int]] = {}
+    for index, rel in enumerate(relations):
+        for key, _ in rel.terms:
+            by_cell.setdefault(key, []).append(index)
+    return by_cell
+
+
 class _Index:
     """The ledger as the reader's equations see it, built once per ledger and cache: each
     count's cell, each cell's published value and the relations through each cell (values
@@ -64,11 +73,7 @@ class _Index:
         cells = ledger.cells
         self.counts = {k: c for k, c in cells.items() if c.kind == "count"}
         self.values = {k: c.value for k, c in cells.items()}
-        by_cell: dict[str, list[int]] = defaultdict(list)
-        for i, rel in enumerate(self.relations):
-            for key, _ in rel.terms:
-                by_cell[key].append(i)
-        self.by_cell = dict(by_cell)
+        self.by_cell = relations_by_cell(self.relations)
         #: the withheld counts last seen and their components (see :func:`components`)
         self.components: tuple[set[str], list] | None = None
 

@@ -20,7 +20,7 @@ import logging
 from soteria_research.disclosure.attack import protection_width
 from soteria_research.disclosure.rules import Rules, resolve
 from soteria_research.errors import DisclosureError
-from soteria_research.release.attack import exposed, pinned
+from soteria_research.release.attack import exposed, pinned, relations_by_cell
 from soteria_research.release.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -176,11 +176,7 @@ def apply_secondary(ledger: Ledger, width: float, cache: dict | None = None) -> 
 
 
 def _relations_by_cell(ledger: Ledger) -> dict[str, list[int]]:
-    by_cell: dict[str, list[int]] = {}
-    for index, rel in enumerate(ledger.relations):
-        for key, _ in rel.terms:
-            by_cell.setdefault(key, []).append(index)
-    return by_cell
+    return relations_by_cell(ledger.relations)
 
 
 def restore(
