@@ -116,16 +116,43 @@ def alt_text(figure: Figure) -> str:
     for ax in figure.axes:
         if ax.get_label() == "<colorbar>":
             continue
-        words = [ax.get_title(), ax.get_xlabel() and f"across: {ax.get_xlabel()}"]
+        words = [" ".join(ax.get_title().split()), ax.get_xlabel() and f"across: {ax.get_xlabel()}"]
         words.append(ax.get_ylabel() and f"up: {ax.get_ylabel()}")
         parts.append("; ".join(w for w in words if w))
-    title = figure._suptitle.get_text() if figure._suptitle else ""
+    title = " ".join(figure._suptitle.get_text().split()) if figure._suptitle else ""
     return "Chart. " + ". ".join(p for p in [title, *parts] if p) + "."
 
 
 def _describe(figure: Figure, text: str) -> Figure:
     figure.alt_text = text
     return figure
+
+
+def fit_title(target: Figure | object, text: str, **kwargs: object) -> None:
+    """``text`` as the title of the figure of ``target`` (a figure, or one of its axes),
+    wrapped onto as many lines as it needs to fit the figure's width.
+
+    Figures are saved at their own size (:func:`soteria_research.sections.display.figure_png`
+    draws each once, with no second pass to crop it to what it holds). The constrained
+    layout makes room for a title of several lines, but not for one wider than the figure,
+    and an axes' title is centred on the axes, which long tick labels push off centre: a
+    long finding would run past the image's edge and be cut. So the title is the
+    figure's, centred on it, and wrapped to its width; the figure grows by the lines added.
+    """
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    figure = target if isinstance(target, Figure) else target.get_figure()
+    points = FontProperties(
+        size=kwargs.get("fontsize", rcParams["figure.titlesize"])
+    ).get_size_in_points()
+    # characters of DejaVu Sans average under 0.6 em; leave a margin for the padding
+    width = max(20, int(figure.get_figwidth() * 72 * 0.9 / (0.6 * points)))
+    wrapped = textwrap.fill(" ".join(text.split()), width)
+    figure.suptitle(wrapped, **kwargs)
+    # each line past the first makes the figure taller, so the data keep their room
+    extra = wrapped.count("\n") * 1.2 * points / 72
+    figure.set_figheight(figure.get_figheight() + extra)
 
 
 def _legend_below(ax, handles=None, ncol: int = 3, **kwargs) -> None:
@@ -189,7 +216,7 @@ def spc_chart(chart: pd.DataFrame, title: str, ylabel: str, percent: bool = Fals
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Month")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    fit_title(ax, title)
     _legend_below(
         ax,
         [
@@ -278,7 +305,7 @@ def funnel_plot(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 0 else ""))
     ax.set_xlabel("Crimes in the denominator (n)")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    fit_title(ax, title)
     _legend_below(ax, ncol=3)
     _separate(ax, texts)
     placed = units["position"].value_counts()
@@ -337,7 +364,7 @@ def outcome_distribution_bar(
             f" (%, n={n:,})"
         )
         ax.set_title(f"{vocab.label('basis', basis)} basis", fontsize=9)
-    fig.suptitle(title)
+    fit_title(fig, title)
     return _describe(
         fig,
         f"{title}. Horizontal bars with 95% intervals: the share of crimes in each of "
@@ -368,7 +395,7 @@ def attrition_chart(table: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(y, table["stage_label"])
     ax.invert_yaxis()
     ax.set_xlabel("Crimes (n)")
-    ax.set_title(title)
+    fit_title(ax, title)
     ax.margins(x=0.2)
     stages = ", ".join(
         f"{r.stage_label} {formatting.count(r.numerator)}" for r in table.itertuples()
@@ -431,7 +458,7 @@ def incidence_chart(
         ax.axvspan(last, max_days, color="#EEEEEE", zorder=0, label="no estimate this far yet")
     ax.set_xlabel("Days since recording")
     ax.set_ylabel("Cumulative incidence (% of crimes recorded)")
-    ax.set_title(title)
+    fit_title(ax, title)
     _legend_below(ax, ncol=2)
     words = ", ".join(CAUSE_WORDS.get(c, c) for c in causes)
     return _describe(
@@ -462,7 +489,7 @@ def time_to_event_chart(days: pd.DataFrame, title: str, event: str = "charge") -
         ax.legend(fontsize=8)
     ax.set_xlabel(f"Days from recording to {event.replace('_', ' ')}")
     ax.set_ylabel(f"Crimes (n={len(values):,})")
-    ax.set_title(title)
+    fit_title(ax, title)
     return _describe(
         fig,
         f"{title}. Histogram of days from recording to {event.replace('_', ' ')} for "
@@ -504,7 +531,7 @@ def forest_plot(table: pd.DataFrame, title: str) -> Figure:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Odds ratio of charge (log scale; 1 = no difference)")
-    ax.set_title(title)
+    fit_title(ax, title)
     clear = int(((rows["ci_low"] > 1) | (rows["ci_high"] < 1)).sum())
     return _describe(
         fig,
@@ -550,7 +577,7 @@ def self_peer_chart(table: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(np.arange(0, high + 1))
     ax.axhline(low, color="#777777", lw=0.6, ls=":")
     ax.set_ylabel(f"Mean rating (scale {low:g}-{high:g})")
-    ax.set_title(title)
+    fit_title(ax, title)
     _legend_below(ax, ncol=2, title="Rating (lines: 95% interval)", title_fontsize=8)
     return _describe(
         fig,
@@ -586,7 +613,7 @@ def maturity_heatmap(table: pd.DataFrame, title: str, rater: str = "self") -> Fi
     ax.set_xlabel("Pillar")
     ax.set_ylabel("Force")
     fig.colorbar(image, ax=ax, label=f"Mean {rater} rating\n(scale {low:g}-{high:g})")
-    ax.set_title(title)
+    fit_title(ax, title)
     return _describe(
         fig,
         f"{title}. Grid of {len(grid)} forces by {len(slugs)} pillars, each cell the mean "

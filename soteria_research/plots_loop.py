@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
+from soteria_research.plots import fit_title
+
 _ACTION = "#0072B2"
 _WITHHELD = "#D55E00"
 _SIGNAL = {"high": ("^", "#E69F00"), "low": ("v", "#0072B2")}
@@ -57,7 +59,7 @@ def key_measure_chart(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Quarter of recording")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    fit_title(ax, title)
     ax.legend(
         handles=[
             Line2D([], [], color="black", label="mean"),
@@ -102,7 +104,7 @@ def event_study_chart(
         title += f" ({len(hidden)} withheld by disclosure control, marked)"
     ax.set_xlabel("Quarters since joining (negative: before)")
     ax.set_ylabel(f"Change in {label.lower()} (percentage points)")
-    ax.set_title(title)
+    fit_title(ax, title)
     ax.legend(loc="best", fontsize=8)
     fig.alt_text = (
         f"Chart. {title}: {len(x)} published estimate(s) with their 95% intervals, by "

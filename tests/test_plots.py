@@ -342,3 +342,66 @@ def test_every_figure_says_what_it_shows(cases, assessment, crowded) -> None:
     ax.set_title("Bare")
     ax.set_xlabel("x things")
     assert plots.alt_text(bare) == "Chart. Bare; across: x things."
+
+
+#: A finding as long as the longest a report writes into a chart's title.
+LONG = (
+    "Suspect arrested or interviewed by quarter of recording: special-cause signals: a point "
+    "outside the process limits, a run of eight on one side of the mean, two of three beyond "
+    "two sigma"
+)
+
+
+def _inside(fig: Figure) -> None:
+    """Every artist of ``fig`` lies inside its canvas: the figure is saved at its own size
+    (no second pass crops it to a tight box), so anything beyond the edge would be cut."""
+    box = fig.get_tightbbox(_renderer(fig))
+    width, height = fig.get_size_inches()
+    slack = 0.02  # inches: anti-aliasing of an edge
+    assert box.x0 >= -slack and box.y0 >= -slack, (box, width, height)
+    assert box.x1 <= width + slack and box.y1 <= height + slack, (box, width, height)
+
+
+def test_every_figure_keeps_a_long_title_inside_the_image(cases, assessment, crowded) -> None:
+    from soteria_research import plots_loop
+
+    placed, curve = crowded
+    table = maturity(assessment)
+    chart = xmr([0.2, 0.3, 0.25, 0.22, 0.4, 0.3, 0.28, 0.31]).assign(
+        point=pd.date_range("2022-04-01", periods=8, freq="QS")
+    )
+    events = pd.DataFrame(
+        {"estimate": [0.5, -1.0, 2.0], "ci_low": [-1.0, -3.0, 0.5], "ci_high": [2.0, 1.0, 3.5]},
+        index=["-1", "+0", "+1"],
+    )
+    dist = pd.concat(
+        [outcome_distribution(cases, "2023/24", b, level="group") for b in ("cohort", "activity")]
+    )
+    result = charge_model(cases, predictors=["relationship"], min_events_per_parameter=5)
+    figures = {
+        "spc": plots.spc_chart(xmr([5.0, 6, 5, 6, 5, 20]), LONG, "Charges (n)"),
+        "funnel": plots.funnel_plot(placed, curve, LONG, "Charge rate", highlight="Big"),
+        "outcomes": plots.outcome_distribution_bar(dist, LONG),
+        "attrition": plots.attrition_chart(attrition(cases, "2023/24"), LONG),
+        "incidence": plots.incidence_chart(incidence_curve(cases, "all"), LONG),
+        "time": plots.time_to_event_chart(
+            days_to_event(cases, "2023/24", "charge", "activity"), LONG
+        ),
+        "forest": plots.forest_plot(result.table, LONG),
+        "self-peer": plots.self_peer_chart(table[table["force"] == "Kent"], LONG),
+        "heatmap": plots.maturity_heatmap(table, LONG),
+        "key measure": plots_loop.key_measure_chart(
+            chart, [(pd.Timestamp("2023-01-01"), "A001")], LONG, "Share (%)"
+        ),
+        "event study": plots_loop.event_study_chart(events, LONG, "Charge rate", ["+2"]),
+    }
+    for name, fig in figures.items():
+        try:
+            _inside(fig)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: drawn past the image's edge {exc}") from None
+        # the title is wrapped, never shortened: every word is still there, and in words
+        titles = [ax.get_title() for ax in fig.axes] + [fig.get_suptitle()]
+        shown = next(" ".join(t.split()) for t in titles if t.startswith(LONG[:20]))
+        assert shown.startswith(LONG), name
+        assert LONG in plots.alt_text(fig) or "\n" not in plots.alt_text(fig), name

@@ -190,8 +190,8 @@ def test_event_study_draws_published_estimates_and_marks_withheld_ones(rendered)
     render = _context(ledger, RENDER, ctx.cases, ctx.assessment)
     section = national_loop.evaluation(render)
     figures = [i for i in section.items if hasattr(i, "axes")]
-    outcome_figure = next(f for f in figures if "outcome" in f.axes[0].get_title())
-    assert "1 withheld by disclosure control" in outcome_figure.axes[0].get_title()
+    outcome_figure = next(f for f in figures if "outcome" in f.get_suptitle())
+    assert "1 withheld by disclosure control" in " ".join(outcome_figure.get_suptitle().split())
     words = [t.get_text() for t in outcome_figure.axes[0].texts]
     assert words.count("withheld") == 1
     assert "withheld (marked in words): +2" in outcome_figure.alt_text
