@@ -176,13 +176,20 @@ def _execute(job: Job) -> Any:
 
     Path(job.executed).parent.mkdir(parents=True, exist_ok=True)
     Path(job.staging).mkdir(parents=True, exist_ok=True)
+    from soteria_research.batch import forkserver
+
+    fork = forkserver.enabled()
     for start in range(1, KERNEL_STARTS + 1):
+        # a kernel forked from the worker's fork server, with its libraries imported; a
+        # kernel started again after a failed start is started the usual way
+        manager = {"kernel_manager_class": forkserver.ForkKernelManager} if fork else {}
         try:
             return papermill.execute_notebook(
                 job.notebook,
                 job.executed,
                 parameters=job.parameters,
                 kernel_name=KERNEL,
+                **manager,
                 progress_bar=False,
                 log_output=False,
                 cwd=str(Path(job.notebook).parent),
@@ -194,6 +201,7 @@ def _execute(job: Job) -> Any:
         except RuntimeError as exc:
             if start == KERNEL_STARTS or not kernel_did_not_start(exc):
                 raise
+            fork = False
             log.warning(
                 "%s: the kernel did not start (%s); starting another (%d of %d)",
                 job.name,

@@ -7,7 +7,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from soteria_research.batch import worker
+from soteria_research.batch import forkserver, worker
 
 
 def _job(tmp_path: Path) -> worker.Job:
@@ -23,11 +23,13 @@ def _job(tmp_path: Path) -> worker.Job:
     )
 
 
-def _flaky(monkeypatch: pytest.MonkeyPatch, failures: list[BaseException]) -> list[str]:
-    calls: list[str] = []
+def _flaky(
+    monkeypatch: pytest.MonkeyPatch, failures: list[BaseException]
+) -> list[tuple[str, object]]:
+    calls: list[tuple[str, object]] = []
 
     def execute(notebook: str, executed: str, **kwargs: object) -> str:
-        calls.append(executed)
+        calls.append((executed, kwargs.get("kernel_manager_class")))
         if len(calls) <= len(failures):
             raise failures[len(calls) - 1]
         return "executed"
@@ -44,6 +46,9 @@ def test_a_kernel_that_died_before_kernel_info_is_started_again(tmp_path, monkey
         assert worker._execute(_job(tmp_path)) == "executed"
     assert len(calls) == 2
     assert "Durham: the kernel did not start" in caplog.text
+    # the first kernel comes from the fork server (where there is one), the next the usual way
+    first = forkserver.ForkKernelManager if forkserver.enabled() else None
+    assert [manager for _, manager in calls] == [first, None]
 
 
 def test_a_kernel_that_never_starts_fails_the_report_after_the_last_start(tmp_path, monkeypatch):
