@@ -168,13 +168,24 @@ def _legend_below(ax, handles=None, ncol: int = 3, **kwargs) -> None:
     )
 
 
+#: Steps adjustText takes to move labels apart. A fixed number, so a figure is the same
+#: on any machine and in any run: by default it moves them for one second, which drew a
+#: crowded funnel differently from one run to the next (and took the whole second).
+SEPARATE_STEPS = 250
+
+
 def _separate(ax, texts: list) -> None:
     """Move point labels apart so none overlaps another (adjustText), with a thin leader."""
     if len(texts) < 2:
         return
     from adjustText import adjust_text
 
-    adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5})
+    adjust_text(
+        texts,
+        ax=ax,
+        iter_lim=SEPARATE_STEPS,
+        arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5},
+    )
 
 
 def _figure(width: float = 8, height: float = 4.5) -> tuple[Figure, object]:

@@ -405,3 +405,21 @@ def test_every_figure_keeps_a_long_title_inside_the_image(cases, assessment, cro
         shown = next(" ".join(t.split()) for t in titles if t.startswith(LONG[:20]))
         assert shown.startswith(LONG), name
         assert LONG in plots.alt_text(fig) or "\n" not in plots.alt_text(fig), name
+
+
+def test_point_labels_are_placed_the_same_however_fast_the_machine(crowded, monkeypatch) -> None:
+    """adjustText moves labels for a time unless told a number of steps: on a busy machine
+    the same figure came out differently. A clock that races must change nothing."""
+    import adjustText
+
+    from soteria_research.sections.display import figure_png
+
+    placed, curve = crowded
+
+    def draw() -> bytes:
+        return figure_png(plots.funnel_plot(placed, curve, "Funnel", "Rate", highlight="Big"))
+
+    calm = draw()
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(adjustText, "timer", lambda: 0.7 * next(ticks))  # 0.7 s a step
+    assert draw() == calm
