@@ -148,7 +148,7 @@ def fit_title(target: Figure | object, text: str, **kwargs: object) -> None:
     ).get_size_in_points()
     # characters of DejaVu Sans average under 0.6 em; leave a margin for the padding
     width = max(20, int(figure.get_figwidth() * 72 * 0.9 / (0.6 * points)))
-    wrapped = textwrap.fill(" ".join(text.split()), width)
+    wrapped = textwrap.fill(" ".join(text.split()), width, break_on_hyphens=False)
     figure.suptitle(wrapped, **kwargs)
     # each line past the first makes the figure taller, so the data keep their room
     extra = wrapped.count("\n") * 1.2 * points / 72
