@@ -37,8 +37,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+
+from soteria_research.batch.kernels import IpcKernelManager
 
 log = logging.getLogger(__name__)
 
@@ -291,8 +292,9 @@ class ForkProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-class ForkKernelManager(AsyncKernelManager):
-    """A kernel manager whose IPython kernels come from this process' fork server."""
+class ForkKernelManager(IpcKernelManager):
+    """A kernel manager whose IPython kernels come from this process' fork server (their
+    channels on Unix sockets, as :class:`~soteria_research.batch.kernels.IpcKernelManager`'s)."""
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         cmd, kw = await super()._async_pre_start_kernel(**kw)

@@ -176,20 +176,21 @@ def _execute(job: Job) -> Any:
 
     Path(job.executed).parent.mkdir(parents=True, exist_ok=True)
     Path(job.staging).mkdir(parents=True, exist_ok=True)
-    from soteria_research.batch import forkserver
+    from soteria_research.batch import forkserver, kernels
 
     fork = forkserver.enabled()
     for start in range(1, KERNEL_STARTS + 1):
         # a kernel forked from the worker's fork server, with its libraries imported; a
-        # kernel started again after a failed start is started the usual way
-        manager = {"kernel_manager_class": forkserver.ForkKernelManager} if fork else {}
+        # kernel started again after a failed start is started the usual way; either way
+        # its channels are private Unix sockets, not TCP ports (batch/kernels.py)
+        manager = forkserver.ForkKernelManager if fork else kernels.IpcKernelManager
         try:
             return papermill.execute_notebook(
                 job.notebook,
                 job.executed,
                 parameters=job.parameters,
                 kernel_name=KERNEL,
-                **manager,
+                kernel_manager_class=manager,
                 progress_bar=False,
                 log_output=False,
                 cwd=str(Path(job.notebook).parent),

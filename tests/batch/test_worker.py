@@ -7,7 +7,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from soteria_research.batch import forkserver, worker
+from soteria_research.batch import forkserver, kernels, worker
 
 
 def _job(tmp_path: Path) -> worker.Job:
@@ -46,9 +46,10 @@ def test_a_kernel_that_died_before_kernel_info_is_started_again(tmp_path, monkey
         assert worker._execute(_job(tmp_path)) == "executed"
     assert len(calls) == 2
     assert "Durham: the kernel did not start" in caplog.text
-    # the first kernel comes from the fork server (where there is one), the next the usual way
-    first = forkserver.ForkKernelManager if forkserver.enabled() else None
-    assert [manager for _, manager in calls] == [first, None]
+    # the first kernel comes from the fork server (where there is one), the next the usual
+    # way; both on private sockets
+    first = forkserver.ForkKernelManager if forkserver.enabled() else kernels.IpcKernelManager
+    assert [manager for _, manager in calls] == [first, kernels.IpcKernelManager]
 
 
 def test_a_kernel_that_never_starts_fails_the_report_after_the_last_start(tmp_path, monkeypatch):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from soteria_research.ingest import codes, dates
 
@@ -51,6 +55,26 @@ def test_financial_year_boundaries() -> None:
     labels, index = dates.financial_year(values)
     got = labels.take(index, allow_fill=True).tolist()
     assert got == ["2022/23", "2023/24", "1999/00", pd.NA]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)),
+        ),
+        max_size=60,
+    )
+)
+def test_financial_year_of_each_date_as_the_calendar_says(values) -> None:
+    stamps = np.array([v or "NaT" for v in values], dtype="datetime64[us]")
+    labels, index = dates.financial_year(stamps)
+    expected = [
+        None if v is None else f"{v.year - (v.month < 4)}/{(v.year - (v.month < 4) + 1) % 100:02d}"
+        for v in values
+    ]
+    assert [None if i < 0 else labels[i] for i in index] == expected
+    assert labels.tolist() == sorted(set(expected) - {None})  # each label used, in order
 
 
 def _day(text: str) -> np.ndarray:
