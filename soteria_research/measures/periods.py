@@ -84,7 +84,7 @@ def complete_years(cases: pd.DataFrame) -> list[str]:
     Without an ``extraction_date`` column every year counts as complete.
     """
     require_columns(cases, ["financial_year"])
-    present = sorted(set(cases["financial_year"].dropna().astype(str)))
+    present = sorted({str(year) for year in cases["financial_year"].dropna().unique()})
     extracted = _extracted(cases)
     if pd.isna(extracted):
         return present
@@ -145,7 +145,7 @@ def resolve_period(cases: pd.DataFrame, period: str | Period = "latest") -> Peri
     if isinstance(period, Period):
         return period
     require_columns(cases, ["financial_year"])
-    present = sorted(set(cases["financial_year"].dropna().astype(str)))
+    present = sorted({str(year) for year in cases["financial_year"].dropna().unique()})
     text = str(period).strip().lower()
     if text == "latest":
         complete = complete_years(cases)

@@ -82,7 +82,9 @@ class ForceContext:
 
     @property
     def data_source(self) -> str:
-        sources = sorted(set(self.cases["data_source"].dropna())) if len(self.cases) else []
+        sources = (
+            sorted(set(self.cases["data_source"].dropna().unique())) if len(self.cases) else []
+        )
         return sources[0] if len(sources) == 1 else (", ".join(sources) or "none")
 
     @property

@@ -91,7 +91,9 @@ class NationalContext:
 
     @property
     def data_source(self) -> str:
-        sources = sorted(set(self.cases["data_source"].dropna())) if len(self.cases) else []
+        sources = (
+            sorted(set(self.cases["data_source"].dropna().unique())) if len(self.cases) else []
+        )
         return ", ".join(sources) or "none"
 
     def __repr__(self) -> str:
