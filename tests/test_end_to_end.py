@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -286,3 +287,40 @@ def test_the_evidence_base_takes_in_the_national_reports_rows(root: Path) -> Non
     assert len(shown) == len(national)
     csv = pd.read_csv(root / "reports" / "evidence" / "evidence_base.csv")
     assert csv["measure"].isin(set(national["measure"])).sum() == len(national)
+
+
+def _published_from_one_release(root: Path) -> dict[str, str]:
+    """The stored release's units; every force report on disk was built from its cells."""
+    release = json.loads((root / "data" / "release" / "release.json").read_text())
+    units = release["units"]
+    built = json.loads((root / "reports" / ".state.json").read_text())["forces"]
+    assert sorted(built) == ["durham", "gwent"]
+    for slug, entry in built.items():
+        assert entry["inputs"]["release"] == units[slug.title()], slug
+    return units
+
+
+def test_a_run_of_one_force_keeps_the_one_release_of_every_force(
+    root: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "root"
+    shutil.copytree(root, copy)
+    before = _published_from_one_release(copy)
+    gwent = (copy / "reports" / "forces" / "gwent.html").read_text(encoding="utf-8")
+
+    result = soteria(copy, "reports", "--forces", "Durham", "--rerun")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _published_from_one_release(copy) == before  # both forces, the same cells
+    assert (copy / "reports" / "forces" / "gwent.html").read_text(encoding="utf-8") == gwent
+
+    # Durham's data changes: the release is protected again over both forces, and Gwent's
+    # published report is built again if what it may show moved
+    cases = copy / "data" / "processed" / "durham" / "cases.parquet"
+    frame = pd.read_parquet(cases)
+    frame.iloc[: len(frame) - 37].to_parquet(cases, index=False)
+    result = soteria(copy, "reports", "--forces", "Durham")
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = _published_from_one_release(copy)
+    assert set(after) == set(before) and after["Durham"] != before["Durham"]
+    audit = soteria(copy, "audit", str(copy / "reports"))
+    assert audit.returncode == 0, audit.stdout + audit.stderr

@@ -82,6 +82,15 @@ def resolve_forces(names: Iterable[str] | None, processed: Path | None = None) -
     return forces
 
 
+def release_forces(named: Sequence[str], processed: Path | None = None) -> list[str]:
+    """The forces a release holds: every force with processed data, whichever are named
+    (a release is protected as a whole: one of some forces only would replace the one the
+    other forces' published reports came from, and nothing would check the two together),
+    then any named force without data (its run fails on it, as before)."""
+    every = discover_forces(processed)
+    return every + [name for name in named if name not in every]
+
+
 def decide(
     inputs: Mapping[str, str],
     previous: Mapping[str, Any] | None,
@@ -198,6 +207,11 @@ def plan_forces(
         size = _folder_size(paths.processed_dir() / slug)
         tasks.append(Task("force", force, slug, inputs, reason, size))
     return tasks
+
+
+def stale_reports(tasks: Sequence[Task]) -> list[Task]:
+    """The tasks of reports built before whose release cells have changed since."""
+    return [t for t in tasks if t.reason and "release changed" in t.reason.split(", ")]
 
 
 def plan_national(

@@ -189,10 +189,13 @@ def run_reports(
             for path in remove_temp_files(run.reports):
                 log.info("Removed a temporary file left by an earlier run: %s", path.name)
             options["shared"] = plan.shared_inputs()
-            data = plan.force_data(options["forces"])
+            # the release holds every force with data, whichever forces this run renders: it
+            # is protected as a whole, and the reports of the others stay published from it
+            every = plan.release_forces(options["forces"])
+            data = plan.force_data(every)
             release_start = time.perf_counter()
             options["release"] = build_release(
-                options["forces"],
+                every,
                 options["parameters"],
                 options["shared"],
                 jobs=options["jobs"],
@@ -200,15 +203,21 @@ def run_reports(
                 data=data,
             )
             release_seconds = time.perf_counter() - release_start
+            common = (options["force_notebook"], options["shared"], options["parameters"])
             tasks = plan.plan_forces(
                 options["forces"],
-                options["force_notebook"],
-                options["shared"],
-                options["parameters"],
+                *common,
                 run.state,
                 rerun=rerun,
                 release=options["release"],
                 data=data,
+            )
+            # a report already published for a force not named, whose cells the release now
+            # shows differently, is built again too: every published report comes from the
+            # one release, protected as a whole
+            others = [force for force in every if force not in options["forces"]]
+            tasks += plan.stale_reports(
+                plan.plan_forces(others, *common, run.state, release=options["release"], data=data)
             )
             manifest.write_manifest(run.manifest("running"))
             run.stage(tasks)

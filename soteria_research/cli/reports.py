@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--forces",
         nargs="+",
         metavar="NAME",
-        help="only these forces (any known name variant); default every force with data",
+        help="only these forces' reports (any known name variant; default every force with "
+        "data); the release still holds every force with data, and another force's report "
+        "is built again when what it may show changes",
     )
     parser.add_argument(
         "--jobs",

@@ -172,3 +172,17 @@ def test_rerun_renders_again_from_the_stored_release(
     rebuilt = _run(rerun=True, national=False)
     assert builds == [1]  # a rerun collects and protects the release again by default
     assert rebuilt.release_seconds > 0
+
+
+def test_only_reports_built_before_whose_release_cells_changed_are_stale() -> None:
+    def task(name: str, reason: str | None) -> plan.Task:
+        return plan.Task("force", name, name.lower(), {}, reason)
+
+    tasks = [
+        task("A", "release changed"),
+        task("B", "data changed, release changed"),
+        task("C", "not built before"),
+        task("D", None),
+        task("E", "code changed"),
+    ]
+    assert [t.name for t in plan.stale_reports(tasks)] == ["A", "B"]
