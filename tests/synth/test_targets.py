@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from soteria_research import reference
+from soteria_research.homeoffice import published
 from soteria_research.synth import calibration, targets
 
-OPEN_DATA = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / ("ho-outcomes-open-data-2017-18-sexual-offences.csv.gz")
-)
+#: The Home Office open data the targets come from, as the package holds it (with its
+#: provenance in soteria_research/reference/published/README.md).
+OPEN_DATA = published.PUBLISHED_FILE
 COHORT = "Force outcomes for offences recorded in quarter"
 
 
 @pytest.fixture(scope="module")
 def open_data() -> pd.DataFrame:
-    if not OPEN_DATA.is_file():
-        pytest.skip(f"Home Office open data not found at {OPEN_DATA}")
     data = pd.read_csv(OPEN_DATA)
     data[COHORT] = pd.to_numeric(data[COHORT], errors="coerce")
     return data
