@@ -49,6 +49,9 @@ def test_every_force_gets_a_report_and_the_national_report(root: Path) -> None:
         page = (reports / "forces" / f"{slug}.html").read_text(encoding="utf-8")
         assert "Force report" in page and "Key findings" in page
         assert "Traceback" not in page
+        # the attrition's stage counts are cumulative: the page says so, beside the summary's
+        # arrest share, which is counted differently
+        assert "A crime counts at a stage when it reached that stage or a later one" in page
     national = (reports / "national" / "national_evidence.html").read_text(encoding="utf-8")
     assert "National evidence" in national
     index = (reports / "index.html").read_text(encoding="utf-8")

@@ -674,7 +674,15 @@ def attrition(ctx: ForceContext) -> Section:
         ),
     )
     shown = protected.table
-    items = [rendered]
+    items = [
+        rendered,
+        "A crime counts at a stage when it reached that stage or a later one: a crime referred "
+        "to the CPS or charged counts as arrested or interviewed even where no arrest is "
+        "recorded. So the number arrested or interviewed here can be higher than the one "
+        'behind the summary\'s "Suspect arrested or interviewed", which counts the recorded '
+        "arrest flag among crimes with a suspect identified (and is a share of those crimes, "
+        "not of every crime recorded).",
+    ]
     if ctx.publisher.collecting:
         pass
     elif not shown["crimes"].isna().any():
