@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 import pandas as pd
@@ -358,17 +359,10 @@ def main(argv: list[str] | None = None) -> int:
         renders.append(regenerate(root, force_nb, national_nb, args.jobs, False, False))
         # the floor as every notebook paid it before kernels were forked: started afresh,
         # each importing its libraries itself (what the 1.3x goal was first measured against)
-        before = os.environ.get("SOTERIA_FORK_KERNELS")
-        os.environ["SOTERIA_FORK_KERNELS"] = "0"
-        try:
+        with mock.patch.dict(os.environ, {"SOTERIA_FORK_KERNELS": "0"}):
             fresh.append(
                 regenerate(floor_root, floor_force, floor_national, args.jobs, True, False)
             )
-        finally:
-            if before is None:
-                del os.environ["SOTERIA_FORK_KERNELS"]
-            else:
-                os.environ["SOTERIA_FORK_KERNELS"] = before
     naive_s, extrapolated = naive(root, force_nb, national_nb, forces, args.naive_sample)
     floor = min(s for s, _ in floors)
     render = min(s for s, _ in renders)

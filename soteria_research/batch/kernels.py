@@ -10,10 +10,9 @@ start. These are rape case records, and research machines are often shared.
 are Unix sockets beside the connection file, in Jupyter's runtime folder, which only its
 owner can enter (it is made with mode 0700 when missing). ipykernel keeps one TCP port of
 its own, which only takes messages in (the output of processes a kernel forks, each
-message carrying a random id). A socket's path must be short
-(the system's limit is about 100 bytes); where the runtime folder's path is too long for
-that, or the system has no Unix sockets, the kernel falls back to TCP and the run's log
-says so.
+message carrying a random id). A socket's path must be short (the system's limit is about
+100 bytes): where the runtime folder's path is too long for that, the kernel falls back to
+TCP and the run's log says why. On a system without Unix sockets it uses TCP too.
 """
 
 from __future__ import annotations

@@ -78,13 +78,18 @@ def _extracted(cases: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(pd.to_datetime(cases["extraction_date"]).max())
 
 
+def _years_held(cases: pd.DataFrame) -> list[str]:
+    """The distinct financial years of the cases, oldest first."""
+    return sorted({str(year) for year in cases["financial_year"].dropna().unique()})
+
+
 def complete_years(cases: pd.DataFrame) -> list[str]:
     """Financial years in the data that ended by the extraction date, oldest first.
 
     Without an ``extraction_date`` column every year counts as complete.
     """
     require_columns(cases, ["financial_year"])
-    present = sorted({str(year) for year in cases["financial_year"].dropna().unique()})
+    present = _years_held(cases)
     extracted = _extracted(cases)
     if pd.isna(extracted):
         return present
@@ -145,7 +150,7 @@ def resolve_period(cases: pd.DataFrame, period: str | Period = "latest") -> Peri
     if isinstance(period, Period):
         return period
     require_columns(cases, ["financial_year"])
-    present = sorted({str(year) for year in cases["financial_year"].dropna().unique()})
+    present = _years_held(cases)
     text = str(period).strip().lower()
     if text == "latest":
         complete = complete_years(cases)

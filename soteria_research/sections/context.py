@@ -47,6 +47,13 @@ def recorded_key(ctx: Any, denominator: object) -> str | None:
     return key
 
 
+def data_sources(cases: pd.DataFrame) -> str:
+    """The cases' data sources (``synthetic``, a force's records system ...), joined; "none"
+    for no cases."""
+    sources = sorted(cases["data_source"].dropna().unique().tolist()) if len(cases) else []
+    return ", ".join(sources) or "none"
+
+
 @dataclass
 class ForceContext:
     """Everything a force report's sections need.
@@ -82,10 +89,7 @@ class ForceContext:
 
     @property
     def data_source(self) -> str:
-        sources = (
-            sorted(set(self.cases["data_source"].dropna().unique())) if len(self.cases) else []
-        )
-        return sources[0] if len(sources) == 1 else (", ".join(sources) or "none")
+        return data_sources(self.cases)
 
     @property
     def in_period(self) -> pd.DataFrame:

@@ -31,7 +31,12 @@ from soteria_research.reference import vocabulary as vocab
 from soteria_research.release import NATIONAL, Ledger
 from soteria_research.release.publisher import COLLECT, RENDER, Publisher
 from soteria_research.release.store import load_release
-from soteria_research.sections.context import code_version, frames_digest, remembered
+from soteria_research.sections.context import (
+    code_version,
+    data_sources,
+    frames_digest,
+    remembered,
+)
 from soteria_research.sections.display import Section
 from soteria_research.sections.force import signal_words
 from soteria_research.sections.summary import (
@@ -91,10 +96,7 @@ class NationalContext:
 
     @property
     def data_source(self) -> str:
-        sources = (
-            sorted(set(self.cases["data_source"].dropna().unique())) if len(self.cases) else []
-        )
-        return ", ".join(sources) or "none"
+        return data_sources(self.cases)
 
     def __repr__(self) -> str:
         synthetic = None
